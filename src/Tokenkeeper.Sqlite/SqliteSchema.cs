@@ -1,0 +1,43 @@
+namespace Tokenkeeper.Sqlite;
+
+/// <summary>The store's schema as numbered migrations, applied in order, each once, inside one write transaction.</summary>
+internal static class SqliteSchema
+{
+    public static readonly (int Version, string Description, string Sql)[] Migrations =
+    [
+        (1, "connections, leases and outbox", """
+            CREATE TABLE connections (
+                id TEXT PRIMARY KEY,
+                version INTEGER NOT NULL,
+                record TEXT NOT NULL,
+                state TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                lease_owner TEXT NULL,
+                lease_fence INTEGER NOT NULL DEFAULT 0,
+                lease_expires_at INTEGER NULL
+            );
+            CREATE TABLE outbox (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                connection_id TEXT NOT NULL,
+                type TEXT NOT NULL,
+                occurred_at TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL DEFAULT 0,
+                delivered_at TEXT NULL,
+                dead_lettered_at TEXT NULL,
+                last_error TEXT NULL
+            );
+            CREATE INDEX outbox_pending ON outbox (delivered_at, dead_lettered_at, next_attempt_at);
+            """),
+    ];
+
+    public const string Bootstrap = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            description TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        );
+        """;
+}

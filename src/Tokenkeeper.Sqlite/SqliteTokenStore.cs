@@ -1,0 +1,338 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Storage;
+
+namespace Tokenkeeper.Sqlite;
+
+/// <summary>
+/// The embedded default store: one SQLite file in WAL mode, safe for several processes on one machine. Records change only by
+/// compare-and-swap on their version; refresh leases live in the connection's row (owner, fencing number, expiry); events are
+/// written to an outbox table in the same transaction as the change that caused them. Every secret field is encrypted with
+/// AES-256-GCM before it reaches the file (DESIGN.md contract 10).
+/// </summary>
+public sealed class SqliteTokenStore : ITokenStore, IDisposable
+{
+    private readonly string _connectionString;
+    private readonly ISecretProtector _protector;
+    private readonly TimeProvider _time;
+    private readonly bool _ownsProtector;
+
+    /// <summary>Opens (creating and migrating when needed) the store described by <paramref name="options"/>.</summary>
+    /// <exception cref="TokenkeeperConfigurationException">No encryption key, or the file is not a Tokenkeeper store.</exception>
+    public SqliteTokenStore(SqliteTokenStoreOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Path);
+        _ownsProtector = options.Protector is null;
+        _protector = options.Protector ?? EncryptionKeys.Load(options.KeyFile);
+        _time = timeProvider ?? TimeProvider.System;
+        Path = System.IO.Path.GetFullPath(options.Path);
+        var directory = System.IO.Path.GetDirectoryName(Path);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = Math.Max(1, (int)options.BusyTimeout.TotalSeconds),
+        }.ToString();
+        SchemaVersion = Migrate();
+    }
+
+    /// <summary>The database file's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>The schema version after migration.</summary>
+    public int SchemaVersion { get; }
+
+    /// <inheritdoc />
+    public async ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version, record FROM connections WHERE id = $id";
+        command.Parameters.AddWithValue("$id", connectionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(connectionId, reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<ConnectionRecord>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, version, record FROM connections ORDER BY id";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var records = new List<ConnectionRecord>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            records.Add(Read(reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
+        }
+
+        return records;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<(ConnectionRecord Record, bool Created)> GetOrCreateAsync(ConnectionRecord record, IReadOnlyList<ConnectionEvent>? events = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var select = connection.CreateCommand())
+        {
+            select.CommandText = "SELECT version, record FROM connections WHERE id = $id";
+            select.Parameters.AddWithValue("$id", record.ConnectionId);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return (Read(record.ConnectionId, reader.GetInt64(0), reader.GetString(1)), false);
+            }
+        }
+
+        var created = record with { Version = 1 };
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = "INSERT INTO connections (id, version, record, state, updated_at) VALUES ($id, 1, $record, $state, $now)";
+            insert.Parameters.AddWithValue("$id", record.ConnectionId);
+            insert.Parameters.AddWithValue("$record", ConnectionRecordSerializer.Serialize(created, _protector));
+            insert.Parameters.AddWithValue("$state", created.Status.State.ToString());
+            insert.Parameters.AddWithValue("$now", Timestamp(_time.GetUtcNow()));
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await EnqueueAsync(connection, events, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (created, true);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<CommitResult> CommitAsync(ConnectionCommit commit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        var id = commit.Record.ConnectionId;
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        long version;
+        long fence;
+        await using (var select = connection.CreateCommand())
+        {
+            select.CommandText = "SELECT version, lease_fence FROM connections WHERE id = $id";
+            select.Parameters.AddWithValue("$id", id);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return CommitResult.Failed(CommitConflict.NotFound);
+            }
+
+            version = reader.GetInt64(0);
+            fence = reader.GetInt64(1);
+        }
+
+        if (version != commit.ExpectedVersion)
+        {
+            return CommitResult.Failed(CommitConflict.VersionMismatch);
+        }
+
+        if (commit.Lease is { } lease && lease.Fence != fence)
+        {
+            return CommitResult.Failed(CommitConflict.LeaseLost);
+        }
+
+        var next = version + 1;
+        await using (var update = connection.CreateCommand())
+        {
+            update.CommandText = "UPDATE connections SET version = $next, record = $record, state = $state, updated_at = $now WHERE id = $id AND version = $expected";
+            update.Parameters.AddWithValue("$id", id);
+            update.Parameters.AddWithValue("$next", next);
+            update.Parameters.AddWithValue("$expected", version);
+            update.Parameters.AddWithValue("$record", ConnectionRecordSerializer.Serialize(commit.Record, _protector));
+            update.Parameters.AddWithValue("$state", commit.Record.Status.State.ToString());
+            update.Parameters.AddWithValue("$now", Timestamp(_time.GetUtcNow()));
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await EnqueueAsync(connection, commit.Events, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return CommitResult.Success(next);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        var expires = now + duration;
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE connections
+            SET lease_owner = $owner, lease_fence = lease_fence + 1, lease_expires_at = $expires
+            WHERE id = $id AND (lease_owner IS NULL OR lease_expires_at <= $now OR lease_owner = $owner)
+            RETURNING lease_fence
+            """;
+        command.Parameters.AddWithValue("$id", connectionId);
+        command.Parameters.AddWithValue("$owner", owner);
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
+        var fence = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return fence is long value ? new StoreLease(connectionId, owner, value, expires) : null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<StoreLease?> RenewLeaseAsync(StoreLease lease, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var expires = _time.GetUtcNow() + duration;
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE connections SET lease_owner = $owner, lease_expires_at = $expires WHERE id = $id AND lease_fence = $fence";
+        command.Parameters.AddWithValue("$id", lease.ConnectionId);
+        command.Parameters.AddWithValue("$owner", lease.Owner);
+        command.Parameters.AddWithValue("$fence", lease.Fence);
+        command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? lease with { ExpiresAt = expires } : null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ReleaseLeaseAsync(StoreLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE connections SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $id AND lease_fence = $fence";
+        command.Parameters.AddWithValue("$id", lease.ConnectionId);
+        command.Parameters.AddWithValue("$fence", lease.Fence);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsProtector && _protector is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
+    }
+
+    internal async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous = FULL;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static string Timestamp(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
+
+    private ConnectionRecord Read(string connectionId, long version, string json)
+    {
+        try
+        {
+            return ConnectionRecordSerializer.Deserialize(json, version, _protector);
+        }
+        catch (JsonException ex)
+        {
+            throw new TokenStoreException($"The stored record of connection '{connectionId}' in {Path} is unreadable: {ex.Message}", ex);
+        }
+    }
+
+    private async Task EnqueueAsync(SqliteConnection connection, IReadOnlyList<ConnectionEvent>? events, CancellationToken cancellationToken)
+    {
+        if (events is null || events.Count == 0)
+        {
+            return;
+        }
+
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO outbox (id, connection_id, type, occurred_at, payload) VALUES ($id, $connection, $type, $at, $payload)";
+        var id = insert.Parameters.Add("$id", SqliteType.Text);
+        var connectionId = insert.Parameters.Add("$connection", SqliteType.Text);
+        var type = insert.Parameters.Add("$type", SqliteType.Text);
+        var at = insert.Parameters.Add("$at", SqliteType.Text);
+        var payload = insert.Parameters.Add("$payload", SqliteType.Text);
+        foreach (var item in events)
+        {
+            id.Value = item.Id.ToString();
+            connectionId.Value = item.ConnectionId;
+            type.Value = item.Type;
+            at.Value = Timestamp(item.OccurredAt);
+            payload.Value = ConnectionRecordSerializer.SerializeEvent(item);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private int Migrate()
+    {
+        try
+        {
+            using var connection = new SqliteConnection(_connectionString);
+            connection.Open();
+            using (var wal = connection.CreateCommand())
+            {
+                wal.CommandText = "PRAGMA journal_mode = WAL;";
+                wal.ExecuteNonQuery();
+            }
+
+            using var transaction = connection.BeginTransaction();
+            using (var bootstrap = connection.CreateCommand())
+            {
+                bootstrap.CommandText = SqliteSchema.Bootstrap;
+                bootstrap.ExecuteNonQuery();
+            }
+
+            var applied = new HashSet<int>();
+            using (var read = connection.CreateCommand())
+            {
+                read.CommandText = "SELECT version FROM schema_migrations";
+                using var reader = read.ExecuteReader();
+                while (reader.Read())
+                {
+                    applied.Add(reader.GetInt32(0));
+                }
+            }
+
+            var latest = SqliteSchema.Migrations[^1].Version;
+            if (applied.Count > 0 && applied.Max() > latest)
+            {
+                throw new TokenkeeperConfigurationException($"The store {Path} has schema version {applied.Max()}, newer than this Tokenkeeper understands ({latest}). Upgrade Tokenkeeper.");
+            }
+
+            foreach (var (version, description, sql) in SqliteSchema.Migrations)
+            {
+                if (applied.Contains(version))
+                {
+                    continue;
+                }
+
+                using var migrate = connection.CreateCommand();
+                migrate.CommandText = sql + "; INSERT INTO schema_migrations (version, description, applied_at) VALUES ($v, $d, $at);";
+                migrate.Parameters.AddWithValue("$v", version);
+                migrate.Parameters.AddWithValue("$d", description);
+                migrate.Parameters.AddWithValue("$at", Timestamp(_time.GetUtcNow()));
+                migrate.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return latest;
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
+        {
+            throw new TokenkeeperConfigurationException($"{Path} is not a Tokenkeeper store (SQLite says: {ex.Message}). Point the store at another file.", ex);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Tokenkeeper.Http;
+using Tokenkeeper.Protocol;
+using Tokenkeeper.Tokens;
+
+namespace Tokenkeeper.Connections;
+
+/// <summary>
+/// What Tokenkeeper knows about a provider's tokens: lifetimes it does not state, refresh-token deadlines, rotation,
+/// how its resource servers signal an expired token, and its legacy error codes. Every value is a documented default
+/// (see <see cref="ProviderProfiles"/>) and can be overridden with <c>with</c>.
+/// </summary>
+public sealed record ProviderProfile
+{
+    /// <summary>The profile's name, as used in configuration (<c>generic</c>, <c>salesforce</c>, …).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The access-token lifetime to assume when a response has neither <c>expires_in</c> nor a JWT <c>exp</c>.
+    /// Null: use the configured default (<see cref="TokenConstants.DefaultAccessTokenLifetime"/>).</summary>
+    public TimeSpan? AccessTokenLifetime { get; init; }
+
+    /// <summary>Whether <see cref="AccessTokenLifetime"/> counts from the response's <c>issued_at</c> (epoch milliseconds,
+    /// Salesforce) rather than from when the request was sent.</summary>
+    public bool LifetimeFromIssuedAt { get; init; }
+
+    /// <summary>How long a refresh token lives from the authorisation, whatever its use. Null: no absolute limit known.
+    /// A response's <c>refresh_token_expires_in</c> overrides it.</summary>
+    public TimeSpan? RefreshTokenAbsoluteLifetime { get; init; }
+
+    /// <summary>How long a refresh token survives without being used. Null: no idle limit known.</summary>
+    public TimeSpan? RefreshTokenIdleLifetime { get; init; }
+
+    /// <summary>How the provider rotates refresh tokens.</summary>
+    public RefreshTokenRotation Rotation { get; init; } = RefreshTokenRotation.None;
+
+    /// <summary>How long an old refresh token still works after rotation (for <see cref="RefreshTokenRotation.RotatingWithGrace"/>).</summary>
+    public TimeSpan RotationGrace { get; init; }
+
+    /// <summary>The client authentication the provider expects by default.</summary>
+    public ClientAuthMethod DefaultClientAuthMethod { get; init; } = ClientAuthMethod.ClientSecretBasic;
+
+    /// <summary>Refresh windows for this provider's tokens. Null: <see cref="TokenWindowOptions.Default"/>.</summary>
+    public TokenWindowOptions? Windows { get; init; }
+
+    /// <summary>How the provider's resource servers say a token is no longer accepted.</summary>
+    public IAuthFailureMatcher AuthFailureMatcher { get; init; } = BearerChallengeMatcher.Instance;
+
+    /// <summary>Provider-specific error codes mapped to RFC 6749 §5.2 codes (HubSpot: <c>BAD_REFRESH_TOKEN</c> → <c>invalid_grant</c>).
+    /// Looked up in the <c>error</c>, <c>status</c>, <c>errorCode</c> and <c>code</c> fields of an error body.</summary>
+    public IReadOnlyDictionary<string, string> ErrorCodeAliases { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>A sentence for operators: where these defaults come from.</summary>
+    public string Notes { get; init; } = "";
+}

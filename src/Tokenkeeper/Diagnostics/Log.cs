@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+
+namespace Tokenkeeper.Diagnostics;
+
+/// <summary>Tokenkeeper's log events. Every token appears as a fingerprint (see <see cref="TokenFingerprint"/>), never in clear.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "Connection {ConnectionId}: refresh started ({Trigger}); current access token {AccessFingerprint}")]
+    public static partial void RefreshStarted(ILogger logger, string connectionId, string trigger, string accessFingerprint);
+
+    [LoggerMessage(2, LogLevel.Information, "Connection {ConnectionId}: refreshed ({Trigger}); access token {AccessFingerprint} valid {LifetimeSeconds:0} s; refresh token {RefreshFingerprint}{RotationNote}")]
+    public static partial void Refreshed(ILogger logger, string connectionId, string trigger, string accessFingerprint, double lifetimeSeconds, string refreshFingerprint, string rotationNote);
+
+    [LoggerMessage(3, LogLevel.Warning, "Connection {ConnectionId}: token request attempt {Attempt} failed: {Failure}")]
+    public static partial void AttemptFailed(ILogger logger, string connectionId, int attempt, string failure);
+
+    [LoggerMessage(4, LogLevel.Information, "Connection {ConnectionId}: adopted access token {AccessFingerprint} committed by another instance (version {Version})")]
+    public static partial void Adopted(ILogger logger, string connectionId, string accessFingerprint, long version);
+
+    [LoggerMessage(5, LogLevel.Error, "Connection {ConnectionId}: needs re-authorisation ({Reason}): {Detail}")]
+    public static partial void ReconnectRequired(ILogger logger, string connectionId, string reason, string? detail);
+
+    [LoggerMessage(6, LogLevel.Warning, "Connection {ConnectionId}: refresh failed ({Failure}); {ConsecutiveFailures} in a row; next attempt not before {NextAttemptAt:O}")]
+    public static partial void RefreshFailed(ILogger logger, string connectionId, string failure, int consecutiveFailures, DateTimeOffset nextAttemptAt);
+
+    [LoggerMessage(7, LogLevel.Error, "Connection {ConnectionId}: commit refused ({Conflict}) after refreshing to {AccessFingerprint}")]
+    public static partial void CommitConflict(ILogger logger, string connectionId, string conflict, string accessFingerprint);
+
+    [LoggerMessage(8, LogLevel.Information, "Connection {ConnectionId}: request {Method} {Path} was rejected with token {RejectedFingerprint}; replaying with {CurrentFingerprint}")]
+    public static partial void Replaying(ILogger logger, string connectionId, string method, string path, string rejectedFingerprint, string currentFingerprint);
+
+    [LoggerMessage(9, LogLevel.Warning, "Connection {ConnectionId}: request {Method} {Path} was rejected again after a replay with token {Fingerprint}")]
+    public static partial void RejectedAfterReplay(ILogger logger, string connectionId, string method, string path, string fingerprint);
+
+    [LoggerMessage(10, LogLevel.Warning, "Connection {ConnectionId}: refresh of generation {Generation} (refresh token {RefreshFingerprint}) is in doubt: the provider may have rotated it and the response was lost; retrying with the same refresh token")]
+    public static partial void InDoubt(ILogger logger, string connectionId, int generation, string refreshFingerprint);
+
+    [LoggerMessage(11, LogLevel.Information, "Connection {ConnectionId}: the store already holds refresh token {StoredFingerprint}; the configured bootstrap refresh token is ignored")]
+    public static partial void BootstrapIgnored(ILogger logger, string connectionId, string storedFingerprint);
+
+    [LoggerMessage(12, LogLevel.Warning, "Connection {ConnectionId}: the provider stated no usable lifetime; assuming expiry from {Source} ({LifetimeSeconds:0} s)")]
+    public static partial void ExpiryAssumed(ILogger logger, string connectionId, string source, double lifetimeSeconds);
+
+    [LoggerMessage(13, LogLevel.Debug, "Connection {ConnectionId}: retrying {Method} {Path} after HTTP {Status} in {DelayMs:0} ms")]
+    public static partial void HttpRetry(ILogger logger, string connectionId, string method, string path, int status, double delayMs);
+
+    [LoggerMessage(14, LogLevel.Warning, "Connection {ConnectionId}: request {Method} {Path} was rejected but its body cannot be replayed; returning the rejection")]
+    public static partial void NotReplayable(ILogger logger, string connectionId, string method, string path);
+
+    [LoggerMessage(15, LogLevel.Information, "Connection {ConnectionId}: authorised; access token {AccessFingerprint}, refresh token {RefreshFingerprint}")]
+    public static partial void Authorized(ILogger logger, string connectionId, string accessFingerprint, string refreshFingerprint);
+}

@@ -1,0 +1,20 @@
+namespace Tokenkeeper.Http;
+
+/// <summary>Every default number of the HTTP handler, in one place.</summary>
+public static class HttpConstants
+{
+    /// <summary>Retries of a 429, 5xx or network failure (idempotent requests, or requests carrying an <c>Idempotency-Key</c>): 3.</summary>
+    public const int DefaultMaxRetries = 3;
+
+    /// <summary>First retry delay (exponential, decorrelated jitter): 1 second.</summary>
+    public static readonly TimeSpan DefaultRetryBaseDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>Largest computed retry delay: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultRetryMaxDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>A <c>Retry-After</c> longer than this is not waited out: the 429/503 is returned to the caller. 60 seconds.</summary>
+    public static readonly TimeSpan DefaultMaxRetryAfter = TimeSpan.FromSeconds(60);
+
+    /// <summary>The header that makes a non-idempotent request safe to retry.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+}

@@ -1,0 +1,23 @@
+namespace Tokenkeeper.Lifecycle;
+
+/// <summary>The event types a connection emits.</summary>
+public static class ConnectionEventTypes
+{
+    /// <summary>A refresh succeeded and was committed.</summary>
+    public const string Refreshed = "refreshed";
+
+    /// <summary>A refresh cycle failed (after its retries).</summary>
+    public const string RefreshFailed = "refresh_failed";
+
+    /// <summary>The connection's state changed.</summary>
+    public const string StateChanged = "state_changed";
+
+    /// <summary>The refresh token's absolute deadline is near.</summary>
+    public const string ExpiryWarning = "expiry_warning";
+
+    /// <summary>The connection needs re-authorisation.</summary>
+    public const string ReconnectRequired = "reconnect_required";
+
+    /// <summary>Resource servers keep rejecting freshly refreshed tokens.</summary>
+    public const string AuthLoop = "auth_loop";
+}

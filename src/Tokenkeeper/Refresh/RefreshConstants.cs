@@ -1,0 +1,39 @@
+namespace Tokenkeeper.Refresh;
+
+/// <summary>Every default number of the refresh engine, in one place.</summary>
+public static class RefreshConstants
+{
+    /// <summary>Token requests per refresh cycle, the first included: 4.</summary>
+    public const int DefaultMaxAttempts = 4;
+
+    /// <summary>First retry delay inside a cycle (exponential with decorrelated jitter): 500 ms.</summary>
+    public static readonly TimeSpan DefaultRetryBaseDelay = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Largest retry delay inside a cycle: 10 seconds.</summary>
+    public static readonly TimeSpan DefaultRetryMaxDelay = TimeSpan.FromSeconds(10);
+
+    /// <summary>A <c>Retry-After</c> longer than this ends the cycle instead of being waited out inside it: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultMaxRetryAfterInCycle = TimeSpan.FromSeconds(30);
+
+    /// <summary>After a failed cycle, the next may start no sooner than this, doubled per further failure: 2 seconds.</summary>
+    public static readonly TimeSpan DefaultFailureBackoffBase = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest wait between failed cycles (the cooldown a dead connection settles at): 30 minutes.
+    /// A connection whose endpoint is down makes at most about 200 token requests a day.</summary>
+    public static readonly TimeSpan DefaultFailureBackoffMax = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long a caller waits for another instance's lease before giving up: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultLeaseWaitTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>First poll interval while another instance holds the lease: 50 ms, doubling.</summary>
+    public static readonly TimeSpan DefaultLeasePollMin = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Largest poll interval while another instance holds the lease: 1 second.</summary>
+    public static readonly TimeSpan DefaultLeasePollMax = TimeSpan.FromSeconds(1);
+
+    /// <summary>Token requests per second each client may make to its token endpoint, sustained: 10.</summary>
+    public const int DefaultTokenEndpointRequestsPerSecond = 10;
+
+    /// <summary>Burst of token requests a client may make at once: 20.</summary>
+    public const int DefaultTokenEndpointBurst = 20;
+}

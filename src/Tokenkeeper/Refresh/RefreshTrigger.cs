@@ -1,0 +1,20 @@
+namespace Tokenkeeper.Refresh;
+
+/// <summary>Why a refresh started (a tag on metrics and logs).</summary>
+public enum RefreshTrigger
+{
+    /// <summary>There was no access token yet.</summary>
+    NoToken,
+
+    /// <summary>The token passed its refresh-ahead point: refreshed in the background while still served.</summary>
+    RefreshAhead,
+
+    /// <summary>The token passed its usable-until point (or a caller's <c>minValidity</c>): callers waited.</summary>
+    Expiring,
+
+    /// <summary>A resource server rejected the current token.</summary>
+    Rejected,
+
+    /// <summary>Asked for explicitly: keep-alive or an operator.</summary>
+    Forced,
+}

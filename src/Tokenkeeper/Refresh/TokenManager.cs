@@ -1,0 +1,364 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tokenkeeper.Connections;
+using Tokenkeeper.Diagnostics;
+using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Protocol;
+using Tokenkeeper.Storage;
+using Tokenkeeper.Tokens;
+
+namespace Tokenkeeper.Refresh;
+
+/// <summary>
+/// Keeps every connection's access token valid: cached tokens served lock-free, refresh-ahead in the background,
+/// one refresh per connection in flight, leased and compare-and-swap-committed refreshes shared safely with other
+/// processes through the store, and typed failures that never destroy stored credentials (DESIGN.md contracts 1-8).
+/// </summary>
+/// <remarks>Create one per process (per store), or let <c>AddTokenkeeper()</c> do it.</remarks>
+public sealed class TokenManager : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, ConnectionTokenSource> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConnectionDefinition> _definitions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<RegistrationOutcome>>> _registrations = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly TokenManagerOptions _options;
+    private readonly ILogger _logger;
+    private readonly bool _ownsMetrics;
+
+    /// <summary>Creates a manager.</summary>
+    /// <param name="store">The store: the single source of truth for tokens.</param>
+    /// <param name="client">The token endpoint client.</param>
+    /// <param name="options">Refresh options; defaults when null.</param>
+    /// <param name="timeProvider">The clock. Default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="loggerFactory">Logging; nothing is logged when null.</param>
+    /// <param name="metrics">Metrics; a private meter when null.</param>
+    /// <param name="connections">Connections declared in code, registered in the store on first use.</param>
+    public TokenManager(
+        ITokenStore store,
+        TokenEndpointClient client,
+        TokenManagerOptions? options = null,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        TokenkeeperMetrics? metrics = null,
+        IEnumerable<ConnectionDefinition>? connections = null)
+    {
+        Store = store ?? throw new ArgumentNullException(nameof(store));
+        Client = client ?? throw new ArgumentNullException(nameof(client));
+        _options = options ?? new TokenManagerOptions();
+        _options.Validate();
+        TimeProvider = timeProvider ?? TimeProvider.System;
+        _ownsMetrics = metrics is null;
+        Metrics = metrics ?? new TokenkeeperMetrics();
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tokenkeeper");
+        foreach (var definition in connections ?? [])
+        {
+            Define(definition);
+        }
+
+        RateLimiter = new TokenEndpointRateLimiter(TimeProvider, _options.TokenEndpointRequestsPerSecond, _options.TokenEndpointBurst);
+        Requests = new TokenRequestFactory(TimeProvider, _options);
+        Cycle = new RefreshCycle(this, _options, _logger);
+    }
+
+    /// <summary>The store.</summary>
+    public ITokenStore Store { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Counters and instruments (refreshes, joins, replays, conflicts, …).</summary>
+    public TokenkeeperMetrics Metrics { get; }
+
+    /// <summary>This instance's id in leases and intents.</summary>
+    public string InstanceId => _options.InstanceId;
+
+    internal TokenEndpointClient Client { get; }
+
+    internal TokenEndpointRateLimiter RateLimiter { get; }
+
+    internal TokenRequestFactory Requests { get; }
+
+    internal RefreshCycle Cycle { get; }
+
+    internal ClientHealth ClientHealth { get; } = new();
+
+    internal CancellationToken ShutdownToken => _shutdown.Token;
+
+    internal ILogger Logger => _logger;
+
+    /// <summary>Declares a connection; it is registered in the store on first use (or by <see cref="RegisterAsync"/>).</summary>
+    public void Define(ConnectionDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentException.ThrowIfNullOrWhiteSpace(definition.ConnectionId);
+        EndpointSecurity.EnsureAllowed(definition.Registration.TokenEndpoint, definition.Registration.AllowInsecureHttp);
+        if (definition.Profile is null && !ProviderProfiles.TryGet(definition.Registration.Provider, out _))
+        {
+            throw new TokenkeeperConfigurationException($"Connection '{definition.ConnectionId}': unknown provider '{definition.Registration.Provider}'. Known providers: {string.Join(", ", ProviderProfiles.All.Select(p => p.Name))}.");
+        }
+
+        _definitions[definition.ConnectionId] = definition;
+        _registrations.TryRemove(definition.ConnectionId, out _);
+    }
+
+    /// <summary>The token source of a connection: what the HTTP handler and jobs ask for tokens.</summary>
+    public IAccessTokenSource GetSource(string connectionId) => SourceOf(connectionId);
+
+    /// <summary>Returns a valid access token for <paramref name="connectionId"/> (see <see cref="IAccessTokenSource.GetTokenAsync"/>).</summary>
+    /// <exception cref="TokenAcquisitionException">No usable token can be had.</exception>
+    public ValueTask<ManagedAccessToken> GetAccessTokenAsync(string connectionId, TimeSpan minValidity = default, CancellationToken cancellationToken = default) =>
+        SourceOf(connectionId).GetTokenAsync(minValidity, cancellationToken);
+
+    /// <summary>Refreshes now, whatever the token's age (keep-alive, operator), through the same single flight, lease and commit.</summary>
+    /// <exception cref="TokenAcquisitionException">The refresh failed.</exception>
+    public Task<ManagedAccessToken> RefreshAsync(string connectionId, CancellationToken cancellationToken = default) =>
+        SourceOf(connectionId).RefreshAsync(cancellationToken);
+
+    /// <summary>Reads a connection's record (tokens included: keep it in memory only).</summary>
+    public ValueTask<ConnectionRecord?> GetConnectionAsync(string connectionId, CancellationToken cancellationToken = default) =>
+        Store.GetAsync(connectionId, cancellationToken);
+
+    /// <summary>The provider profile a connection uses.</summary>
+    public ProviderProfile GetProfile(string connectionId, ConnectionRegistration registration)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        if (_definitions.TryGetValue(connectionId, out var definition) && definition.Profile is { } custom)
+        {
+            return custom;
+        }
+
+        return ProviderProfiles.TryGet(registration.Provider, out var profile) ? profile : ProviderProfiles.Generic;
+    }
+
+    /// <summary>How a connection's resource servers signal a rejected token: its provider profile's matcher.</summary>
+    public async ValueTask<Http.IAuthFailureMatcher> GetAuthFailureMatcherAsync(string connectionId, CancellationToken cancellationToken = default)
+    {
+        if (_definitions.TryGetValue(connectionId, out var definition))
+        {
+            return GetProfile(connectionId, definition.Registration).AuthFailureMatcher;
+        }
+
+        var record = await Store.GetAsync(connectionId, cancellationToken).ConfigureAwait(false);
+        return record is null ? Http.BearerChallengeMatcher.Instance : GetProfile(connectionId, record.Registration).AuthFailureMatcher;
+    }
+
+    /// <summary>
+    /// Registers a connection in the store. A store that does not know it creates it (with the bootstrap refresh token, if
+    /// any); a store that does keeps its tokens — the live, rotated ones — and only updates the registration. A dead grant
+    /// (<see cref="ConnectionState.ReconnectRequired"/>) is replaced when the bootstrap refresh token is a different one.
+    /// </summary>
+    public async Task<RegistrationOutcome> RegisterAsync(ConnectionDefinition definition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        Define(definition);
+        return await EnsureRegisteredAsync(definition.ConnectionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores freshly authorised tokens (from a code exchange, a reconnect, or a bootstrap refresh token): the connection becomes
+    /// <see cref="ConnectionState.Active"/>, its failure counters reset and its authorisation time is now.
+    /// </summary>
+    public async Task<ConnectionRecord> AuthorizeAsync(string connectionId, TokenSet tokens, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        await EnsureRegisteredAsync(connectionId, cancellationToken).ConfigureAwait(false);
+        var committed = await AuthorizeCoreAsync(connectionId, tokens, null, cancellationToken).ConfigureAwait(false);
+
+        ClientHealth.Clear(TokenRequestFactory.ClientKey(committed.Registration, GetProfile(connectionId, committed.Registration)));
+        var source = SourceOf(connectionId);
+        source.Invalidate();
+        Cycle.TryAdopt(source, committed, null, RefreshTrigger.NoToken, out _);
+        Log.Authorized(_logger, connectionId, tokens.AccessToken.IsEmpty ? TokenFingerprint.None : tokens.AccessToken.Fingerprint, tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None);
+        return committed;
+    }
+
+    /// <summary>Disables a connection: no token is served and nothing is refreshed until <see cref="EnableAsync"/>.</summary>
+    public async Task<ConnectionRecord> DisableAsync(string connectionId, string? detail = null, CancellationToken cancellationToken = default)
+    {
+        var committed = await UpdateAsync(connectionId, (record, now) =>
+        {
+            var next = record.WithStatus(ConnectionState.Disabled, StateReasons.DisabledByOperator, now, detail);
+            return (next, StateEvents(record, next, now));
+        }, cancellationToken).ConfigureAwait(false);
+        SourceOf(connectionId).Invalidate();
+        return committed;
+    }
+
+    /// <summary>Enables a disabled connection (it becomes <see cref="ConnectionState.Active"/>, or
+    /// <see cref="ConnectionState.PendingAuthorization"/> without tokens).</summary>
+    public async Task<ConnectionRecord> EnableAsync(string connectionId, CancellationToken cancellationToken = default)
+    {
+        return await UpdateAsync(connectionId, (record, now) =>
+        {
+            if (record.Status.State != ConnectionState.Disabled)
+            {
+                return (record, []);
+            }
+
+            var authorized = record.Tokens?.RefreshToken is not null || record.Registration.Grant != OAuthGrantType.RefreshToken;
+            var next = authorized
+                ? record.WithStatus(ConnectionState.Active, StateReasons.Authorized, now)
+                : record.WithStatus(ConnectionState.PendingAuthorization, StateReasons.NotAuthorized, now);
+            return (next, StateEvents(record, next, now));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops background work. Refreshes in flight are cancelled; nothing half-done is committed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        RateLimiter.Dispose();
+        _shutdown.Dispose();
+        if (_ownsMetrics)
+        {
+            Metrics.Dispose();
+        }
+    }
+
+    internal ManagedAccessToken CreateHandle(ConnectionRecord record)
+    {
+        var tokens = record.Tokens ?? throw new InvalidOperationException("The record has no tokens.");
+        var profile = GetProfile(record.ConnectionId, record.Registration);
+        var windows = TokenWindows.Compute(tokens.IssuedAt, tokens.ExpiresAt, profile.Windows ?? _options.Windows, _options.RefreshAheadJitter);
+        return new ManagedAccessToken(record.ConnectionId, tokens, windows, record.Version);
+    }
+
+    internal Task<RegistrationOutcome> EnsureRegisteredAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        if (!_definitions.ContainsKey(connectionId))
+        {
+            return Task.FromResult(new RegistrationOutcome(false, false, false, false));
+        }
+
+        var lazy = _registrations.GetOrAdd(connectionId, id => new Lazy<Task<RegistrationOutcome>>(() => RegisterCoreAsync(_definitions[id], _shutdown.Token)));
+        var task = lazy.Value;
+        if (task.IsFaulted || task.IsCanceled)
+        {
+            _registrations.TryRemove(new KeyValuePair<string, Lazy<Task<RegistrationOutcome>>>(connectionId, lazy));
+        }
+
+        return task.WaitAsync(cancellationToken);
+    }
+
+    private ConnectionTokenSource SourceOf(string connectionId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionId);
+        return _sources.GetOrAdd(connectionId, static (id, manager) => new ConnectionTokenSource(manager, id), this);
+    }
+
+    private async Task<RegistrationOutcome> RegisterCoreAsync(ConnectionDefinition definition, CancellationToken cancellationToken)
+    {
+        var id = definition.ConnectionId;
+        var now = TimeProvider.GetUtcNow();
+        var registration = definition.Registration;
+        var bootstrap = definition.BootstrapRefreshToken;
+        var authorized = bootstrap is not null || registration.Grant != OAuthGrantType.RefreshToken;
+        var initial = new ConnectionRecord
+        {
+            ConnectionId = id,
+            Registration = registration,
+            Tokens = bootstrap is { } token ? TokenSets.FromRefreshToken(token, now, registration.Scope) : null,
+            Status = authorized
+                ? new ConnectionStatus(ConnectionState.Active, StateReasons.Authorized, now)
+                : new ConnectionStatus(ConnectionState.PendingAuthorization, StateReasons.NotAuthorized, now),
+            CreatedAt = now,
+            AuthorizedAt = authorized ? definition.AuthorizedAt ?? now : null,
+            RefreshTokenGeneration = bootstrap is null ? 0 : 1,
+        };
+        var created = new ConnectionEvent
+        {
+            ConnectionId = id,
+            Type = ConnectionEventTypes.StateChanged,
+            OccurredAt = now,
+            State = initial.Status.State.ToString(),
+            Reason = initial.Status.Reason,
+            Data = new Dictionary<string, string> { ["from"] = "none", ["to"] = initial.Status.State.ToString() },
+        };
+        var (stored, wasCreated) = await Store.GetOrCreateAsync(initial, [created], cancellationToken).ConfigureAwait(false);
+        if (wasCreated)
+        {
+            return new RegistrationOutcome(true, false, false, false);
+        }
+
+        var updated = false;
+        if (!stored.Registration.SameAs(registration))
+        {
+            stored = await UpdateAsync(id, (record, _) => (record with { Registration = registration }, []), cancellationToken).ConfigureAwait(false);
+            updated = true;
+        }
+
+        if (bootstrap is not { } offered || stored.Tokens?.RefreshToken == offered)
+        {
+            return new RegistrationOutcome(false, updated, false, false);
+        }
+
+        if (stored.Status.State is ConnectionState.ReconnectRequired or ConnectionState.PendingAuthorization || stored.Tokens?.RefreshToken is null)
+        {
+            await AuthorizeCoreAsync(id, TokenSets.FromRefreshToken(offered, now, registration.Scope), definition.AuthorizedAt, cancellationToken).ConfigureAwait(false);
+            return new RegistrationOutcome(false, updated, false, true);
+        }
+
+        Log.BootstrapIgnored(_logger, id, stored.Tokens!.RefreshToken!.Value.Fingerprint);
+        return new RegistrationOutcome(false, updated, true, false);
+    }
+
+    private Task<ConnectionRecord> AuthorizeCoreAsync(string connectionId, TokenSet tokens, DateTimeOffset? authorizedAt, CancellationToken cancellationToken) =>
+        UpdateAsync(connectionId, (record, now) =>
+        {
+            var next = (record with
+            {
+                Tokens = tokens,
+                AuthorizedAt = authorizedAt ?? now,
+                LastRefreshAt = tokens.AccessToken.IsEmpty ? record.LastRefreshAt : now,
+                ConsecutiveFailures = 0,
+                LastError = null,
+                NextAttemptAt = null,
+                PendingRefresh = null,
+                RefreshTokenGeneration = record.RefreshTokenGeneration + 1,
+            }).WithStatus(ConnectionState.Active, StateReasons.Authorized, now);
+            return (next, StateEvents(record, next, now));
+        }, cancellationToken);
+
+    private async Task<ConnectionRecord> UpdateAsync(string connectionId, Func<ConnectionRecord, DateTimeOffset, (ConnectionRecord Next, IReadOnlyList<ConnectionEvent> Events)> change, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var record = await Store.GetAsync(connectionId, cancellationToken).ConfigureAwait(false)
+                ?? throw new TokenkeeperConfigurationException($"The store has no connection '{connectionId}'.");
+            var (next, events) = change(record, TimeProvider.GetUtcNow());
+            if (ReferenceEquals(next, record))
+            {
+                return record;
+            }
+
+            var result = await Store.CommitAsync(new ConnectionCommit(next, record.Version, null, events), cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                return next with { Version = result.Version };
+            }
+
+            Metrics.RecordConflict(connectionId, result.Conflict.ToString());
+        }
+    }
+
+    private static IReadOnlyList<ConnectionEvent> StateEvents(ConnectionRecord before, ConnectionRecord after, DateTimeOffset now)
+    {
+        if (before.Status.State == after.Status.State)
+        {
+            return [];
+        }
+
+        var changed = new ConnectionEvent
+        {
+            ConnectionId = after.ConnectionId,
+            Type = ConnectionEventTypes.StateChanged,
+            OccurredAt = now,
+            State = after.Status.State.ToString(),
+            Reason = after.Status.Reason,
+            Detail = after.Status.Detail,
+            Data = new Dictionary<string, string> { ["from"] = before.Status.State.ToString(), ["to"] = after.Status.State.ToString() },
+        };
+        return [changed];
+    }
+}

@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using Tokenkeeper.Connections;
+using Tokenkeeper.Protocol;
+using Tokenkeeper.Storage;
+using Tokenkeeper.Tokens;
+
+namespace Tokenkeeper.Refresh;
+
+/// <summary>Builds token requests from a connection's registration and current refresh token.</summary>
+internal sealed class TokenRequestFactory(TimeProvider time, TokenManagerOptions options)
+{
+    private readonly ConcurrentDictionary<string, ClientSigningKey> _keys = new(StringComparer.Ordinal);
+
+    public static string ClientKey(ConnectionRegistration registration, ProviderProfile profile) =>
+        $"{registration.TokenEndpoint}|{registration.ClientId}|{registration.ClientAuthMethod ?? profile.DefaultClientAuthMethod}|{registration.ClientSecret?.Fingerprint ?? registration.SigningKeyPem?.Fingerprint ?? "-"}";
+
+    public TokenEndpointRequest Create(ConnectionRegistration registration, ProviderProfile profile, RefreshToken? refreshToken)
+    {
+        var method = registration.ClientAuthMethod ?? profile.DefaultClientAuthMethod;
+        var key = registration.SigningKeyPem is { } pem ? _keys.GetOrAdd(pem.Fingerprint, _ => ClientSigningKey.FromPem(pem.Value, registration.SigningKeyId)) : null;
+        var client = new ClientIdentity { ClientId = registration.ClientId, Secret = registration.ClientSecret, AuthMethod = method, SigningKey = key };
+        string? assertion = null;
+        if (registration.Grant == OAuthGrantType.JwtBearer)
+        {
+            var signer = key ?? throw new TokenkeeperConfigurationException("A JWT-bearer grant needs a signing key.");
+            assertion = JwtAssertion.Create(signer, registration.ClientId, registration.JwtBearerSubject ?? registration.ClientId, registration.TokenEndpoint.GetLeftPart(UriPartial.Path), time.GetUtcNow(), TokenEndpointConstants.ClientAssertionLifetime, registration.Scope is null ? null : new Dictionary<string, string> { ["scope"] = registration.Scope });
+        }
+
+        return new TokenEndpointRequest
+        {
+            Endpoint = registration.TokenEndpoint,
+            Client = client,
+            Grant = registration.Grant,
+            RefreshToken = registration.Grant == OAuthGrantType.RefreshToken ? refreshToken : null,
+            Assertion = assertion,
+            Scope = registration.Grant == OAuthGrantType.RefreshToken ? null : registration.Scope,
+            Resource = registration.Resource,
+            Audience = registration.Audience,
+            ExtraParameters = registration.ExtraParameters,
+            Profile = profile,
+            DefaultLifetime = options.DefaultAccessTokenLifetime,
+            AllowInsecureHttp = registration.AllowInsecureHttp,
+        };
+    }
+}

@@ -1,0 +1,244 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Tokenkeeper.Connections;
+using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Protocol;
+using Tokenkeeper.Tokens;
+
+namespace Tokenkeeper.Storage;
+
+/// <summary>
+/// Turns a <see cref="ConnectionRecord"/> into JSON for a persistent store and back. Every secret field (access token, refresh
+/// token, client secret, signing key) is encrypted in place with the <see cref="ISecretProtector"/>, bound to the connection and
+/// field; everything else stays readable for operators.
+/// </summary>
+public static class ConnectionRecordSerializer
+{
+    /// <summary>The format version written into every record.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Serialises a record (its <see cref="ConnectionRecord.Version"/> is the store's business and is not written).</summary>
+    public static string Serialize(ConnectionRecord record, ISecretProtector protector)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(protector);
+        var id = record.ConnectionId;
+        var reg = record.Registration;
+        var dto = new RecordDto
+        {
+            Format = FormatVersion,
+            Id = id,
+            Registration = new RegistrationDto
+            {
+                Provider = reg.Provider,
+                TokenEndpoint = reg.TokenEndpoint.ToString(),
+                RevocationEndpoint = reg.RevocationEndpoint?.ToString(),
+                ClientId = reg.ClientId,
+                ClientSecret = Protect(reg.ClientSecret?.Value, "client_secret"),
+                SigningKeyPem = Protect(reg.SigningKeyPem?.Value, "signing_key"),
+                SigningKeyId = reg.SigningKeyId,
+                ClientAuthMethod = reg.ClientAuthMethod,
+                Grant = reg.Grant,
+                JwtBearerSubject = reg.JwtBearerSubject,
+                Scope = reg.Scope,
+                Resource = reg.Resource,
+                Audience = reg.Audience,
+                ExtraParameters = reg.ExtraParameters?.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+                AllowInsecureHttp = reg.AllowInsecureHttp,
+            },
+            Tokens = record.Tokens is not { } t ? null : new TokensDto
+            {
+                AccessToken = Protect(t.AccessToken.Value, "access_token")!,
+                TokenType = t.TokenType,
+                RefreshToken = Protect(t.RefreshToken?.Value, "refresh_token"),
+                Scope = t.Scope,
+                IssuedAt = t.IssuedAt,
+                ExpiresAt = t.ExpiresAt,
+                ExpirySource = t.ExpirySource,
+                RefreshTokenExpiresAt = t.RefreshTokenExpiresAt,
+                InstanceUrl = t.InstanceUrl,
+                ServerClockSkew = t.ServerClockSkew,
+            },
+            Status = record.Status,
+            CreatedAt = record.CreatedAt,
+            AuthorizedAt = record.AuthorizedAt,
+            LastRefreshAt = record.LastRefreshAt,
+            LastAttemptAt = record.LastAttemptAt,
+            ConsecutiveFailures = record.ConsecutiveFailures,
+            LastError = record.LastError,
+            NextAttemptAt = record.NextAttemptAt,
+            RefreshTokenGeneration = record.RefreshTokenGeneration,
+            PendingRefresh = record.PendingRefresh,
+            History = [.. record.History],
+        };
+        return JsonSerializer.Serialize(dto, RecordJsonContext.Default.RecordDto);
+
+        string? Protect(string? value, string field) => value is null ? null : protector.Protect(value, id, field);
+    }
+
+    /// <summary>Reads a record written by <see cref="Serialize"/>.</summary>
+    /// <exception cref="SecretProtectionException">A secret cannot be decrypted (wrong key, altered data).</exception>
+    /// <exception cref="JsonException">The JSON is not a record.</exception>
+    public static ConnectionRecord Deserialize(string json, long version, ISecretProtector protector)
+    {
+        ArgumentNullException.ThrowIfNull(protector);
+        var dto = JsonSerializer.Deserialize(json, RecordJsonContext.Default.RecordDto) ?? throw new JsonException("The stored record is null.");
+        if (dto.Format > FormatVersion)
+        {
+            throw new JsonException($"The stored record has format {dto.Format}; this version of Tokenkeeper reads up to {FormatVersion}. Upgrade Tokenkeeper.");
+        }
+
+        var id = dto.Id;
+        var reg = dto.Registration;
+        return new ConnectionRecord
+        {
+            ConnectionId = id,
+            Version = version,
+            Registration = new ConnectionRegistration
+            {
+                Provider = reg.Provider,
+                TokenEndpoint = new Uri(reg.TokenEndpoint),
+                RevocationEndpoint = reg.RevocationEndpoint is null ? null : new Uri(reg.RevocationEndpoint),
+                ClientId = reg.ClientId,
+                ClientSecret = Unprotect(reg.ClientSecret, "client_secret") is { } secret ? new ClientSecret(secret) : null,
+                SigningKeyPem = Unprotect(reg.SigningKeyPem, "signing_key") is { } pem ? new ClientSecret(pem) : null,
+                SigningKeyId = reg.SigningKeyId,
+                ClientAuthMethod = reg.ClientAuthMethod,
+                Grant = reg.Grant,
+                JwtBearerSubject = reg.JwtBearerSubject,
+                Scope = reg.Scope,
+                Resource = reg.Resource,
+                Audience = reg.Audience,
+                ExtraParameters = reg.ExtraParameters,
+                AllowInsecureHttp = reg.AllowInsecureHttp,
+            },
+            Tokens = dto.Tokens is not { } t ? null : new TokenSet
+            {
+                AccessToken = new AccessToken(Unprotect(t.AccessToken, "access_token")!),
+                TokenType = t.TokenType,
+                RefreshToken = Unprotect(t.RefreshToken, "refresh_token") is { } refresh ? new RefreshToken(refresh) : null,
+                Scope = t.Scope,
+                IssuedAt = t.IssuedAt,
+                ExpiresAt = t.ExpiresAt,
+                ExpirySource = t.ExpirySource,
+                RefreshTokenExpiresAt = t.RefreshTokenExpiresAt,
+                InstanceUrl = t.InstanceUrl,
+                ServerClockSkew = t.ServerClockSkew,
+            },
+            Status = dto.Status,
+            CreatedAt = dto.CreatedAt,
+            AuthorizedAt = dto.AuthorizedAt,
+            LastRefreshAt = dto.LastRefreshAt,
+            LastAttemptAt = dto.LastAttemptAt,
+            ConsecutiveFailures = dto.ConsecutiveFailures,
+            LastError = dto.LastError,
+            NextAttemptAt = dto.NextAttemptAt,
+            RefreshTokenGeneration = dto.RefreshTokenGeneration,
+            PendingRefresh = dto.PendingRefresh,
+            History = dto.History ?? [],
+        };
+
+        string? Unprotect(string? value, string field) => value is null ? null : protector.Unprotect(value, id, field);
+    }
+
+    /// <summary>Serialises an event for an outbox (events carry no secrets).</summary>
+    public static string SerializeEvent(ConnectionEvent connectionEvent) => JsonSerializer.Serialize(connectionEvent, RecordJsonContext.Default.ConnectionEvent);
+
+    /// <summary>Reads an event written by <see cref="SerializeEvent"/>.</summary>
+    public static ConnectionEvent DeserializeEvent(string json) =>
+        JsonSerializer.Deserialize(json, RecordJsonContext.Default.ConnectionEvent) ?? throw new JsonException("The stored event is null.");
+
+    internal sealed class RecordDto
+    {
+        public int Format { get; set; }
+
+        public required string Id { get; set; }
+
+        public required RegistrationDto Registration { get; set; }
+
+        public TokensDto? Tokens { get; set; }
+
+        public required ConnectionStatus Status { get; set; }
+
+        public DateTimeOffset CreatedAt { get; set; }
+
+        public DateTimeOffset? AuthorizedAt { get; set; }
+
+        public DateTimeOffset? LastRefreshAt { get; set; }
+
+        public DateTimeOffset? LastAttemptAt { get; set; }
+
+        public int ConsecutiveFailures { get; set; }
+
+        public string? LastError { get; set; }
+
+        public DateTimeOffset? NextAttemptAt { get; set; }
+
+        public int RefreshTokenGeneration { get; set; }
+
+        public RefreshIntent? PendingRefresh { get; set; }
+
+        public List<StateTransition>? History { get; set; }
+    }
+
+    internal sealed class RegistrationDto
+    {
+        public string Provider { get; set; } = "generic";
+
+        public required string TokenEndpoint { get; set; }
+
+        public string? RevocationEndpoint { get; set; }
+
+        public required string ClientId { get; set; }
+
+        public string? ClientSecret { get; set; }
+
+        public string? SigningKeyPem { get; set; }
+
+        public string? SigningKeyId { get; set; }
+
+        public ClientAuthMethod? ClientAuthMethod { get; set; }
+
+        public OAuthGrantType Grant { get; set; }
+
+        public string? JwtBearerSubject { get; set; }
+
+        public string? Scope { get; set; }
+
+        public string? Resource { get; set; }
+
+        public string? Audience { get; set; }
+
+        public Dictionary<string, string>? ExtraParameters { get; set; }
+
+        public bool AllowInsecureHttp { get; set; }
+    }
+
+    internal sealed class TokensDto
+    {
+        public required string AccessToken { get; set; }
+
+        public string TokenType { get; set; } = "Bearer";
+
+        public string? RefreshToken { get; set; }
+
+        public string? Scope { get; set; }
+
+        public DateTimeOffset IssuedAt { get; set; }
+
+        public DateTimeOffset ExpiresAt { get; set; }
+
+        public ExpirySource ExpirySource { get; set; }
+
+        public DateTimeOffset? RefreshTokenExpiresAt { get; set; }
+
+        public string? InstanceUrl { get; set; }
+
+        public TimeSpan? ServerClockSkew { get; set; }
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(ConnectionRecordSerializer.RecordDto))]
+[JsonSerializable(typeof(ConnectionEvent))]
+internal sealed partial class RecordJsonContext : JsonSerializerContext;

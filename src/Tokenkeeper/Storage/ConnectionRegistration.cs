@@ -1,0 +1,69 @@
+using Tokenkeeper.Protocol;
+using Tokenkeeper.Tokens;
+
+namespace Tokenkeeper.Storage;
+
+/// <summary>
+/// How to reach a connection's provider: endpoint, client, grant and scope. Persisted with the connection so any process
+/// that opens the store (a job, the lifecycle service, the CLI) can refresh it. The client secret and signing key are
+/// secrets: a persistent store encrypts them (DESIGN.md contract 10).
+/// </summary>
+public sealed record ConnectionRegistration
+{
+    /// <summary>The provider profile name (see <see cref="Connections.ProviderProfiles"/>).</summary>
+    public string Provider { get; init; } = "generic";
+
+    /// <summary>The token endpoint.</summary>
+    public required Uri TokenEndpoint { get; init; }
+
+    /// <summary>The revocation endpoint (RFC 7009), if known.</summary>
+    public Uri? RevocationEndpoint { get; init; }
+
+    /// <summary>The OAuth client id.</summary>
+    public required string ClientId { get; init; }
+
+    /// <summary>The client secret.</summary>
+    public ClientSecret? ClientSecret { get; init; }
+
+    /// <summary>The client's private key in PEM, for <see cref="ClientAuthMethod.PrivateKeyJwt"/> and the JWT-bearer grant.</summary>
+    public ClientSecret? SigningKeyPem { get; init; }
+
+    /// <summary>The <c>kid</c> of the signing key.</summary>
+    public string? SigningKeyId { get; init; }
+
+    /// <summary>How the client authenticates. Null: the provider profile's default.</summary>
+    public ClientAuthMethod? ClientAuthMethod { get; init; }
+
+    /// <summary>The grant used to get new access tokens: <see cref="OAuthGrantType.RefreshToken"/>,
+    /// <see cref="OAuthGrantType.ClientCredentials"/> or <see cref="OAuthGrantType.JwtBearer"/>.</summary>
+    public OAuthGrantType Grant { get; init; } = OAuthGrantType.RefreshToken;
+
+    /// <summary>The <c>sub</c> of JWT-bearer grant assertions (the user the client acts for).</summary>
+    public string? JwtBearerSubject { get; init; }
+
+    /// <summary>The scope to request, space separated.</summary>
+    public string? Scope { get; init; }
+
+    /// <summary>RFC 8707 <c>resource</c>.</summary>
+    public string? Resource { get; init; }
+
+    /// <summary>The <c>audience</c> parameter.</summary>
+    public string? Audience { get; init; }
+
+    /// <summary>More form parameters for token requests.</summary>
+    public IReadOnlyDictionary<string, string>? ExtraParameters { get; init; }
+
+    /// <summary>Allow a plain-http token endpoint off loopback. Default false.</summary>
+    public bool AllowInsecureHttp { get; init; }
+
+    /// <summary>Whether two registrations describe the same thing (secrets compared by value).</summary>
+    public bool SameAs(ConnectionRegistration? other) => other is not null
+        && Provider == other.Provider && TokenEndpoint == other.TokenEndpoint && RevocationEndpoint == other.RevocationEndpoint
+        && ClientId == other.ClientId && ClientSecret == other.ClientSecret && SigningKeyPem == other.SigningKeyPem
+        && SigningKeyId == other.SigningKeyId && ClientAuthMethod == other.ClientAuthMethod && Grant == other.Grant
+        && JwtBearerSubject == other.JwtBearerSubject && Scope == other.Scope && Resource == other.Resource
+        && Audience == other.Audience && AllowInsecureHttp == other.AllowInsecureHttp
+        && (ExtraParameters ?? EmptyParameters).OrderBy(p => p.Key, StringComparer.Ordinal).SequenceEqual((other.ExtraParameters ?? EmptyParameters).OrderBy(p => p.Key, StringComparer.Ordinal));
+
+    private static readonly Dictionary<string, string> EmptyParameters = [];
+}

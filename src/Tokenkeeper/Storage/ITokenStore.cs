@@ -1,0 +1,32 @@
+namespace Tokenkeeper.Storage;
+
+/// <summary>
+/// The single source of truth for connections (DESIGN.md contract 1): versioned records changed only by compare-and-swap,
+/// and leases that let one instance at a time refresh a connection. Implementations: <see cref="InMemoryTokenStore"/>,
+/// the SQLite store (Tokenkeeper.Sqlite). Persistent stores encrypt every secret field (contract 10).
+/// </summary>
+public interface ITokenStore
+{
+    /// <summary>Reads a connection, or null when the store has none by that id.</summary>
+    ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads every connection, ordered by id.</summary>
+    ValueTask<IReadOnlyList<ConnectionRecord>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Creates the connection at version 1 unless it exists. Returns the stored record and whether it was created.</summary>
+    ValueTask<(ConnectionRecord Record, bool Created)> GetOrCreateAsync(ConnectionRecord record, IReadOnlyList<Lifecycle.ConnectionEvent>? events = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Applies a change if the record is still at <see cref="ConnectionCommit.ExpectedVersion"/> and, when a lease is
+    /// given, no other instance has taken the lease since. Enqueues the commit's events in the same transaction.</summary>
+    ValueTask<CommitResult> CommitAsync(ConnectionCommit commit, CancellationToken cancellationToken = default);
+
+    /// <summary>Takes the connection's refresh lease if it is free, lapsed, or already held by <paramref name="owner"/>.
+    /// Returns null while another owner holds it.</summary>
+    ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends a lease still held. Returns the renewed lease, or null if it was lost.</summary>
+    ValueTask<StoreLease?> RenewLeaseAsync(StoreLease lease, TimeSpan duration, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives a lease back (a lease already lost is left alone).</summary>
+    ValueTask ReleaseLeaseAsync(StoreLease lease, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,150 @@
+using Tokenkeeper.Lifecycle;
+
+namespace Tokenkeeper.Storage;
+
+/// <summary>
+/// A store in this process's memory: for tests and for jobs that need no persistence (client-credentials connections).
+/// Same semantics as the persistent stores: versioned compare-and-swap, fenced leases, an outbox.
+/// Nothing survives the process, so nothing is encrypted.
+/// </summary>
+public sealed class InMemoryTokenStore : ITokenStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, ConnectionRecord> _records = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StoreLease> _leases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _fences = new(StringComparer.Ordinal);
+    private readonly List<ConnectionEvent> _outbox = [];
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates an empty store whose leases lapse on <paramref name="timeProvider"/>'s clock.</summary>
+    public InMemoryTokenStore(TimeProvider? timeProvider = null) => _time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>Every event committed so far, oldest first.</summary>
+    public IReadOnlyList<ConnectionEvent> Events
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _outbox];
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_records.GetValueOrDefault(connectionId));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<ConnectionRecord>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult<IReadOnlyList<ConnectionRecord>>([.. _records.Values.OrderBy(r => r.ConnectionId, StringComparer.Ordinal)]);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<(ConnectionRecord Record, bool Created)> GetOrCreateAsync(ConnectionRecord record, IReadOnlyList<ConnectionEvent>? events = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        lock (_gate)
+        {
+            if (_records.TryGetValue(record.ConnectionId, out var existing))
+            {
+                return ValueTask.FromResult((existing, false));
+            }
+
+            var created = record with { Version = 1 };
+            _records[record.ConnectionId] = created;
+            _outbox.AddRange(events ?? []);
+            return ValueTask.FromResult((created, true));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CommitResult> CommitAsync(ConnectionCommit commit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        var id = commit.Record.ConnectionId;
+        lock (_gate)
+        {
+            if (!_records.TryGetValue(id, out var current))
+            {
+                return ValueTask.FromResult(CommitResult.Failed(CommitConflict.NotFound));
+            }
+
+            if (current.Version != commit.ExpectedVersion)
+            {
+                return ValueTask.FromResult(CommitResult.Failed(CommitConflict.VersionMismatch));
+            }
+
+            if (commit.Lease is { } lease && _fences.GetValueOrDefault(id) != lease.Fence)
+            {
+                return ValueTask.FromResult(CommitResult.Failed(CommitConflict.LeaseLost));
+            }
+
+            var version = current.Version + 1;
+            _records[id] = commit.Record with { Version = version };
+            _outbox.AddRange(commit.Events ?? []);
+            return ValueTask.FromResult(CommitResult.Success(version));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            if (_leases.TryGetValue(connectionId, out var held) && held.ExpiresAt > now && held.Owner != owner)
+            {
+                return ValueTask.FromResult<StoreLease?>(null);
+            }
+
+            var fence = _fences.GetValueOrDefault(connectionId) + 1;
+            _fences[connectionId] = fence;
+            var lease = new StoreLease(connectionId, owner, fence, now + duration);
+            _leases[connectionId] = lease;
+            return ValueTask.FromResult<StoreLease?>(lease);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<StoreLease?> RenewLeaseAsync(StoreLease lease, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            if (_fences.GetValueOrDefault(lease.ConnectionId) != lease.Fence)
+            {
+                return ValueTask.FromResult<StoreLease?>(null);
+            }
+
+            var renewed = lease with { ExpiresAt = now + duration };
+            _leases[lease.ConnectionId] = renewed;
+            return ValueTask.FromResult<StoreLease?>(renewed);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask ReleaseLeaseAsync(StoreLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        lock (_gate)
+        {
+            if (_leases.TryGetValue(lease.ConnectionId, out var held) && held.Fence == lease.Fence)
+            {
+                _leases.Remove(lease.ConnectionId);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Tokenkeeper.Tests.Support;
+
+/// <summary>
+/// An in-memory OAuth token endpoint for fast tests (no sockets): issues numbered tokens, rotates refresh tokens, and can be
+/// scripted to answer the next requests with failures or to hold answers until released. The real provider is the simulator,
+/// exercised over loopback in the integration tests.
+/// </summary>
+internal sealed class InMemoryProvider : HttpMessageHandler
+{
+    private readonly TimeProvider _time;
+    private readonly ConcurrentQueue<Func<IReadOnlyDictionary<string, string>, HttpResponseMessage>> _script = new();
+    private readonly ConcurrentDictionary<string, bool> _liveRefreshTokens = new();
+    private int _issued;
+    private int _requests;
+
+    public InMemoryProvider(TimeProvider time) => _time = time;
+
+    public static readonly Uri TokenEndpoint = new("https://provider.test/oauth/token");
+
+    /// <summary>Access-token lifetime stated as expires_in; null omits it.</summary>
+    public TimeSpan? AccessTtl { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Each refresh returns a new refresh token and kills the old one.</summary>
+    public bool Rotate { get; set; } = true;
+
+    /// <summary>While set, every request waits for it before answering.</summary>
+    public TaskCompletionSource? Gate { get; set; }
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    public ConcurrentQueue<string> PresentedRefreshTokens { get; } = new();
+
+    public ConcurrentQueue<IReadOnlyDictionary<string, string>> Forms { get; } = new();
+
+    /// <summary>Answers the next request with <paramref name="responder"/> instead of the default behaviour.</summary>
+    public void Enqueue(Func<IReadOnlyDictionary<string, string>, HttpResponseMessage> responder) => _script.Enqueue(responder);
+
+    /// <summary>Answers the next request with a status and JSON body.</summary>
+    public void Enqueue(HttpStatusCode status, string json, TimeSpan? retryAfter = null) => Enqueue(_ =>
+    {
+        var response = Json(status, json);
+        if (retryAfter is { } wait)
+        {
+            response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(wait);
+        }
+
+        return response;
+    });
+
+    /// <summary>Processes the next refresh normally (rotation happens), then loses the response.</summary>
+    public void EnqueueDropAfter() => Enqueue(form =>
+    {
+        _ = Issue(form);
+        throw new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely (test: drop-after).");
+    });
+
+    /// <summary>Creates a grant and returns its first refresh token.</summary>
+    public string NewRefreshToken()
+    {
+        var token = $"rt-{Interlocked.Increment(ref _issued)}-{Guid.NewGuid():N}";
+        _liveRefreshTokens[token] = true;
+        return token;
+    }
+
+    public void Revoke(string refreshToken) => _liveRefreshTokens.TryRemove(refreshToken, out _);
+
+    public void RevokeAll() => _liveRefreshTokens.Clear();
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _requests);
+        var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
+        var form = body.Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2))
+            .ToDictionary(p => Uri.UnescapeDataString(p[0].Replace('+', ' ')), p => p.Length > 1 ? Uri.UnescapeDataString(p[1].Replace('+', ' ')) : "");
+        Forms.Enqueue(form);
+        if (form.TryGetValue("refresh_token", out var presented))
+        {
+            PresentedRefreshTokens.Enqueue(presented);
+        }
+
+        if (Gate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        if (_script.TryDequeue(out var scripted))
+        {
+            var response = scripted(form);
+            response.RequestMessage = request;
+            return response;
+        }
+
+        var issued = Issue(form);
+        issued.RequestMessage = request;
+        return issued;
+    }
+
+    private HttpResponseMessage Issue(IReadOnlyDictionary<string, string> form)
+    {
+        var grant = form.GetValueOrDefault("grant_type");
+        string? refresh = null;
+        if (grant == "refresh_token")
+        {
+            var presented = form.GetValueOrDefault("refresh_token") ?? "";
+            if (!_liveRefreshTokens.ContainsKey(presented))
+            {
+                return Json(HttpStatusCode.BadRequest, """{"error":"invalid_grant","error_description":"refresh token is invalid"}""");
+            }
+
+            if (Rotate)
+            {
+                _liveRefreshTokens.TryRemove(presented, out _);
+                refresh = NewRefreshToken();
+            }
+        }
+
+        var n = Interlocked.Increment(ref _issued);
+        var payload = new Dictionary<string, object> { ["access_token"] = $"at-{n}-{Guid.NewGuid():N}", ["token_type"] = "Bearer" };
+        if (AccessTtl is { } ttl)
+        {
+            payload["expires_in"] = (int)ttl.TotalSeconds;
+        }
+
+        if (refresh is not null)
+        {
+            payload["refresh_token"] = refresh;
+        }
+
+        var ok = Json(HttpStatusCode.OK, JsonSerializer.Serialize(payload));
+        ok.Headers.Date = _time.GetUtcNow();
+        return ok;
+    }
+
+    public static HttpResponseMessage Json(HttpStatusCode status, string json) =>
+        new(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+}
