@@ -96,6 +96,13 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
         }
     }
 
+    /// <summary>Forgets the cached token and any failure backoff: the connection was re-authorised, enabled or disabled.</summary>
+    public void Reset()
+    {
+        _current = null;
+        Interlocked.Exchange(ref _notBeforeTicks, 0);
+    }
+
     /// <summary>Drops the cached token (only if it is still <paramref name="only"/>, when given).</summary>
     public void Invalidate(ManagedAccessToken? only = null)
     {
@@ -151,7 +158,10 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
 
         try
         {
-            return await StartOrJoin(current is null ? RefreshTrigger.NoToken : RefreshTrigger.Expiring, null).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var trigger = current is null ? RefreshTrigger.NoToken
+                : current.IsUsableAt(now, TimeSpan.Zero) ? RefreshTrigger.MinValidity
+                : RefreshTrigger.Expiring;
+            return await StartOrJoin(trigger, null).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (TokenEndpointUnavailableException) when (minValidity <= TimeSpan.Zero && current is not null && _time.GetUtcNow().UtcTicks < current.ExpiresAtTicks && current == _current)
         {

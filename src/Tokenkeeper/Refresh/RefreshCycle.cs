@@ -61,6 +61,11 @@ internal sealed class RefreshCycle
         activity?.SetTag("tokenkeeper.trigger", TriggerName(trigger));
         try
         {
+            if (CachedIsGoodEnough(source, trigger, rejected) is { } cached)
+            {
+                return cached;
+            }
+
             var record = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
             if (TryAdopt(source, record, rejected, trigger, out var adopted))
             {
@@ -97,6 +102,22 @@ internal sealed class RefreshCycle
             activity.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The cached token, when a flight started just after another one published it: not the rejected token, and fresh
+    /// (before its refresh-ahead point) or, for callers that only need a usable token, before its usable-until point.
+    /// </summary>
+    private ManagedAccessToken? CachedIsGoodEnough(ConnectionTokenSource source, RefreshTrigger trigger, AccessToken? rejected)
+    {
+        if (trigger is RefreshTrigger.Forced or RefreshTrigger.MinValidity || source.Current is not { } current || (rejected is { } bad && current.Token == bad))
+        {
+            return null;
+        }
+
+        var now = Now.UtcTicks;
+        var goodEnough = trigger == RefreshTrigger.RefreshAhead ? now < current.RefreshAheadAtTicks : current.IsUsableAt(now, TimeSpan.Zero);
+        return goodEnough ? current : null;
     }
 
     /// <summary>Adopts the stored token when it is new to this instance, not the rejected one, and usable.</summary>
@@ -577,6 +598,7 @@ internal sealed class RefreshCycle
         RefreshTrigger.RefreshAhead => "refresh_ahead",
         RefreshTrigger.Expiring => "expiring",
         RefreshTrigger.Rejected => "rejected",
+        RefreshTrigger.MinValidity => "min_validity",
         _ => "forced",
     };
 

@@ -12,6 +12,9 @@ public enum RefreshTrigger
     /// <summary>The token passed its usable-until point (or a caller's <c>minValidity</c>): callers waited.</summary>
     Expiring,
 
+    /// <summary>A caller needed the token valid for longer (<c>minValidity</c>) than the current one has left.</summary>
+    MinValidity,
+
     /// <summary>A resource server rejected the current token.</summary>
     Rejected,
 

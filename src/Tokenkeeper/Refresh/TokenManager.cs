@@ -166,9 +166,7 @@ public sealed class TokenManager : IAsyncDisposable
         var committed = await AuthorizeCoreAsync(connectionId, tokens, null, cancellationToken).ConfigureAwait(false);
 
         ClientHealth.Clear(TokenRequestFactory.ClientKey(committed.Registration, GetProfile(connectionId, committed.Registration)));
-        var source = SourceOf(connectionId);
-        source.Invalidate();
-        Cycle.TryAdopt(source, committed, null, RefreshTrigger.NoToken, out _);
+        Cycle.TryAdopt(SourceOf(connectionId), committed, null, RefreshTrigger.NoToken, out _);
         Log.Authorized(_logger, connectionId, tokens.AccessToken.IsEmpty ? TokenFingerprint.None : tokens.AccessToken.Fingerprint, tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None);
         return committed;
     }
@@ -181,7 +179,7 @@ public sealed class TokenManager : IAsyncDisposable
             var next = record.WithStatus(ConnectionState.Disabled, StateReasons.DisabledByOperator, now, detail);
             return (next, StateEvents(record, next, now));
         }, cancellationToken).ConfigureAwait(false);
-        SourceOf(connectionId).Invalidate();
+        SourceOf(connectionId).Reset();
         return committed;
     }
 
@@ -189,6 +187,7 @@ public sealed class TokenManager : IAsyncDisposable
     /// <see cref="ConnectionState.PendingAuthorization"/> without tokens).</summary>
     public async Task<ConnectionRecord> EnableAsync(string connectionId, CancellationToken cancellationToken = default)
     {
+        SourceOf(connectionId).Reset();
         return await UpdateAsync(connectionId, (record, now) =>
         {
             if (record.Status.State != ConnectionState.Disabled)
@@ -303,8 +302,10 @@ public sealed class TokenManager : IAsyncDisposable
         return new RegistrationOutcome(false, updated, true, false);
     }
 
-    private Task<ConnectionRecord> AuthorizeCoreAsync(string connectionId, TokenSet tokens, DateTimeOffset? authorizedAt, CancellationToken cancellationToken) =>
-        UpdateAsync(connectionId, (record, now) =>
+    private Task<ConnectionRecord> AuthorizeCoreAsync(string connectionId, TokenSet tokens, DateTimeOffset? authorizedAt, CancellationToken cancellationToken)
+    {
+        SourceOf(connectionId).Reset();
+        return UpdateAsync(connectionId, (record, now) =>
         {
             var next = (record with
             {
@@ -319,6 +320,7 @@ public sealed class TokenManager : IAsyncDisposable
             }).WithStatus(ConnectionState.Active, StateReasons.Authorized, now);
             return (next, StateEvents(record, next, now));
         }, cancellationToken);
+    }
 
     private async Task<ConnectionRecord> UpdateAsync(string connectionId, Func<ConnectionRecord, DateTimeOffset, (ConnectionRecord Next, IReadOnlyList<ConnectionEvent> Events)> change, CancellationToken cancellationToken)
     {

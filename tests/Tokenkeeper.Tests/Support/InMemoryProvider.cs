@@ -17,6 +17,7 @@ internal sealed class InMemoryProvider : HttpMessageHandler
     private readonly ConcurrentDictionary<string, bool> _liveRefreshTokens = new();
     private int _issued;
     private int _requests;
+    private int _active;
 
     public InMemoryProvider(TimeProvider time) => _time = time;
 
@@ -28,10 +29,16 @@ internal sealed class InMemoryProvider : HttpMessageHandler
     /// <summary>Each refresh returns a new refresh token and kills the old one.</summary>
     public bool Rotate { get; set; } = true;
 
+    /// <summary>While set, every request is answered with this status and an empty body (a dead endpoint).</summary>
+    public HttpStatusCode? FailWith { get; set; }
+
     /// <summary>While set, every request waits for it before answering.</summary>
     public TaskCompletionSource? Gate { get; set; }
 
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Requests being answered right now.</summary>
+    public int Active => Volatile.Read(ref _active);
 
     public ConcurrentQueue<string> PresentedRefreshTokens { get; } = new();
 
@@ -73,6 +80,19 @@ internal sealed class InMemoryProvider : HttpMessageHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _active);
+        try
+        {
+            return await AnswerAsync(request, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    private async Task<HttpResponseMessage> AnswerAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
         Interlocked.Increment(ref _requests);
         var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
         var form = body.Split('&', StringSplitOptions.RemoveEmptyEntries)
@@ -87,6 +107,11 @@ internal sealed class InMemoryProvider : HttpMessageHandler
         if (Gate is { } gate)
         {
             await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        if (FailWith is { } status)
+        {
+            return new HttpResponseMessage(status) { RequestMessage = request, Content = new StringContent("") };
         }
 
         if (_script.TryDequeue(out var scripted))

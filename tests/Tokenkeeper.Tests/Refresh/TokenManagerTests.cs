@@ -1,0 +1,503 @@
+using System.Net;
+using Tokenkeeper.Connections;
+using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Protocol;
+using Tokenkeeper.Refresh;
+using Tokenkeeper.Storage;
+using Tokenkeeper.Tests.Support;
+using Tokenkeeper.Tokens;
+
+namespace Tokenkeeper.Tests.Refresh;
+
+public sealed class TokenManagerTests
+{
+    private const string Id = ManagerFixture.ConnectionId;
+
+    [Fact]
+    public async Task GetToken_FreshToken_IsServedFromMemory_WithoutCallingTheEndpoint()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+
+        f.Clock.Advance(TimeSpan.FromMinutes(30));
+        var second = await f.Manager.GetAccessTokenAsync(Id);
+
+        Assert.Same(first, second);
+        Assert.Equal(1, f.Provider.Requests);
+    }
+
+    [Fact]
+    public async Task GetToken_InTheRefreshAheadWindow_ReturnsTheCurrentToken_AndRefreshesInTheBackground()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+        f.Provider.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        f.Clock.SetUtcNow(first.Windows.RefreshAheadAt.AddSeconds(1));
+        var during = await f.Manager.GetAccessTokenAsync(Id);
+
+        Assert.Same(first, during);
+        f.Provider.Gate.SetResult();
+        var after = await WaitForNewTokenAsync(f, first);
+        Assert.NotEqual(first.Token, after.Token);
+        Assert.Equal(2, f.Provider.Requests);
+    }
+
+    [Fact]
+    public async Task GetToken_PastUsableUntil_WaitsForTheNewToken()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+
+        f.Clock.SetUtcNow(first.Windows.UsableUntil.AddSeconds(1));
+        var second = await f.Manager.GetAccessTokenAsync(Id);
+
+        Assert.NotEqual(first.Token, second.Token);
+        Assert.True(second.ExpiresAt > f.Clock.GetUtcNow().AddMinutes(50));
+    }
+
+    [Fact]
+    public async Task GetToken_ManyConcurrentCallersPastUsableUntil_MakeOneTokenRequest()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+        f.Clock.SetUtcNow(first.ExpiresAt.AddMinutes(1));
+        f.Provider.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var callers = Enumerable.Range(0, 500).Select(_ => Task.Run(() => f.Manager.GetAccessTokenAsync(Id).AsTask())).ToArray();
+        await WaitUntilAsync(() => f.Provider.Requests == 2 && f.Manager.Metrics.SingleFlightJoins == 499);
+        f.Provider.Gate.SetResult();
+        var tokens = await Task.WhenAll(callers);
+
+        Assert.Equal(2, f.Provider.Requests);
+        Assert.Single(tokens.Select(t => t.Token).Distinct());
+    }
+
+    [Fact]
+    public async Task GetToken_ACallerThatCancels_DoesNotCancelTheSharedRefresh()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+        f.Clock.SetUtcNow(first.ExpiresAt.AddSeconds(1));
+        f.Provider.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var impatient = new CancellationTokenSource();
+
+        var cancelled = f.Manager.GetAccessTokenAsync(Id, cancellationToken: impatient.Token).AsTask();
+        var patient = f.Manager.GetAccessTokenAsync(Id).AsTask();
+        await WaitUntilAsync(() => f.Provider.Requests == 2);
+        await impatient.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        f.Provider.Gate.SetResult();
+
+        Assert.NotEqual(first.Token, (await patient).Token);
+        Assert.Equal(2, f.Provider.Requests);
+    }
+
+    [Fact]
+    public async Task GetToken_MinValidityLongerThanTheTokenHasLeft_TriggersARefresh()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+        f.Clock.Advance(TimeSpan.FromMinutes(40));
+
+        var fresh = await f.Manager.GetAccessTokenAsync(Id, minValidity: TimeSpan.FromMinutes(30));
+
+        Assert.NotEqual(first.Token, fresh.Token);
+        Assert.True(fresh.ExpiresAt - f.Clock.GetUtcNow() >= TimeSpan.FromMinutes(30));
+    }
+
+    [Fact]
+    public async Task Refresh_Rotation_CommitsTheNewRefreshToken_BeforeServingTheAccessToken()
+    {
+        await using var f = new ManagerFixture();
+
+        var token = await f.Manager.GetAccessTokenAsync(Id);
+
+        var record = await f.RecordAsync();
+        Assert.Equal(token.Token, record.Tokens!.AccessToken);
+        Assert.Equal(token.Version, record.Version);
+        Assert.NotEqual(f.InitialRefreshToken, record.Tokens.RefreshToken!.Value.Value);
+        Assert.Equal(f.InitialRefreshToken, f.Provider.PresentedRefreshTokens.Last());
+        Assert.Null(record.PendingRefresh);
+        Assert.Equal(2, record.RefreshTokenGeneration);
+    }
+
+    [Fact]
+    public async Task Refresh_ResponseWithoutRefreshToken_KeepsTheStoredOne()
+    {
+        await using var f = new ManagerFixture();
+        f.Provider.Rotate = false;
+
+        await f.Manager.GetAccessTokenAsync(Id);
+
+        var record = await f.RecordAsync();
+        Assert.Equal(f.InitialRefreshToken, record.Tokens!.RefreshToken!.Value.Value);
+        Assert.Equal(1, record.RefreshTokenGeneration);
+    }
+
+    [Fact]
+    public async Task Refresh_TransientFailuresThenSuccess_IsRetriedWithinTheCycle()
+    {
+        await using var f = new ManagerFixture();
+        f.Provider.Enqueue(HttpStatusCode.ServiceUnavailable, """{"error":"temporarily_unavailable"}""");
+        f.Provider.Enqueue(HttpStatusCode.BadGateway, "<html>bad gateway</html>");
+
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal(3, f.Provider.Requests);
+        Assert.Equal(ConnectionState.Active, (await f.RecordAsync()).Status.State);
+    }
+
+    [Fact]
+    public async Task Refresh_RateLimited_WaitsOutRetryAfter()
+    {
+        await using var f = new ManagerFixture();
+        f.Provider.Enqueue(HttpStatusCode.TooManyRequests, """{"error":"slow_down"}""", retryAfter: TimeSpan.FromSeconds(20));
+        var start = f.Clock.GetUtcNow();
+
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.False(token.Token.IsEmpty);
+        Assert.True(f.Clock.GetUtcNow() - start >= TimeSpan.FromSeconds(20), "the retry came before Retry-After");
+    }
+
+    [Fact]
+    public async Task Refresh_FailsWhileTheTokenIsStillValid_CallersKeepTheToken_AndTheConnectionIsDegraded()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+        for (var i = 0; i < f.Options.MaxAttempts; i++)
+        {
+            f.Provider.Enqueue(HttpStatusCode.ServiceUnavailable, "");
+        }
+
+        f.Clock.SetUtcNow(first.Windows.UsableUntil.AddMilliseconds(100));
+        var served = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.Same(first, served);
+        var record = await f.RecordAsync();
+        Assert.Equal(ConnectionState.Degraded, record.Status.State);
+        Assert.Equal(1, record.ConsecutiveFailures);
+        Assert.Equal(first.Token, record.Tokens!.AccessToken);
+    }
+
+    [Fact]
+    public async Task Refresh_FailsWithNoValidTokenLeft_ThrowsTyped_AndKeepsStoredCredentials()
+    {
+        await using var f = new ManagerFixture();
+        await f.Manager.GetAccessTokenAsync(Id);
+        var before = await f.RecordAsync();
+        for (var i = 0; i < f.Options.MaxAttempts; i++)
+        {
+            f.Provider.Enqueue(HttpStatusCode.ServiceUnavailable, "");
+        }
+
+        f.Clock.Advance(TimeSpan.FromHours(2));
+        var error = await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        var after = await f.RecordAsync();
+        Assert.Equal(Id, error.ConnectionId);
+        Assert.Equal(TokenFailureKind.Transient, error.Failure!.Kind);
+        Assert.NotNull(error.RetryNotBefore);
+        Assert.Equal(before.Tokens, after.Tokens);
+    }
+
+    [Fact]
+    public async Task Refresh_DeadEndpointForADay_CoolsDown_InsteadOfHammering()
+    {
+        await using var f = new ManagerFixture();
+        await f.Manager.GetAccessTokenAsync(Id);
+        f.Provider.FailWith = HttpStatusCode.ServiceUnavailable;
+        var requestsBefore = f.Provider.Requests;
+
+        // A job asks for a token every minute for a day while the token endpoint is down.
+        var failures = 0;
+        for (var minute = 0; minute < 24 * 60; minute++)
+        {
+            f.Clock.Advance(TimeSpan.FromMinutes(1));
+            try
+            {
+                await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+            }
+            catch (TokenEndpointUnavailableException)
+            {
+                failures++;
+            }
+        }
+
+        var made = f.Provider.Requests - requestsBefore;
+        var record = await f.RecordAsync();
+        Assert.InRange(made, f.Options.MaxAttempts * 5, 300);
+        Assert.True(failures > 1000, $"only {failures} calls failed");
+        Assert.True(record.ConsecutiveFailures >= 5);
+        Assert.Equal(ConnectionState.Degraded, record.Status.State);
+    }
+
+    [Fact]
+    public async Task Refresh_InvalidGrant_MovesToReconnectRequired_KeepsTokens_AndNeverAsksAgain()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+        var before = await f.RecordAsync();
+        f.Provider.RevokeAll();
+        f.Clock.Advance(TimeSpan.FromHours(2));
+
+        var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var requests = f.Provider.Requests;
+        for (var i = 0; i < 20; i++)
+        {
+            f.Clock.Advance(TimeSpan.FromMinutes(30));
+            await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        }
+
+        var after = await f.RecordAsync();
+        Assert.Equal(StateReasons.Revoked, error.Reason);
+        Assert.Equal(ConnectionState.ReconnectRequired, after.Status.State);
+        Assert.Equal(StateReasons.Revoked, after.Status.Reason);
+        Assert.Equal(before.Tokens, after.Tokens);
+        Assert.Equal(requests, f.Provider.Requests);
+        Assert.Contains(after.History, h => h.To == ConnectionState.ReconnectRequired);
+        Assert.NotEqual(first.Token.Value, string.Empty);
+    }
+
+    [Fact]
+    public async Task Refresh_InvalidGrantAfterTheRefreshTokenDeadline_SaysRefreshTokenExpired()
+    {
+        var profile = ProviderProfiles.GoogleTesting;
+        await using var f = new ManagerFixture(profile: profile);
+        await f.Manager.GetAccessTokenAsync(Id);
+        f.Provider.RevokeAll();
+        f.Clock.Advance(TimeSpan.FromDays(8));
+
+        var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        Assert.Equal(StateReasons.RefreshTokenExpired, error.Reason);
+    }
+
+    [Fact]
+    public async Task Refresh_ResponseLostAfterRotation_ThenInvalidGrant_SaysRotationLostInFlight()
+    {
+        await using var f = new ManagerFixture();
+        f.Provider.EnqueueDropAfter();
+
+        var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        Assert.Equal(StateReasons.RotationLostInFlight, error.Reason);
+        var record = await f.RecordAsync();
+        Assert.Equal(StateReasons.RotationLostInFlight, record.Status.Reason);
+        Assert.Equal(f.InitialRefreshToken, record.Tokens!.RefreshToken!.Value.Value);
+        Assert.All(f.Provider.PresentedRefreshTokens, presented => Assert.Equal(f.InitialRefreshToken, presented));
+    }
+
+    [Fact]
+    public async Task Refresh_IntentLeftByACrashedInstance_IsTreatedAsInDoubt()
+    {
+        await using var f = new ManagerFixture();
+        await f.Manager.RegisterAsync(ManagerFixture.Definition(Id, f.InitialRefreshToken));
+        var record = await f.RecordAsync();
+        await f.Store.CommitAsync(new ConnectionCommit(record with { PendingRefresh = new RefreshIntent(record.RefreshTokenGeneration, "deadbeef", f.Clock.GetUtcNow(), "crashed-host:1:x") }, record.Version));
+        f.Provider.RevokeAll();
+
+        var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        Assert.Equal(StateReasons.RotationLostInFlight, error.Reason);
+    }
+
+    [Fact]
+    public async Task Refresh_InvalidClient_FailsEveryConnectionOfThatClient_WithoutAskingAgain()
+    {
+        await using var f = new ManagerFixture();
+        f.Manager.Define(ManagerFixture.Definition("crm-2", f.Provider.NewRefreshToken()));
+        f.Provider.Enqueue(HttpStatusCode.Unauthorized, """{"error":"invalid_client","error_description":"client secret rotated"}""");
+
+        var first = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var requests = f.Provider.Requests;
+        var second = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync("crm-2").AsTask()));
+
+        Assert.Equal(StateReasons.InvalidClient, first.Reason);
+        Assert.Equal(StateReasons.InvalidClient, second.Reason);
+        Assert.Equal(requests, f.Provider.Requests);
+        Assert.Equal(ConnectionState.ReconnectRequired, (await f.RecordAsync("crm-2")).Status.State);
+    }
+
+    [Fact]
+    public async Task Refresh_APeerCommittedNewTokensFirst_AreAdopted_WithoutCallingTheEndpoint()
+    {
+        await using var a = new ManagerFixture();
+        await using var b = new ManagerFixture(store: a.Store, clock: a.Clock, provider: a.Provider);
+        var fromA = await a.Manager.GetAccessTokenAsync(Id);
+        var fromB = await b.Manager.GetAccessTokenAsync(Id);
+        Assert.Equal(fromA.Token, fromB.Token);
+
+        a.Clock.SetUtcNow(fromA.ExpiresAt.AddSeconds(1));
+        var refreshedByA = await a.Manager.GetAccessTokenAsync(Id);
+        var requests = a.Provider.Requests;
+        var seenByB = await b.Manager.GetAccessTokenAsync(Id);
+
+        Assert.Equal(refreshedByA.Token, seenByB.Token);
+        Assert.Equal(requests, a.Provider.Requests);
+        Assert.Equal(1, b.Manager.Metrics.Adoptions);
+    }
+
+    [Fact]
+    public async Task Refresh_APeerHoldsTheLease_WaitsAndAdoptsItsResult()
+    {
+        await using var a = new ManagerFixture();
+        await using var b = new ManagerFixture(store: a.Store, clock: a.Clock, provider: a.Provider);
+        var first = await a.Manager.GetAccessTokenAsync(Id);
+        await b.Manager.GetAccessTokenAsync(Id);
+        a.Clock.SetUtcNow(first.ExpiresAt.AddSeconds(1));
+        a.Provider.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var refreshingA = a.Manager.GetAccessTokenAsync(Id).AsTask();
+        await WaitUntilAsync(() => a.Provider.Requests == 2);
+        var waitingB = b.Manager.GetAccessTokenAsync(Id).AsTask();
+        await WaitUntilAsync(() => b.Manager.Metrics.LeaseWaits > 0);
+        a.Provider.Gate.SetResult();
+        var tokenA = await refreshingA;
+        var tokenB = await b.DriveAsync(waitingB);
+
+        Assert.Equal(tokenA.Token, tokenB.Token);
+        Assert.Equal(2, a.Provider.Requests);
+    }
+
+    [Fact]
+    public async Task Rejection_OfATokenAlreadyReplaced_ReturnsTheCurrentOne_WithoutRefreshing()
+    {
+        await using var f = new ManagerFixture();
+        var old = await f.Manager.GetAccessTokenAsync(Id);
+        f.Clock.SetUtcNow(old.ExpiresAt.AddSeconds(1));
+        var current = await f.Manager.GetAccessTokenAsync(Id);
+        var requests = f.Provider.Requests;
+
+        var afterRejection = await f.Manager.GetSource(Id).GetTokenAfterRejectionAsync(old);
+
+        Assert.Same(current, afterRejection);
+        Assert.Equal(requests, f.Provider.Requests);
+    }
+
+    [Fact]
+    public async Task Rejection_OfTheCurrentToken_ForcesExactlyOneRefresh()
+    {
+        await using var f = new ManagerFixture();
+        var current = await f.Manager.GetAccessTokenAsync(Id);
+        var requests = f.Provider.Requests;
+        var source = f.Manager.GetSource(Id);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => source.GetTokenAfterRejectionAsync(current).AsTask())));
+
+        Assert.Equal(requests + 1, f.Provider.Requests);
+        Assert.All(results, t => Assert.NotEqual(current.Token, t.Token));
+        Assert.Single(results.Select(r => r.Token).Distinct());
+    }
+
+    [Fact]
+    public async Task Register_StoreAlreadyHoldsALiveRefreshToken_TheConfiguredOneIsIgnored()
+    {
+        await using var f = new ManagerFixture();
+        await f.Manager.GetAccessTokenAsync(Id);
+        var live = (await f.RecordAsync()).Tokens!.RefreshToken;
+        await using var restarted = new ManagerFixture(store: f.Store, clock: f.Clock, provider: f.Provider);
+
+        var outcome = await restarted.Manager.RegisterAsync(ManagerFixture.Definition(Id, f.InitialRefreshToken));
+
+        Assert.True(outcome.BootstrapIgnored);
+        Assert.Equal(live, (await f.RecordAsync()).Tokens!.RefreshToken);
+    }
+
+    [Fact]
+    public async Task Register_DeadGrantAndADifferentBootstrapToken_Reauthorizes()
+    {
+        await using var f = new ManagerFixture();
+        await f.Manager.GetAccessTokenAsync(Id);
+        f.Provider.RevokeAll();
+        f.Clock.Advance(TimeSpan.FromHours(2));
+        await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var replacement = f.Provider.NewRefreshToken();
+
+        var outcome = await f.Manager.RegisterAsync(ManagerFixture.Definition(Id, replacement));
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.True(outcome.Reauthorized);
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal(ConnectionState.Active, (await f.RecordAsync()).Status.State);
+    }
+
+    [Fact]
+    public async Task Events_AreWrittenWithTheirCommits()
+    {
+        await using var f = new ManagerFixture();
+        await f.Manager.GetAccessTokenAsync(Id);
+        f.Provider.RevokeAll();
+        f.Clock.Advance(TimeSpan.FromHours(2));
+        await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        var events = ((InMemoryTokenStore)f.Store).Events.Select(e => e.Type).ToArray();
+
+        Assert.Equal(
+            [ConnectionEventTypes.StateChanged, ConnectionEventTypes.Refreshed, ConnectionEventTypes.StateChanged, ConnectionEventTypes.ReconnectRequired],
+            events);
+    }
+
+    [Fact]
+    public async Task Disabled_ServesNothing_UntilEnabled()
+    {
+        await using var f = new ManagerFixture();
+        await f.Manager.GetAccessTokenAsync(Id);
+
+        await f.Manager.DisableAsync(Id, "maintenance");
+        await Assert.ThrowsAsync<ConnectionDisabledException>(() => f.Manager.GetAccessTokenAsync(Id).AsTask());
+        await f.Manager.EnableAsync(Id);
+
+        Assert.False((await f.Manager.GetAccessTokenAsync(Id)).Token.IsEmpty);
+    }
+
+    [Fact]
+    public async Task ClientCredentials_AreRequestedAgain_WhenTheTokenExpires()
+    {
+        await using var f = new ManagerFixture(grant: OAuthGrantType.ClientCredentials);
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+
+        f.Clock.SetUtcNow(first.ExpiresAt);
+        var second = await f.Manager.GetAccessTokenAsync(Id);
+
+        Assert.NotEqual(first.Token, second.Token);
+        Assert.All(f.Provider.Forms, form => Assert.Equal("client_credentials", form["grant_type"]));
+        Assert.Null((await f.RecordAsync()).PendingRefresh);
+    }
+
+    [Fact]
+    public async Task Logs_NeverContainATokenOrSecret()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+        f.Clock.SetUtcNow(first.ExpiresAt);
+        await f.Manager.GetAccessTokenAsync(Id);
+        f.Provider.RevokeAll();
+        f.Clock.Advance(TimeSpan.FromHours(2));
+        await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        var record = await f.RecordAsync();
+        Assert.NotEmpty(f.Logs.Lines);
+        f.Logs.AssertContainsNone([first.Token.Value, record.Tokens!.AccessToken.Value, record.Tokens.RefreshToken!.Value.Value, f.InitialRefreshToken!, "secret-client-1", .. f.Provider.PresentedRefreshTokens]);
+    }
+
+    private static async Task<ManagedAccessToken> WaitForNewTokenAsync(ManagerFixture f, ManagedAccessToken old)
+    {
+        for (var i = 0; i < 2000; i++)
+        {
+            var current = await f.Manager.GetAccessTokenAsync(Id);
+            if (current.Token != old.Token)
+            {
+                return current;
+            }
+
+            await Waits.YieldAsync();
+        }
+
+        throw new Xunit.Sdk.XunitException("the background refresh never published a new token");
+    }
+
+    private static Task WaitUntilAsync(Func<bool> condition) => Waits.UntilAsync(condition);
+}

@@ -1,0 +1,285 @@
+using System.Security.Cryptography;
+using Tokenkeeper.Connections;
+using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Sqlite;
+using Tokenkeeper.Storage;
+using Tokenkeeper.Time;
+
+namespace Tokenkeeper.Tests.Storage;
+
+/// <summary>What every store must keep true (DESIGN.md contract 4): compare-and-swap commits, fenced leases, events only with commits.</summary>
+public abstract class TokenStoreContractTests : IDisposable
+{
+    protected TokenStoreContractTests()
+    {
+        Clock = new ManualTimeProvider(StoreSamples.Now);
+    }
+
+    protected ManualTimeProvider Clock { get; }
+
+    protected abstract ITokenStore Store { get; }
+
+    protected abstract IReadOnlyList<ConnectionEvent> CommittedEvents();
+
+    [Fact]
+    public async Task GetOrCreate_Twice_CreatesOnceAndReturnsTheStoredRecord()
+    {
+        var (first, created) = await Store.GetOrCreateAsync(StoreSamples.Record("a"));
+        var (second, createdAgain) = await Store.GetOrCreateAsync(StoreSamples.Record("a", refresh: "another"));
+
+        Assert.True(created);
+        Assert.False(createdAgain);
+        Assert.Equal(1, first.Version);
+        Assert.Equal("refresh-secret-1", second.Tokens!.RefreshToken!.Value.Value);
+    }
+
+    [Fact]
+    public async Task Commit_AtTheReadVersion_Succeeds_AndBumpsTheVersion()
+    {
+        var (record, _) = await Store.GetOrCreateAsync(StoreSamples.Record("a"));
+
+        var result = await Store.CommitAsync(new ConnectionCommit(record with { LastError = "x" }, record.Version));
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(2, result.Version);
+        var stored = await Store.GetAsync("a");
+        Assert.Equal(2, stored!.Version);
+        Assert.Equal("x", stored.LastError);
+    }
+
+    [Fact]
+    public async Task Commit_AtAStaleVersion_IsRefused_AndChangesNothing()
+    {
+        var (record, _) = await Store.GetOrCreateAsync(StoreSamples.Record("a"));
+        await Store.CommitAsync(new ConnectionCommit(record with { LastError = "first" }, record.Version));
+
+        var result = await Store.CommitAsync(new ConnectionCommit(record with { LastError = "second" }, record.Version));
+
+        Assert.Equal(CommitConflict.VersionMismatch, result.Conflict);
+        Assert.Equal("first", (await Store.GetAsync("a"))!.LastError);
+    }
+
+    [Fact]
+    public async Task Commit_UnknownConnection_IsNotFound()
+    {
+        var result = await Store.CommitAsync(new ConnectionCommit(StoreSamples.Record("ghost"), 1));
+
+        Assert.Equal(CommitConflict.NotFound, result.Conflict);
+    }
+
+    [Fact]
+    public async Task Lease_HeldByOneOwner_IsRefusedToAnother_UntilItLapses()
+    {
+        await Store.GetOrCreateAsync(StoreSamples.Record("a"));
+
+        var mine = await Store.TryAcquireLeaseAsync("a", "me", TimeSpan.FromSeconds(60));
+        var theirs = await Store.TryAcquireLeaseAsync("a", "them", TimeSpan.FromSeconds(60));
+        Clock.Advance(TimeSpan.FromSeconds(61));
+        var theirsLater = await Store.TryAcquireLeaseAsync("a", "them", TimeSpan.FromSeconds(60));
+
+        Assert.NotNull(mine);
+        Assert.Null(theirs);
+        Assert.NotNull(theirsLater);
+        Assert.True(theirsLater!.Fence > mine!.Fence);
+    }
+
+    [Fact]
+    public async Task Commit_UnderALeaseSomeoneElseTookSince_IsRefusedAsLeaseLost()
+    {
+        var (record, _) = await Store.GetOrCreateAsync(StoreSamples.Record("a"));
+        var mine = await Store.TryAcquireLeaseAsync("a", "me", TimeSpan.FromSeconds(10));
+        Clock.Advance(TimeSpan.FromSeconds(11));
+        await Store.TryAcquireLeaseAsync("a", "them", TimeSpan.FromSeconds(10));
+
+        var result = await Store.CommitAsync(new ConnectionCommit(record with { LastError = "stale" }, record.Version, mine));
+
+        Assert.Equal(CommitConflict.LeaseLost, result.Conflict);
+        Assert.Null((await Store.GetAsync("a"))!.LastError);
+    }
+
+    [Fact]
+    public async Task Lease_Released_CanBeTakenAtOnce_AndAStaleReleaseDoesNotFreeANewerLease()
+    {
+        await Store.GetOrCreateAsync(StoreSamples.Record("a"));
+        var first = await Store.TryAcquireLeaseAsync("a", "me", TimeSpan.FromSeconds(10));
+        await Store.ReleaseLeaseAsync(first!);
+        var second = await Store.TryAcquireLeaseAsync("a", "them", TimeSpan.FromSeconds(10));
+
+        await Store.ReleaseLeaseAsync(first!);
+        var third = await Store.TryAcquireLeaseAsync("a", "someone", TimeSpan.FromSeconds(10));
+
+        Assert.NotNull(second);
+        Assert.Null(third);
+    }
+
+    [Fact]
+    public async Task RenewLease_StillHeld_Extends_Lost_ReturnsNull()
+    {
+        await Store.GetOrCreateAsync(StoreSamples.Record("a"));
+        var lease = await Store.TryAcquireLeaseAsync("a", "me", TimeSpan.FromSeconds(10));
+        Clock.Advance(TimeSpan.FromSeconds(8));
+
+        var renewed = await Store.RenewLeaseAsync(lease!, TimeSpan.FromSeconds(10));
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        var refused = await Store.TryAcquireLeaseAsync("a", "them", TimeSpan.FromSeconds(10));
+        Clock.Advance(TimeSpan.FromSeconds(6));
+        var taken = await Store.TryAcquireLeaseAsync("a", "them", TimeSpan.FromSeconds(10));
+        var lost = await Store.RenewLeaseAsync(renewed!, TimeSpan.FromSeconds(10));
+
+        Assert.NotNull(renewed);
+        Assert.Null(refused);
+        Assert.NotNull(taken);
+        Assert.Null(lost);
+    }
+
+    [Fact]
+    public async Task Events_AreStoredOnlyWithTheCommitThatCarriesThem()
+    {
+        var (record, _) = await Store.GetOrCreateAsync(StoreSamples.Record("a"));
+        var accepted = new ConnectionEvent { ConnectionId = "a", Type = ConnectionEventTypes.Refreshed, OccurredAt = Clock.GetUtcNow() };
+        var refused = new ConnectionEvent { ConnectionId = "a", Type = ConnectionEventTypes.RefreshFailed, OccurredAt = Clock.GetUtcNow() };
+
+        await Store.CommitAsync(new ConnectionCommit(record, record.Version, null, [accepted]));
+        await Store.CommitAsync(new ConnectionCommit(record, record.Version, null, [refused]));
+
+        var events = CommittedEvents();
+        Assert.Contains(events, e => e.Id == accepted.Id);
+        Assert.DoesNotContain(events, e => e.Id == refused.Id);
+    }
+
+    [Fact]
+    public async Task List_ReturnsEveryConnectionOrderedById()
+    {
+        await Store.GetOrCreateAsync(StoreSamples.Record("b"));
+        await Store.GetOrCreateAsync(StoreSamples.Record("a"));
+
+        var all = await Store.ListAsync();
+
+        Assert.Equal(["a", "b"], all.Select(r => r.ConnectionId));
+    }
+
+    public virtual void Dispose()
+    {
+        GC.SuppressFinalize(this);
+    }
+}
+
+public sealed class InMemoryTokenStoreTests : TokenStoreContractTests
+{
+    private readonly InMemoryTokenStore _store;
+
+    public InMemoryTokenStoreTests() => _store = new InMemoryTokenStore(Clock);
+
+    protected override ITokenStore Store => _store;
+
+    protected override IReadOnlyList<ConnectionEvent> CommittedEvents() => _store.Events;
+}
+
+public sealed class SqliteTokenStoreTests : TokenStoreContractTests
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tk-sqlite-").FullName;
+    private readonly AesGcmSecretProtector _protector = new(RandomNumberGenerator.GetBytes(32));
+    private readonly SqliteTokenStore _store;
+
+    public SqliteTokenStoreTests() => _store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = Path.Combine(_directory, "store.db"), Protector = _protector }, Clock);
+
+    protected override ITokenStore Store => _store;
+
+    protected override IReadOnlyList<ConnectionEvent> CommittedEvents()
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_store.Path}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT payload FROM outbox ORDER BY seq";
+        using var reader = command.ExecuteReader();
+        var events = new List<ConnectionEvent>();
+        while (reader.Read())
+        {
+            events.Add(ConnectionRecordSerializer.DeserializeEvent(reader.GetString(0)));
+        }
+
+        return events;
+    }
+
+    [Fact]
+    public async Task File_HoldsNoSecretInClear()
+    {
+        var record = StoreSamples.Record("a");
+        await _store.GetOrCreateAsync(record);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var bytes = ReadAllStoreBytes();
+
+        foreach (var secret in StoreSamples.Secrets(record))
+        {
+            Assert.Equal(-1, bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(secret)));
+        }
+
+        Assert.NotEqual(-1, bytes.AsSpan().IndexOf("client-1"u8));
+    }
+
+    [Fact]
+    public async Task Reopen_WithTheSameKey_ReadsTheRecord_WithAnotherKey_FailsClearly()
+    {
+        await _store.GetOrCreateAsync(StoreSamples.Record("a"));
+        using var sameKey = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = _store.Path, Protector = _protector }, Clock);
+        using var otherKey = new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32));
+        using var wrong = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = _store.Path, Protector = otherKey }, Clock);
+
+        Assert.Equal("refresh-secret-1", (await sameKey.GetAsync("a"))!.Tokens!.RefreshToken!.Value.Value);
+        await Assert.ThrowsAsync<SecretProtectionException>(async () => await wrong.GetAsync("a"));
+    }
+
+    [Fact]
+    public void Open_AGarbageFile_IsAClearConfigurationError()
+    {
+        var garbage = Path.Combine(_directory, "garbage.db");
+        File.WriteAllText(garbage, "this is not a database, it is a shopping list: eggs, milk, bread, and more text to fill a page.");
+
+        var error = Assert.Throws<TokenkeeperConfigurationException>(() => new SqliteTokenStore(new SqliteTokenStoreOptions { Path = garbage, Protector = _protector }, Clock));
+
+        Assert.Contains("not a Tokenkeeper store", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_WithoutAnyKey_IsAClearConfigurationError()
+    {
+        var previous = Environment.GetEnvironmentVariable(StorageConstants.KeyEnvironmentVariable);
+        var previousFile = Environment.GetEnvironmentVariable(StorageConstants.KeyFileEnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(StorageConstants.KeyEnvironmentVariable, null);
+            Environment.SetEnvironmentVariable(StorageConstants.KeyFileEnvironmentVariable, null);
+
+            var error = Assert.Throws<TokenkeeperConfigurationException>(() => new SqliteTokenStore(new SqliteTokenStoreOptions { Path = Path.Combine(_directory, "nokey.db") }, Clock));
+
+            Assert.Contains("TOKENKEEPER_KEY", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(StorageConstants.KeyEnvironmentVariable, previous);
+            Environment.SetEnvironmentVariable(StorageConstants.KeyFileEnvironmentVariable, previousFile);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _store.Dispose();
+        _protector.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+        base.Dispose();
+    }
+
+    private byte[] ReadAllStoreBytes()
+    {
+        using var stream = new MemoryStream();
+        foreach (var file in Directory.GetFiles(_directory, "store.db*"))
+        {
+            using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            input.CopyTo(stream);
+        }
+
+        return stream.ToArray();
+    }
+}
