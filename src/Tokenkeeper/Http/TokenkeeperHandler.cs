@@ -59,7 +59,9 @@ public sealed class TokenkeeperHandler : DelegatingHandler
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
                 MaxDelay = options.RetryMaxDelay,
-                ShouldHandle = args => ValueTask.FromResult(args.Context.Properties.GetValue(RetryableKey, false) && IsRetryable(args.Outcome, options.MaxRetryAfter, time)),
+                ShouldHandle = async args => args.Context.Properties.GetValue(RetryableKey, false)
+                    && IsRetryable(args.Outcome, options.MaxRetryAfter, time)
+                    && !(args.Outcome.Result is { } response && _resolvedMatcher is { } matcher && await matcher.IsAuthFailureAsync(response, args.Context.CancellationToken).ConfigureAwait(false)),
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } response ? RetryAfter.Read(response.Headers, time.GetUtcNow(), response.Headers.Date) : null),
                 OnRetry = args =>
                 {
@@ -80,9 +82,9 @@ public sealed class TokenkeeperHandler : DelegatingHandler
     {
         ArgumentNullException.ThrowIfNull(request);
         var token = await _source.GetTokenAsync(_options.MinValidity, cancellationToken).ConfigureAwait(false);
+        var matcher = _resolvedMatcher ??= await _matcher(cancellationToken).ConfigureAwait(false);
         var replayable = await MakeReplayableAsync(request.Content, cancellationToken).ConfigureAwait(false);
         var response = await SendWithRetriesAsync(request, token, replayable, cancellationToken).ConfigureAwait(false);
-        var matcher = _resolvedMatcher ??= await _matcher(cancellationToken).ConfigureAwait(false);
         if (!await matcher.IsAuthFailureAsync(response, cancellationToken).ConfigureAwait(false))
         {
             return response;
