@@ -50,6 +50,11 @@ internal sealed class RefreshTokenGrant(SimulatorRuntime runtime, TokenIssuer is
         var options = runtime.Options;
         if (grant.IsRevoked)
         {
+            if (!record.IsLive)
+            {
+                Interlocked.Increment(ref runtime.Stats.RefreshTokenReuseAttempts);
+            }
+
             return OAuthError.InvalidGrant("refresh token has been revoked");
         }
 
