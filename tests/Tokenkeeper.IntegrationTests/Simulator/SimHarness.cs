@@ -18,7 +18,9 @@ internal sealed class SimHarness : IAsyncDisposable
     {
         Server = server;
         Clock = clock;
-        Http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+        // No connection pooling: SocketsHttpHandler silently retries a request whose pooled connection was dropped
+        // before any response byte, which would send a drop-after request twice and blur what the tests count.
+        Http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, PooledConnectionLifetime = TimeSpan.Zero })
         {
             BaseAddress = server.BaseAddress,
             Timeout = TimeSpan.FromSeconds(30),
