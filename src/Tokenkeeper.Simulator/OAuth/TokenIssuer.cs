@@ -3,8 +3,6 @@ namespace Tokenkeeper.Simulator;
 /// <summary>Creates grants, refresh tokens and access tokens, and records them in the state.</summary>
 internal sealed class TokenIssuer(SimulatorRuntime runtime)
 {
-    private long _issued;
-
     public Grant CreateGrant(RegisteredClient client, string user, string[] scopes)
     {
         var state = runtime.State;
@@ -30,12 +28,8 @@ internal sealed class TokenIssuer(SimulatorRuntime runtime)
         var now = runtime.Clock.UtcNow;
         var record = new AccessTokenRecord(client, subject, scopes, grant, now, now + runtime.Options.AccessTtl);
         var token = runtime.Options.TokenFormat == TokenFormat.Jwt ? runtime.Jwt.Issue(record, TokenValues.NewId()) : TokenValues.NewOpaque();
-        state.AccessTokens[token] = record;
+        state.AddAccessToken(token, record, now);
         state.Stats.TokenIssued(issuedBy);
-        if ((Interlocked.Increment(ref _issued) & 4095) == 0)
-        {
-            state.SweepIfLarge(now);
-        }
 
         return new IssuedTokens(token, record, issuedBy) { RefreshToken = refreshToken };
     }

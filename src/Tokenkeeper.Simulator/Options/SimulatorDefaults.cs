@@ -81,6 +81,9 @@ public static class SimulatorDefaults
     /// <summary>Issued access tokens kept before expired ones are swept from memory: 250,000.</summary>
     public const int TokenSweepThreshold = 250_000;
 
+    /// <summary>Least simulator time between two sweeps of expired access tokens: 1 minute.</summary>
+    public static readonly TimeSpan TokenSweepInterval = TimeSpan.FromMinutes(1);
+
     /// <summary>How long an expired access token is still recognised (answered as expired, not unknown) before a sweep may forget it: 1 day.</summary>
     public static readonly TimeSpan ExpiredTokenRetention = TimeSpan.FromDays(1);
 

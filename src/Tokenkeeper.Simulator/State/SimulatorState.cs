@@ -7,10 +7,12 @@ namespace Tokenkeeper.Simulator;
 /// Everything the simulator remembers: grants, tokens, codes, replay caches, stored contacts and counters.
 /// <c>POST /sim/reset</c> replaces the whole state with a fresh one, so a reset is a single swap.
 /// </summary>
-internal sealed class SimulatorState
+internal sealed class SimulatorState(int sweepThreshold = SimulatorDefaults.TokenSweepThreshold)
 {
     private long _grantCounter;
     private long _batchCounter;
+    private long _accessTokenCount;
+    private long _nextSweepTicks;
     private int _sweeping;
 
     public ConcurrentDictionary<string, AccessTokenRecord> AccessTokens { get; } = new(StringComparer.Ordinal);
@@ -37,25 +39,37 @@ internal sealed class SimulatorState
 
     public string NextBatchId() => "b-" + Interlocked.Increment(ref _batchCounter).ToString("D6", CultureInfo.InvariantCulture);
 
-    /// <summary>
-    /// Forgets access tokens that expired more than <see cref="SimulatorDefaults.ExpiredTokenRetention"/> ago, once
-    /// more than <see cref="SimulatorDefaults.TokenSweepThreshold"/> are held; one sweep at a time.
-    /// </summary>
-    public void SweepIfLarge(DateTimeOffset now)
+    /// <summary>Records an issued access token.</summary>
+    public void AddAccessToken(string token, AccessTokenRecord record, DateTimeOffset now)
     {
-        if (AccessTokens.Count <= SimulatorDefaults.TokenSweepThreshold || Interlocked.Exchange(ref _sweeping, 1) == 1)
+        AccessTokens[token] = record;
+        if (Interlocked.Increment(ref _accessTokenCount) > sweepThreshold && now.UtcTicks >= Volatile.Read(ref _nextSweepTicks))
+        {
+            Sweep(now);
+        }
+    }
+
+    /// <summary>
+    /// Forgets access tokens that expired more than <see cref="SimulatorDefaults.ExpiredTokenRetention"/> ago. Runs
+    /// only while more than the threshold (<see cref="SimulatorDefaults.TokenSweepThreshold"/>) are held, at most once per
+    /// <see cref="SimulatorDefaults.TokenSweepInterval"/> of simulator time, one sweep at a time.
+    /// </summary>
+    private void Sweep(DateTimeOffset now)
+    {
+        if (Interlocked.Exchange(ref _sweeping, 1) == 1)
         {
             return;
         }
 
         try
         {
+            Volatile.Write(ref _nextSweepTicks, (now + SimulatorDefaults.TokenSweepInterval).UtcTicks);
             var cutoff = now - SimulatorDefaults.ExpiredTokenRetention;
             foreach (var (token, record) in AccessTokens)
             {
-                if (record.ExpiresAt < cutoff)
+                if (record.ExpiresAt < cutoff && AccessTokens.TryRemove(token, out _))
                 {
-                    AccessTokens.TryRemove(token, out _);
+                    Interlocked.Decrement(ref _accessTokenCount);
                 }
             }
 
