@@ -40,7 +40,7 @@ public sealed class SimulatorServer : IAsyncDisposable
     /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>.</param>
     /// <param name="port">The loopback port; 0 (the default) picks a free ephemeral port.</param>
     /// <param name="loggerFactory">Where log lines go; default none. ASP.NET Core's own categories are filtered to Warning.</param>
-    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="ct">Cancels the start.</param>
     /// <exception cref="ArgumentException">A dial is invalid.</exception>
     /// <exception cref="IOException">The port could not be bound.</exception>
     public static async Task<SimulatorServer> StartAsync(
@@ -48,7 +48,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         TimeProvider? timeProvider = null,
         int port = 0,
         ILoggerFactory? loggerFactory = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegative(port);
@@ -67,6 +67,7 @@ public sealed class SimulatorServer : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, port);
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
         builder.Logging.ClearProviders();
         if (loggerFactory is not null)
         {
@@ -76,7 +77,7 @@ public sealed class SimulatorServer : IAsyncDisposable
 
         var app = builder.Build();
         app.Run(application.InvokeAsync);
-        await app.StartAsync(cancellationToken);
+        await app.StartAsync(ct);
         runtime.Bind(new Uri(app.Urls.First().TrimEnd('/') + "/"));
         return new SimulatorServer(app, endpoints.AdminOperations);
     }

@@ -21,10 +21,10 @@ public static class SimulatorCommandLine
 
     /// <summary>
     /// Parses the flags, starts the simulator on <c>--port</c> (default 9300), prints the base URL and the dials, and
-    /// runs until Ctrl+C, SIGTERM or <paramref name="cancellationToken"/>.
+    /// runs until Ctrl+C, SIGTERM or <paramref name="ct"/>.
     /// </summary>
     /// <returns>0 after a clean stop or <c>--help</c>; 2 for a usage error; 1 when the server cannot start.</returns>
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, CancellationToken ct = default)
     {
         SimulatorInvocation invocation;
         try
@@ -51,7 +51,7 @@ public static class SimulatorCommandLine
                 console.TimestampFormat = "HH:mm:ss.fff ";
                 console.UseUtcTimestamp = true;
             }));
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         void OnCancelKey(object? sender, ConsoleCancelEventArgs e)
         {
             e.Cancel = true;
@@ -79,7 +79,7 @@ public static class SimulatorCommandLine
         SimulatorServer server;
         try
         {
-            server = await SimulatorServer.StartAsync(invocation.Options, port: invocation.Port, loggerFactory: loggerFactory, cancellationToken: stop);
+            server = await SimulatorServer.StartAsync(invocation.Options, port: invocation.Port, loggerFactory: loggerFactory, ct: stop);
         }
         catch (IOException e)
         {
