@@ -6,5 +6,15 @@ namespace Tokenkeeper.Benchmarks;
 public static class BenchmarkProgram
 {
     /// <summary>Entry point.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        // Scenario benchmarks are dispatched by their first argument; everything else goes to BenchmarkDotNet.
+        if (args.Length > 0 && args[0] == "simulator")
+        {
+            Environment.ExitCode = Simulator.SimulatorScenario.RunAsync(args[1..]).GetAwaiter().GetResult();
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+    }
 }

@@ -1,2 +1,2 @@
-// Entry point placeholder: the simulator application is built under issue 2.
-return 0;
+// The standalone simulator: `dotnet run --project src/Tokenkeeper.Simulator -- --help`.
+return await Tokenkeeper.Simulator.SimulatorCommandLine.RunAsync(args);

@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Tokenkeeper.Simulator;
+
+/// <summary>Reads and writes the dials as JSON (<c>GET/POST /sim/dials</c>, the config file's <c>dials</c>).</summary>
+internal static class DialsJson
+{
+    public static byte[] Body(SimulatorOptions options) => JsonBody.Build(options, static (w, o) =>
+    {
+        w.WriteStartObject();
+        foreach (var (name, value) in Dials.Current(o))
+        {
+            switch (value)
+            {
+                case null:
+                    w.WriteNull(name);
+                    break;
+                case string text:
+                    w.WriteString(name, text);
+                    break;
+                case string[] list:
+                    w.WriteStartArray(name);
+                    foreach (var item in list)
+                    {
+                        w.WriteStringValue(item);
+                    }
+
+                    w.WriteEndArray();
+                    break;
+                case int number:
+                    w.WriteNumber(name, number);
+                    break;
+                case double number:
+                    w.WriteNumber(name, number);
+                    break;
+            }
+        }
+
+        w.WriteEndObject();
+    });
+
+    /// <summary>
+    /// Applies a partial dials object to <paramref name="target"/>; all or nothing. Returns the problem, or null.
+    /// Durations are strings (<c>"30s"</c>) or numbers of seconds; lists are arrays or comma-separated strings.
+    /// </summary>
+    /// <param name="dials">The partial dials object.</param>
+    /// <param name="target">The options to change.</param>
+    /// <param name="validate">Check the result as a whole (off while a command line is still being read).</param>
+    public static string? Apply(JsonElement dials, SimulatorOptions target, bool validate = true)
+    {
+        if (dials.ValueKind != JsonValueKind.Object)
+        {
+            return "dials must be a JSON object";
+        }
+
+        var scratch = new SimulatorOptions { Clients = target.Clients, Users = target.Users, TestUser = target.TestUser };
+        Dials.Copy(target, scratch);
+        foreach (var property in dials.EnumerateObject())
+        {
+            var problem = ApplyOne(property.Name, property.Value, scratch);
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+
+        try
+        {
+            if (validate)
+            {
+                scratch.Validate();
+            }
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+
+        Dials.Copy(scratch, target);
+        return null;
+    }
+
+    private static string? ApplyOne(string name, JsonElement value, SimulatorOptions o)
+    {
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        var bad = $"dial '{name}' has an invalid value {value.GetRawText()}";
+        switch (name)
+        {
+            case "personality":
+                if (!PersonalityPresets.TryResolve(text, out var kind))
+                {
+                    return PersonalityPresets.UnknownMessage(text);
+                }
+
+                o.Personality = PersonalityPresets.Names[(int)kind];
+                return null;
+            case "access_ttl":
+                return Duration(value, false, d => o.AccessTtl = d) ? null : bad;
+            case "expires_in":
+                return Enum(text, (ExpiresInStyle e) => o.ExpiresIn = e) ? null : bad + "; use number, string or omit";
+            case "token_format":
+                return Enum(text, (TokenFormat e) => o.TokenFormat = e) ? null : bad + "; use opaque or jwt";
+            case "jwt_signing_algorithm":
+                return Enum(text, (JwtSigningAlgorithm e) => o.JwtSigningAlgorithm = e) ? null : bad + "; use HS256 or RS256";
+            case "refresh_absolute_ttl":
+                return NullableDuration(value, d => o.RefreshAbsoluteTtl = d) ? null : bad;
+            case "refresh_idle_ttl":
+                return NullableDuration(value, d => o.RefreshIdleTtl = d) ? null : bad;
+            case "rotation":
+                if (!RotationText.TryParse(text, out var mode, out var grace))
+                {
+                    return bad + "; use " + RotationText.Syntax;
+                }
+
+                o.Rotation = mode;
+                o.RotationGrace = grace ?? o.RotationGrace;
+                return null;
+            case "rotation_grace":
+                return Duration(value, false, d => o.RotationGrace = d) ? null : bad;
+            case "reuse_interval":
+                return Duration(value, false, d => o.ReuseInterval = d) ? null : bad;
+            case "rate_limit":
+                if (value.ValueKind == JsonValueKind.Null)
+                {
+                    o.RateLimitCount = null;
+                    return null;
+                }
+
+                if (!RateLimitText.TryParse(text, out var count, out var window))
+                {
+                    return bad + "; use " + RateLimitText.Syntax + " or null";
+                }
+
+                (o.RateLimitCount, o.RateLimitWindow) = (count, window);
+                return null;
+            case "fault_rate":
+                return Number(value, r => o.FaultRate = r) ? null : bad;
+            case "api_fault_rate":
+                return Number(value, r => o.ApiFaultRate = r) ? null : bad;
+            case "revoke_rate":
+                return Number(value, r => o.RevokeRate = r) ? null : bad;
+            case "faults":
+                return List(value, l => o.Faults = l) ? null : bad;
+            case "api_faults":
+                return List(value, l => o.ApiFaults = l) ? null : bad;
+            case "clock_skew":
+                return Duration(value, true, d => o.ClockSkew = d) ? null : bad;
+            case "contacts":
+                return Integer(value, n => o.Contacts = n) ? null : bad;
+            case "seed":
+                return Integer(value, n => o.Seed = n) ? null : bad;
+            default:
+                return $"unknown dial '{name}'; dials: {string.Join(", ", Dials.Names)}";
+        }
+    }
+
+    private static bool Duration(JsonElement value, bool allowNegative, Action<TimeSpan> set)
+    {
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var seconds) && (allowNegative || seconds >= 0)
+            && Math.Abs(seconds) < TimeSpan.MaxValue.TotalSeconds)
+        {
+            set(TimeSpan.FromSeconds(seconds));
+            return true;
+        }
+
+        if (DurationText.TryParse(value.ValueKind == JsonValueKind.String ? value.GetString() : null, allowNegative, out var duration))
+        {
+            set(duration);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool NullableDuration(JsonElement value, Action<TimeSpan?> set)
+    {
+        if (value.ValueKind == JsonValueKind.Null || (value.ValueKind == JsonValueKind.String && value.GetString() == "off"))
+        {
+            set(null);
+            return true;
+        }
+
+        return Duration(value, false, d => set(d));
+    }
+
+    private static bool Enum<T>(string? text, Action<T> set)
+        where T : struct, Enum
+    {
+        if (text is null || !System.Enum.TryParse<T>(text, ignoreCase: true, out var parsed) || !System.Enum.IsDefined(parsed) || char.IsAsciiDigit(text[0]))
+        {
+            return false;
+        }
+
+        set(parsed);
+        return true;
+    }
+
+    private static bool Number(JsonElement value, Action<double> set)
+    {
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number))
+        {
+            set(number);
+            return true;
+        }
+
+        if (value.ValueKind == JsonValueKind.String && double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out number))
+        {
+            set(number);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool Integer(JsonElement value, Action<int> set)
+    {
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number))
+        {
+            set(number);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool List(JsonElement value, Action<IList<string>> set)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Array when value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String):
+                set([.. value.EnumerateArray().Select(e => e.GetString()!)]);
+                return true;
+            case JsonValueKind.String:
+                set([.. value.GetString()!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]);
+                return true;
+            case JsonValueKind.Null:
+                set([]);
+                return true;
+            default:
+                return false;
+        }
+    }
+}

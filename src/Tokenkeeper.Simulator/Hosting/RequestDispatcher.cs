@@ -1,0 +1,64 @@
+namespace Tokenkeeper.Simulator;
+
+/// <summary>
+/// Maps method and path to the endpoints. A hand-written table rather than endpoint routing: no route compilation
+/// at start, and unknown paths and methods get JSON errors (404 <c>not_found</c>, 405 <c>method_not_allowed</c>)
+/// instead of empty bodies.
+/// </summary>
+internal sealed class RequestDispatcher
+{
+    private const string GrantsPrefix = "/sim/grants/";
+    private const string RevokeSuffix = "/revoke";
+
+    private readonly Dictionary<string, (RequestDelegate? Get, RequestDelegate? Post)> _routes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Func<HttpContext, string, Task> _revokeGrant;
+
+    public RequestDispatcher(SimulatorEndpoints endpoints)
+    {
+        _routes["/"] = (endpoints.Index.InvokeAsync, null);
+        _routes["/.well-known/oauth-authorization-server"] = (endpoints.Discovery.InvokeAsync, null);
+        _routes["/.well-known/jwks.json"] = (endpoints.Jwks.InvokeAsync, null);
+        _routes["/oauth/authorize"] = (endpoints.Authorize.InvokeAsync, null);
+        _routes["/oauth/token"] = (null, endpoints.Token.InvokeAsync);
+        _routes["/oauth/revoke"] = (null, endpoints.Revocation.InvokeAsync);
+        _routes["/oauth/introspect"] = (null, endpoints.Introspection.InvokeAsync);
+        _routes["/api/contacts"] = (endpoints.Contacts.InvokeAsync, null);
+        _routes["/api/contacts/batch"] = (null, endpoints.Batch.InvokeAsync);
+        _routes["/sim/stats"] = (endpoints.Admin.StatsAsync, null);
+        _routes["/sim/reset"] = (null, endpoints.Admin.ResetAsync);
+        _routes["/sim/grants"] = (endpoints.Admin.ListGrantsAsync, endpoints.Admin.CreateGrantAsync);
+        _routes["/sim/dials"] = (endpoints.Admin.DialsAsync, endpoints.Admin.ChangeDialsAsync);
+        _revokeGrant = endpoints.Admin.RevokeGrantAsync;
+    }
+
+    public IEnumerable<string> Paths => _routes.Keys.Append(GrantsPrefix + "{id}" + RevokeSuffix);
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        var method = context.Request.Method;
+        if (_routes.TryGetValue(path, out var route))
+        {
+            var handler = HttpMethods.IsGet(method) ? route.Get : HttpMethods.IsPost(method) ? route.Post : null;
+            return handler is not null ? handler(context) : MethodNotAllowed(context, route.Get is not null ? "GET" : "POST");
+        }
+
+        if (path.StartsWith(GrantsPrefix, StringComparison.OrdinalIgnoreCase) && path.EndsWith(RevokeSuffix, StringComparison.OrdinalIgnoreCase)
+            && path.Length > GrantsPrefix.Length + RevokeSuffix.Length)
+        {
+            var id = path[GrantsPrefix.Length..^RevokeSuffix.Length];
+            if (!id.Contains('/', StringComparison.Ordinal))
+            {
+                return HttpMethods.IsPost(method) ? _revokeGrant(context, id) : MethodNotAllowed(context, "POST");
+            }
+        }
+
+        return Responses.ErrorAsync(context, StatusCodes.Status404NotFound, "not_found", $"no endpoint at {path}; GET / lists them");
+    }
+
+    private static Task MethodNotAllowed(HttpContext context, string allowed)
+    {
+        context.Response.Headers.Allow = allowed;
+        return Responses.ErrorAsync(context, StatusCodes.Status405MethodNotAllowed, "method_not_allowed", $"use {allowed}");
+    }
+}

@@ -1,0 +1,10 @@
+namespace Tokenkeeper.Simulator;
+
+/// <summary>Whether a presented access token may be used.</summary>
+internal enum AccessTokenStatus
+{
+    Active,
+    Expired,
+    Revoked,
+    Unknown,
+}
