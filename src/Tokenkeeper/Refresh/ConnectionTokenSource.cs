@@ -138,7 +138,7 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
         await _manager.EnsureRegisteredAsync(ConnectionId, _manager.ShutdownToken).ConfigureAwait(false);
         var record = await _manager.Store.GetAsync(ConnectionId, _manager.ShutdownToken).ConfigureAwait(false)
             ?? throw new TokenkeeperConfigurationException($"The store has no connection '{ConnectionId}' and none is registered under that id.");
-        _manager.Cycle.TryAdopt(this, record, null, RefreshTrigger.NoToken, out _);
+        _manager.Cycle.TryAdopt(this, record, null, RefreshTrigger.NoToken, out _, loading: true);
     }
 
     private async Task<ManagedAccessToken> GetSlowAsync(TimeSpan minValidity, CancellationToken cancellationToken)

@@ -121,7 +121,13 @@ internal sealed class RefreshCycle
     }
 
     /// <summary>Adopts the stored token when it is new to this instance, not the rejected one, and usable.</summary>
-    public bool TryAdopt(ConnectionTokenSource source, ConnectionRecord record, AccessToken? rejected, RefreshTrigger trigger, out ManagedAccessToken adopted)
+    /// <param name="source">The connection's source.</param>
+    /// <param name="record">The record just read.</param>
+    /// <param name="rejected">A token a resource server rejected, never adopted.</param>
+    /// <param name="trigger">Why the caller is here.</param>
+    /// <param name="adopted">The adopted token.</param>
+    /// <param name="loading">Whether this is the first load of the cache (not counted as an adoption).</param>
+    public bool TryAdopt(ConnectionTokenSource source, ConnectionRecord record, AccessToken? rejected, RefreshTrigger trigger, out ManagedAccessToken adopted, bool loading = false)
     {
         adopted = null!;
         if (record.Tokens is not { AccessToken.IsEmpty: false } tokens || !record.Status.IsUsable)
@@ -147,7 +153,7 @@ internal sealed class RefreshCycle
         }
 
         source.Publish(candidate);
-        if (current is not null || trigger != RefreshTrigger.NoToken)
+        if (!loading)
         {
             _metrics.RecordRefresh(record.ConnectionId, TriggerName(trigger), "adopted");
             Log.Adopted(_logger, record.ConnectionId, candidate.Fingerprint, record.Version);

@@ -166,7 +166,7 @@ public sealed class TokenManager : IAsyncDisposable
         var committed = await AuthorizeCoreAsync(connectionId, tokens, null, cancellationToken).ConfigureAwait(false);
 
         ClientHealth.Clear(TokenRequestFactory.ClientKey(committed.Registration, GetProfile(connectionId, committed.Registration)));
-        Cycle.TryAdopt(SourceOf(connectionId), committed, null, RefreshTrigger.NoToken, out _);
+        Cycle.TryAdopt(SourceOf(connectionId), committed, null, RefreshTrigger.NoToken, out _, loading: true);
         Log.Authorized(_logger, connectionId, tokens.AccessToken.IsEmpty ? TokenFingerprint.None : tokens.AccessToken.Fingerprint, tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None);
         return committed;
     }

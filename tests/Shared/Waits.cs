@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Tests.Support;
+namespace Tokenkeeper.Testing;
 
 /// <summary>Synchronisation helpers for tests: wait for a condition, never for an amount of time.</summary>
 internal static class Waits

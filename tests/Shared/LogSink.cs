@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Tokenkeeper.Tests.Support;
+namespace Tokenkeeper.Testing;
 
 /// <summary>Collects every formatted log line (message and structured values) so tests can prove no secret was logged.</summary>
 internal sealed class LogSink : ILoggerProvider
