@@ -31,6 +31,14 @@ internal static class SqliteSchema
             );
             CREATE INDEX outbox_pending ON outbox (delivered_at, dead_lettered_at, next_attempt_at);
             """),
+        (2, "job checkpoints", """
+            CREATE TABLE checkpoints (
+                job_id TEXT PRIMARY KEY,
+                version INTEGER NOT NULL,
+                payload TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            """),
     ];
 
     public const string Bootstrap = """

@@ -12,7 +12,7 @@ namespace Tokenkeeper.Sqlite;
 /// written to an outbox table in the same transaction as the change that caused them. Every secret field is encrypted with
 /// AES-256-GCM before it reaches the file (DESIGN.md contract 10).
 /// </summary>
-public sealed class SqliteTokenStore : ITokenStore, IDisposable
+public sealed class SqliteTokenStore : ITokenStore, ICheckpointStore, IDisposable
 {
     private readonly string _connectionString;
     private readonly ISecretProtector _protector;
@@ -208,6 +208,34 @@ public sealed class SqliteTokenStore : ITokenStore, IDisposable
         command.Parameters.AddWithValue("$id", lease.ConnectionId);
         command.Parameters.AddWithValue("$fence", lease.Fence);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<StoredCheckpoint?> GetCheckpointAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version, payload, updated_at FROM checkpoints WHERE job_id = $job";
+        command.Parameters.AddWithValue("$job", jobId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new StoredCheckpoint(jobId, reader.GetInt64(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture))
+            : null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long?> CommitCheckpointAsync(string jobId, string payload, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = expectedVersion == 0
+            ? "INSERT INTO checkpoints (job_id, version, payload, updated_at) VALUES ($job, 1, $payload, $now) ON CONFLICT (job_id) DO NOTHING"
+            : "UPDATE checkpoints SET version = version + 1, payload = $payload, updated_at = $now WHERE job_id = $job AND version = $expected";
+        command.Parameters.AddWithValue("$job", jobId);
+        command.Parameters.AddWithValue("$payload", payload);
+        command.Parameters.AddWithValue("$expected", expectedVersion);
+        command.Parameters.AddWithValue("$now", Timestamp(_time.GetUtcNow()));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? expectedVersion + 1 : null;
     }
 
     /// <inheritdoc />

@@ -7,13 +7,14 @@ namespace Tokenkeeper.Storage;
 /// Same semantics as the persistent stores: versioned compare-and-swap, fenced leases, an outbox.
 /// Nothing survives the process, so nothing is encrypted.
 /// </summary>
-public sealed class InMemoryTokenStore : ITokenStore
+public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ConnectionRecord> _records = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoreLease> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _fences = new(StringComparer.Ordinal);
     private readonly List<ConnectionEvent> _outbox = [];
+    private readonly Dictionary<string, StoredCheckpoint> _checkpoints = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
 
     /// <summary>Creates an empty store whose leases lapse on <paramref name="timeProvider"/>'s clock.</summary>
@@ -146,5 +147,30 @@ public sealed class InMemoryTokenStore : ITokenStore
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<StoredCheckpoint?> GetCheckpointAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_checkpoints.GetValueOrDefault(jobId));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long?> CommitCheckpointAsync(string jobId, string payload, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var current = _checkpoints.GetValueOrDefault(jobId)?.Version ?? 0;
+            if (current != expectedVersion)
+            {
+                return ValueTask.FromResult<long?>(null);
+            }
+
+            _checkpoints[jobId] = new StoredCheckpoint(jobId, current + 1, payload, _time.GetUtcNow());
+            return ValueTask.FromResult<long?>(current + 1);
+        }
     }
 }

@@ -158,6 +158,23 @@ public abstract class TokenStoreContractTests : IDisposable
         Assert.Equal(["a", "b"], all.Select(r => r.ConnectionId));
     }
 
+    [Fact]
+    public async Task Checkpoint_CommitsAreCompareAndSwap()
+    {
+        var checkpoints = (ICheckpointStore)Store;
+
+        var first = await checkpoints.CommitCheckpointAsync("job", "{\"batch\":1}", 0);
+        var stale = await checkpoints.CommitCheckpointAsync("job", "{\"batch\":9}", 0);
+        var second = await checkpoints.CommitCheckpointAsync("job", "{\"batch\":2}", 1);
+        var stored = await checkpoints.GetCheckpointAsync("job");
+
+        Assert.Equal(1, first);
+        Assert.Null(stale);
+        Assert.Equal(2, second);
+        Assert.Equal("{\"batch\":2}", stored!.Payload);
+        Assert.Null(await checkpoints.GetCheckpointAsync("other"));
+    }
+
     public virtual void Dispose()
     {
         GC.SuppressFinalize(this);
