@@ -77,7 +77,15 @@ public sealed class SimulatorServer : IAsyncDisposable
 
         var app = builder.Build();
         app.Run(application.InvokeAsync);
-        await app.StartAsync(ct);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         runtime.Bind(new Uri(app.Urls.First().TrimEnd('/') + "/"));
         return new SimulatorServer(app, endpoints.AdminOperations);
     }

@@ -14,7 +14,7 @@ internal sealed class JwtSigner(SimulatorRuntime runtime)
     public const string RsaKeyId = "sim-rs256";
 
     private readonly Lazy<RSAParameters> _rsaParameters = new(CreateRsaKey);
-    private readonly ThreadLocal<RSA> _rsa = new(() => ImportRsa(runtime.Jwt._rsaParameters.Value));
+    private ThreadLocal<RSA>? _rsa;
     private (int Seed, byte[] Key) _hmac = (int.MinValue, []);
 
     /// <summary>The RSA public key, created if needed (for the JWKS document).</summary>
@@ -54,7 +54,7 @@ internal sealed class JwtSigner(SimulatorRuntime runtime)
         text.Append(Base64Url.EncodeToString(header)).Append('.').Append(Base64Url.EncodeToString(payload));
         var signingInput = Encoding.ASCII.GetBytes(text.ToString());
         var signature = algorithm == JwtSigningAlgorithm.RS256
-            ? _rsa.Value!.SignData(signingInput, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            ? Rsa().SignData(signingInput, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
             : HMACSHA256.HashData(HmacKey(), signingInput);
         return text.Append('.').Append(Base64Url.EncodeToString(signature)).ToString();
     }
@@ -84,6 +84,10 @@ internal sealed class JwtSigner(SimulatorRuntime runtime)
             w.WriteEndObject();
         });
     }
+
+    /// <summary>This thread's copy of the signing key (an RSA instance is not shared between threads).</summary>
+    private RSA Rsa() =>
+        LazyInitializer.EnsureInitialized(ref _rsa, () => new ThreadLocal<RSA>(() => ImportRsa(_rsaParameters.Value))).Value!;
 
     private byte[] HmacKey()
     {
