@@ -15,7 +15,7 @@ internal sealed class JwtSigner(SimulatorRuntime runtime)
 
     private readonly Lazy<RSAParameters> _rsaParameters = new(CreateRsaKey);
     private ThreadLocal<RSA>? _rsa;
-    private (int Seed, byte[] Key) _hmac = (int.MinValue, []);
+    private HmacKeyForSeed? _hmac;
 
     /// <summary>The RSA public key, created if needed (for the JWKS document).</summary>
     public RSAParameters RsaPublicKey
@@ -93,15 +93,18 @@ internal sealed class JwtSigner(SimulatorRuntime runtime)
     {
         var seed = runtime.Options.Seed;
         var cached = _hmac;
-        if (cached.Seed == seed)
+        if (cached is not null && cached.Seed == seed)
         {
             return cached.Key;
         }
 
         var key = SHA256.HashData(Encoding.UTF8.GetBytes("tokenkeeper-simulator-hs256:" + seed.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        _hmac = (seed, key);
+        _hmac = new HmacKeyForSeed(seed, key);
         return key;
     }
+
+    /// <summary>The HS256 key of one seed, swapped as a whole.</summary>
+    private sealed record HmacKeyForSeed(int Seed, byte[] Key);
 
     private static RSAParameters CreateRsaKey()
     {
