@@ -11,8 +11,6 @@ namespace Tokenkeeper.Simulator;
 /// </summary>
 public sealed class SimulatorServer : IAsyncDisposable
 {
-    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(2);
-
     private readonly WebApplication _app;
     private readonly SimulatorAdmin _admin;
     private int _stopped;
@@ -66,7 +64,7 @@ public sealed class SimulatorServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.Listen(IPAddress.Loopback, port);
         });
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = SimulatorDefaults.ShutdownTimeout);
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
         builder.Logging.ClearProviders();
         if (loggerFactory is not null)
@@ -141,7 +139,7 @@ public sealed class SimulatorServer : IAsyncDisposable
             return;
         }
 
-        using var timeout = new CancellationTokenSource(ShutdownTimeout);
+        using var timeout = new CancellationTokenSource(SimulatorDefaults.ShutdownTimeout);
         await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();
     }
