@@ -11,8 +11,6 @@ namespace Tokenkeeper.Simulator;
 /// </summary>
 public sealed class SimulatorServer : IAsyncDisposable
 {
-    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(2);
-
     private readonly WebApplication _app;
     private readonly SimulatorAdmin _admin;
     private int _stopped;
@@ -66,7 +64,7 @@ public sealed class SimulatorServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.Listen(IPAddress.Loopback, port);
         });
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = SimulatorDefaults.ShutdownTimeout);
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
         builder.Logging.ClearProviders();
         if (loggerFactory is not null)
@@ -77,7 +75,15 @@ public sealed class SimulatorServer : IAsyncDisposable
 
         var app = builder.Build();
         app.Run(application.InvokeAsync);
-        await app.StartAsync(ct);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         runtime.Bind(new Uri(app.Urls.First().TrimEnd('/') + "/"));
         return new SimulatorServer(app, endpoints.AdminOperations);
     }
@@ -133,7 +139,7 @@ public sealed class SimulatorServer : IAsyncDisposable
             return;
         }
 
-        using var timeout = new CancellationTokenSource(ShutdownTimeout);
+        using var timeout = new CancellationTokenSource(SimulatorDefaults.ShutdownTimeout);
         await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();
     }

@@ -40,8 +40,10 @@ public static class SimulatorScenario
         }
 
         var inProcess = await InProcessStartAsync();
+        var bytesPerToken = await MemoryPerTokenAsync();
         Console.WriteLine($"start-up to first token, fresh process: {string.Join(", ", cold.Select(Ms))} (median {Ms(cold.Order().ElementAt(1))})");
         Console.WriteLine($"start-up to first token, in-process StartAsync (first in this process): {Ms(inProcess)}");
+        Console.WriteLine($"memory held per issued access token (opaque, client_credentials): {bytesPerToken:N0} bytes");
 
         var results = new List<LoadResult>();
         var wrk = new List<LoadResult>();
@@ -122,6 +124,24 @@ public static class SimulatorScenario
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Name} | {r.Workers} | {r.PerSecond:N0} | {Ms(r.P50)} | {Ms(r.P99)} | {r.Failed} |"));
         }
+    }
+
+    /// <summary>Managed heap growth per access token the simulator keeps, over 20,000 client-credentials tokens.</summary>
+    private static async Task<long> MemoryPerTokenAsync()
+    {
+        const int tokens = 20_000;
+        await using var server = await SimulatorServer.StartAsync(new SimulatorOptions());
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        await ClientCredentialsAsync(client, 0);
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        for (var i = 0; i < tokens; i++)
+        {
+            await ClientCredentialsAsync(client, 0);
+        }
+
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        GC.KeepAlive(server);
+        return (after - before) / tokens;
     }
 
     private static async Task<TimeSpan> InProcessStartAsync()

@@ -96,17 +96,17 @@ internal static class DialsJson
                 o.Personality = PersonalityPresets.Names[(int)kind];
                 return null;
             case "access_ttl":
-                return Duration(value, false, d => o.AccessTtl = d) ? null : bad;
+                return DialValues.Duration(value, false, d => o.AccessTtl = d) ? null : bad;
             case "expires_in":
-                return Enum(text, (ExpiresInStyle e) => o.ExpiresIn = e) ? null : bad + "; use number, string or omit";
+                return DialValues.Enum(text, (ExpiresInStyle e) => o.ExpiresIn = e) ? null : bad + "; use number, string or omit";
             case "token_format":
-                return Enum(text, (TokenFormat e) => o.TokenFormat = e) ? null : bad + "; use opaque or jwt";
+                return DialValues.Enum(text, (TokenFormat e) => o.TokenFormat = e) ? null : bad + "; use opaque or jwt";
             case "jwt_signing_algorithm":
-                return Enum(text, (JwtSigningAlgorithm e) => o.JwtSigningAlgorithm = e) ? null : bad + "; use HS256 or RS256";
+                return DialValues.Enum(text, (JwtSigningAlgorithm e) => o.JwtSigningAlgorithm = e) ? null : bad + "; use HS256 or RS256";
             case "refresh_absolute_ttl":
-                return NullableDuration(value, d => o.RefreshAbsoluteTtl = d) ? null : bad;
+                return DialValues.NullableDuration(value, d => o.RefreshAbsoluteTtl = d) ? null : bad;
             case "refresh_idle_ttl":
-                return NullableDuration(value, d => o.RefreshIdleTtl = d) ? null : bad;
+                return DialValues.NullableDuration(value, d => o.RefreshIdleTtl = d) ? null : bad;
             case "rotation":
                 if (!RotationText.TryParse(text, out var mode, out var grace))
                 {
@@ -117,9 +117,9 @@ internal static class DialsJson
                 o.RotationGrace = grace ?? o.RotationGrace;
                 return null;
             case "rotation_grace":
-                return Duration(value, false, d => o.RotationGrace = d) ? null : bad;
+                return DialValues.Duration(value, false, d => o.RotationGrace = d) ? null : bad;
             case "reuse_interval":
-                return Duration(value, false, d => o.ReuseInterval = d) ? null : bad;
+                return DialValues.Duration(value, false, d => o.ReuseInterval = d) ? null : bad;
             case "rate_limit":
                 if (value.ValueKind == JsonValueKind.Null)
                 {
@@ -135,110 +135,23 @@ internal static class DialsJson
                 (o.RateLimitCount, o.RateLimitWindow) = (count, window);
                 return null;
             case "fault_rate":
-                return Number(value, r => o.FaultRate = r) ? null : bad;
+                return DialValues.Number(value, r => o.FaultRate = r) ? null : bad;
             case "api_fault_rate":
-                return Number(value, r => o.ApiFaultRate = r) ? null : bad;
+                return DialValues.Number(value, r => o.ApiFaultRate = r) ? null : bad;
             case "revoke_rate":
-                return Number(value, r => o.RevokeRate = r) ? null : bad;
+                return DialValues.Number(value, r => o.RevokeRate = r) ? null : bad;
             case "faults":
-                return List(value, l => o.Faults = l) ? null : bad;
+                return DialValues.List(value, l => o.Faults = l) ? null : bad;
             case "api_faults":
-                return List(value, l => o.ApiFaults = l) ? null : bad;
+                return DialValues.List(value, l => o.ApiFaults = l) ? null : bad;
             case "clock_skew":
-                return Duration(value, true, d => o.ClockSkew = d) ? null : bad;
+                return DialValues.Duration(value, true, d => o.ClockSkew = d) ? null : bad;
             case "contacts":
-                return Integer(value, n => o.Contacts = n) ? null : bad;
+                return DialValues.Integer(value, n => o.Contacts = n) ? null : bad;
             case "seed":
-                return Integer(value, n => o.Seed = n) ? null : bad;
+                return DialValues.Integer(value, n => o.Seed = n) ? null : bad;
             default:
                 return $"unknown dial '{name}'; dials: {string.Join(", ", Dials.Names)}";
-        }
-    }
-
-    private static bool Duration(JsonElement value, bool allowNegative, Action<TimeSpan> set)
-    {
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var seconds) && (allowNegative || seconds >= 0)
-            && Math.Abs(seconds) < TimeSpan.MaxValue.TotalSeconds)
-        {
-            set(TimeSpan.FromSeconds(seconds));
-            return true;
-        }
-
-        if (DurationText.TryParse(value.ValueKind == JsonValueKind.String ? value.GetString() : null, allowNegative, out var duration))
-        {
-            set(duration);
-            return true;
-        }
-
-        return false;
-    }
-
-    private static bool NullableDuration(JsonElement value, Action<TimeSpan?> set)
-    {
-        if (value.ValueKind == JsonValueKind.Null || (value.ValueKind == JsonValueKind.String && value.GetString() == "off"))
-        {
-            set(null);
-            return true;
-        }
-
-        return Duration(value, false, d => set(d));
-    }
-
-    private static bool Enum<T>(string? text, Action<T> set)
-        where T : struct, Enum
-    {
-        if (text is null || !System.Enum.TryParse<T>(text, ignoreCase: true, out var parsed) || !System.Enum.IsDefined(parsed) || char.IsAsciiDigit(text[0]))
-        {
-            return false;
-        }
-
-        set(parsed);
-        return true;
-    }
-
-    private static bool Number(JsonElement value, Action<double> set)
-    {
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number))
-        {
-            set(number);
-            return true;
-        }
-
-        if (value.ValueKind == JsonValueKind.String && double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out number))
-        {
-            set(number);
-            return true;
-        }
-
-        return false;
-    }
-
-    private static bool Integer(JsonElement value, Action<int> set)
-    {
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number))
-        {
-            set(number);
-            return true;
-        }
-
-        return false;
-    }
-
-    private static bool List(JsonElement value, Action<IList<string>> set)
-    {
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.Array when value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String):
-                set([.. value.EnumerateArray().Select(e => e.GetString()!)]);
-                return true;
-            case JsonValueKind.String:
-                set([.. value.GetString()!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]);
-                return true;
-            case JsonValueKind.Null:
-                set([]);
-                return true;
-            default:
-                return false;
         }
     }
 }

@@ -11,7 +11,6 @@ internal sealed class BatchEndpoint(SimulatorRuntime runtime, BearerAuthenticato
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
-    private const int MaxKeyLength = 255;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -44,10 +43,10 @@ internal sealed class BatchEndpoint(SimulatorRuntime runtime, BearerAuthenticato
         }
 
         var keys = context.Request.Headers[IdempotencyKeyHeader];
-        if (keys.Count > 1 || (keys.Count == 1 && keys[0]!.Length is 0 or > MaxKeyLength))
+        if (keys.Count > 1 || (keys.Count == 1 && keys[0]!.Length is 0 or > SimulatorDefaults.IdempotencyKeyMaxLength))
         {
             await Responses.ErrorAsync(context, StatusCodes.Status400BadRequest, "invalid_request",
-                $"{IdempotencyKeyHeader} must be one value of 1 to {MaxKeyLength} characters");
+                $"{IdempotencyKeyHeader} must be one value of 1 to {SimulatorDefaults.IdempotencyKeyMaxLength} characters");
             return;
         }
 

@@ -140,7 +140,7 @@ internal static class CommandLineParser
                 o.ClockSkew = Duration(flag, value, allowNegative: true);
                 break;
             case "--contacts":
-                o.Contacts = Integer(flag, value, 0, 9_999_999);
+                o.Contacts = Integer(flag, value, 0, SimulatorDefaults.ContactsMax);
                 break;
             case "--seed":
                 o.Seed = Integer(flag, value, int.MinValue, int.MaxValue);

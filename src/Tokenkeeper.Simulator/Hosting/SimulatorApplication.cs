@@ -10,7 +10,7 @@ namespace Tokenkeeper.Simulator;
 /// </summary>
 internal sealed class SimulatorApplication(SimulatorRuntime runtime, RequestDispatcher dispatcher)
 {
-    private (long Second, string Text) _date;
+    private DateStamp _date = new(long.MinValue, string.Empty);
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -52,13 +52,16 @@ internal sealed class SimulatorApplication(SimulatorRuntime runtime, RequestDisp
         var now = runtime.Clock.ShownNow;
         var second = now.ToUnixTimeSeconds();
         var cached = _date;
-        if (cached.Second == second && cached.Text is not null)
+        if (cached.Second == second)
         {
             return cached.Text;
         }
 
         var text = now.ToString("R", CultureInfo.InvariantCulture);
-        _date = (second, text);
+        _date = new DateStamp(second, text);
         return text;
     }
+
+    /// <summary>One formatted second, swapped as a whole so a reader never pairs a second with another's text.</summary>
+    private sealed record DateStamp(long Second, string Text);
 }

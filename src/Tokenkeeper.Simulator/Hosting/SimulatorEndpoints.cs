@@ -28,6 +28,7 @@ internal sealed class SimulatorEndpoints
         Batch = new BatchEndpoint(runtime, bearer, faults);
         AdminOperations = new SimulatorAdmin(runtime, issuer);
         Admin = new AdminEndpoints(AdminOperations);
+        Index = new IndexEndpoint(runtime, () => Dispatcher!.Paths);
         Dispatcher = new RequestDispatcher(this);
     }
 
@@ -51,7 +52,7 @@ internal sealed class SimulatorEndpoints
 
     public AdminEndpoints Admin { get; }
 
-    public IndexEndpoint Index => new(AdminOperations.Runtime, () => Dispatcher.Paths);
+    public IndexEndpoint Index { get; }
 
     public RequestDispatcher Dispatcher { get; }
 }

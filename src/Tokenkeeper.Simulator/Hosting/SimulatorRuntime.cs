@@ -6,7 +6,7 @@ namespace Tokenkeeper.Simulator;
 internal sealed class SimulatorRuntime
 {
     private volatile SimulatorState _state = new();
-    private (string? Name, PersonalityKind Kind) _personality;
+    private ResolvedPersonality _personality = new(null, PersonalityKind.Generic);
 
     public SimulatorRuntime(SimulatorOptions options, TimeProvider timeProvider, ILogger logger)
     {
@@ -64,7 +64,7 @@ internal sealed class SimulatorRuntime
             }
 
             var kind = PersonalityPresets.Resolve(name);
-            _personality = (name, kind);
+            _personality = new ResolvedPersonality(name, kind);
             return kind;
         }
     }
@@ -84,4 +84,7 @@ internal sealed class SimulatorRuntime
         _state = new SimulatorState();
         Random.Reseed(Options.Seed);
     }
+
+    /// <summary>A personality name and what it resolved to, swapped as a whole.</summary>
+    private sealed record ResolvedPersonality(string? Name, PersonalityKind Kind);
 }

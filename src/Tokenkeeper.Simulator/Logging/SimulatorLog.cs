@@ -19,7 +19,7 @@ internal static partial class SimulatorLog
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "grant revoked: grant={GrantId} reason={Reason}")]
     public static partial void GrantRevoked(ILogger logger, string grantId, string reason);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "fault injected: {Fault} on {Method} {Path}")]
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "fault injected: {Fault} on {Method} {Path}")]
     public static partial void FaultInjected(ILogger logger, string fault, string method, string path);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "token refused: client={ClientId} outcome=rate_limited retry_after={RetryAfterSeconds}s")]

@@ -9,8 +9,8 @@ internal static class FormReader
     {
         BufferBody = false,
         ValueLengthLimit = SimulatorDefaults.FormMaxBodyBytes,
-        KeyLengthLimit = 1024,
-        ValueCountLimit = 64,
+        KeyLengthLimit = SimulatorDefaults.FormMaxParameterNameLength,
+        ValueCountLimit = SimulatorDefaults.FormMaxParameters,
     };
 
     public static async Task<(IFormCollection? Form, OAuthError? Error)> ReadAsync(HttpContext context)

@@ -11,27 +11,12 @@ internal sealed class IntrospectionEndpoint(SimulatorRuntime runtime, ClientAuth
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var (form, formError) = await FormReader.ReadAsync(context);
-        if (form is null)
+        if (await TokenManagementRequest.ReadAsync(context, runtime, authenticator) is not { } request)
         {
-            await OAuthErrorWriter.WriteAsync(context, runtime, formError!.Value);
             return;
         }
 
-        var (_, authError) = authenticator.Authenticate(context, form, allowAnonymous: false);
-        if (authError is { } error)
-        {
-            await OAuthErrorWriter.WriteAsync(context, runtime, error);
-            return;
-        }
-
-        var token = form.Get("token");
-        if (token is null)
-        {
-            await OAuthErrorWriter.WriteAsync(context, runtime, OAuthError.InvalidRequest("token is required"));
-            return;
-        }
-
+        var token = request.Token;
         Responses.NoStore(context);
         await Responses.WriteJsonAsync(context, StatusCodes.Status200OK, JsonBody.Build((this, token), static (w, s) => s.Item1.Write(w, s.token)));
     }

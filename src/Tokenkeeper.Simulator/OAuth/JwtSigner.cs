@@ -14,8 +14,8 @@ internal sealed class JwtSigner(SimulatorRuntime runtime)
     public const string RsaKeyId = "sim-rs256";
 
     private readonly Lazy<RSAParameters> _rsaParameters = new(CreateRsaKey);
-    private readonly ThreadLocal<RSA> _rsa = new(() => ImportRsa(runtime.Jwt._rsaParameters.Value));
-    private (int Seed, byte[] Key) _hmac = (int.MinValue, []);
+    private ThreadLocal<RSA>? _rsa;
+    private HmacKeyForSeed? _hmac;
 
     /// <summary>The RSA public key, created if needed (for the JWKS document).</summary>
     public RSAParameters RsaPublicKey
@@ -54,7 +54,7 @@ internal sealed class JwtSigner(SimulatorRuntime runtime)
         text.Append(Base64Url.EncodeToString(header)).Append('.').Append(Base64Url.EncodeToString(payload));
         var signingInput = Encoding.ASCII.GetBytes(text.ToString());
         var signature = algorithm == JwtSigningAlgorithm.RS256
-            ? _rsa.Value!.SignData(signingInput, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            ? Rsa().SignData(signingInput, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
             : HMACSHA256.HashData(HmacKey(), signingInput);
         return text.Append('.').Append(Base64Url.EncodeToString(signature)).ToString();
     }
@@ -85,19 +85,26 @@ internal sealed class JwtSigner(SimulatorRuntime runtime)
         });
     }
 
+    /// <summary>This thread's copy of the signing key (an RSA instance is not shared between threads).</summary>
+    private RSA Rsa() =>
+        LazyInitializer.EnsureInitialized(ref _rsa, () => new ThreadLocal<RSA>(() => ImportRsa(_rsaParameters.Value))).Value!;
+
     private byte[] HmacKey()
     {
         var seed = runtime.Options.Seed;
         var cached = _hmac;
-        if (cached.Seed == seed)
+        if (cached is not null && cached.Seed == seed)
         {
             return cached.Key;
         }
 
         var key = SHA256.HashData(Encoding.UTF8.GetBytes("tokenkeeper-simulator-hs256:" + seed.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        _hmac = (seed, key);
+        _hmac = new HmacKeyForSeed(seed, key);
         return key;
     }
+
+    /// <summary>The HS256 key of one seed, swapped as a whole.</summary>
+    private sealed record HmacKeyForSeed(int Seed, byte[] Key);
 
     private static RSAParameters CreateRsaKey()
     {

@@ -9,28 +9,12 @@ internal sealed class RevocationEndpoint(SimulatorRuntime runtime, ClientAuthent
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var (form, formError) = await FormReader.ReadAsync(context);
-        if (form is null)
+        if (await TokenManagementRequest.ReadAsync(context, runtime, authenticator) is not { } request)
         {
-            await OAuthErrorWriter.WriteAsync(context, runtime, formError!.Value);
             return;
         }
 
-        var (authentication, authError) = authenticator.Authenticate(context, form, allowAnonymous: false);
-        if (authError is { } error)
-        {
-            await OAuthErrorWriter.WriteAsync(context, runtime, error);
-            return;
-        }
-
-        var token = form.Get("token");
-        if (token is null)
-        {
-            await OAuthErrorWriter.WriteAsync(context, runtime, OAuthError.InvalidRequest("token is required"));
-            return;
-        }
-
-        var problem = Revoke(token, form.Get("token_type_hint") == "refresh_token", authentication.Client!);
+        var problem = Revoke(request.Token, request.Form.Get("token_type_hint") == "refresh_token", request.Client);
         if (problem is { } refused)
         {
             await OAuthErrorWriter.WriteAsync(context, runtime, refused);

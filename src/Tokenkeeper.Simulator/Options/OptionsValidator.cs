@@ -20,6 +20,7 @@ internal static class OptionsValidator
         NotNegative(options.RotationGrace, "rotation grace");
         NotNegative(options.ReuseInterval, "reuse_interval");
         Positive(options.AuthorizationCodeTtl, "authorization code ttl");
+        NotTooLong(options.ClockSkew, "clock_skew");
         if (options.RateLimitCount is { } count)
         {
             Check(count > 0, "rate_limit count must be positive");
@@ -31,7 +32,7 @@ internal static class OptionsValidator
         Probability(options.RevokeRate, "revoke_rate");
         Faults(options.Faults, options.FaultRate, "faults", "fault_rate");
         Faults(options.ApiFaults, options.ApiFaultRate, "api_faults", "api_fault_rate");
-        Check(options.Contacts is >= 0 and <= 9_999_999, "contacts must be between 0 and 9999999");
+        Check(options.Contacts is >= 0 and <= SimulatorDefaults.ContactsMax, $"contacts must be between 0 and {SimulatorDefaults.ContactsMax}");
         Check(PersonalityPresets.TryResolve(options.Personality, out _), PersonalityPresets.UnknownMessage(options.Personality));
         Check(Enum.IsDefined(options.ExpiresIn), "expires_in must be number, string or omit");
         Check(Enum.IsDefined(options.TokenFormat), "token_format must be opaque or jwt");
@@ -78,9 +79,20 @@ internal static class OptionsValidator
         Check(rate == 0 || faults.Count > 0, $"{rateName} is {rate} but {name} is empty; name the faults to inject");
     }
 
-    private static void Positive(TimeSpan value, string name) => Check(value > TimeSpan.Zero, name + " must be positive");
+    private static void Positive(TimeSpan value, string name)
+    {
+        Check(value > TimeSpan.Zero, name + " must be positive");
+        NotTooLong(value, name);
+    }
 
-    private static void NotNegative(TimeSpan value, string name) => Check(value >= TimeSpan.Zero, name + " must not be negative");
+    private static void NotNegative(TimeSpan value, string name)
+    {
+        Check(value >= TimeSpan.Zero, name + " must not be negative");
+        NotTooLong(value, name);
+    }
+
+    private static void NotTooLong(TimeSpan value, string name) =>
+        Check(value.Duration() <= SimulatorDefaults.MaxDuration, $"{name} must be at most {DurationText.Format(SimulatorDefaults.MaxDuration)}");
 
     private static void Probability(double value, string name) => Check(value is >= 0 and <= 1, name + " must be between 0 and 1");
 

@@ -66,6 +66,24 @@ public static class SimulatorDefaults
     /// <summary>Largest batch body read, in bytes: 8 MiB (larger → 413).</summary>
     public const int BatchMaxBodyBytes = 8 * 1024 * 1024;
 
+    /// <summary>Longest <c>Idempotency-Key</c> accepted, in characters: 255.</summary>
+    public const int IdempotencyKeyMaxLength = 255;
+
+    /// <summary>Longest duration any dial accepts: 36,500 days (100 years), so that no deadline overflows.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(36_500);
+
+    /// <summary>Largest contact dataset (<c>--contacts</c>): 9,999,999.</summary>
+    public const int ContactsMax = 9_999_999;
+
+    /// <summary>Most parameters one OAuth form may carry: 64.</summary>
+    public const int FormMaxParameters = 64;
+
+    /// <summary>Longest OAuth form parameter name, in characters: 1,024.</summary>
+    public const int FormMaxParameterNameLength = 1024;
+
+    /// <summary>How long <see cref="SimulatorServer.StopAsync"/> lets requests in flight finish: 2 seconds.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>Largest JSON body read by the <c>/sim</c> admin endpoints, in bytes: 64 KiB.</summary>
     public const int AdminMaxBodyBytes = 64 * 1024;
 

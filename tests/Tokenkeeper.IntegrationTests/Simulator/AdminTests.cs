@@ -197,6 +197,8 @@ public sealed class AdminTests
     [InlineData("""{"access_ttl":"5m","fault_rate":0.5}""")]
     [InlineData("""{"access_ttl":"5 minutes"}""")]
     [InlineData("""{"access_ttl":"5m","rotation":"sometimes"}""")]
+    [InlineData("""{"access_ttl":"10675199d"}""")]
+    [InlineData("""{"clock_skew":1e300}""")]
     [InlineData("""[1,2]""")]
     public async Task Dials_Post_InvalidChangesAre400AndChangeNothing(string body)
     {
