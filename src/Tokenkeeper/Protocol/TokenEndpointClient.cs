@@ -32,12 +32,16 @@ public sealed class TokenEndpointClient
         _timeout = timeout ?? TokenEndpointConstants.DefaultTimeout;
     }
 
-    /// <summary>A handler for token endpoint traffic: no redirects, no cookies, pooled connections.</summary>
+    /// <summary>
+    /// A handler for token endpoint traffic: no redirects, no cookies, and no connection reuse. The HTTP stack silently
+    /// re-sends a request when a <i>reused</i> connection closes before any response byte; for a refresh that would spend a
+    /// single-use refresh token twice behind Tokenkeeper's back. Token requests are rare, so a fresh connection each is cheap.
+    /// </summary>
     public static SocketsHttpHandler CreateDefaultHandler() => new()
     {
         AllowAutoRedirect = false,
         UseCookies = false,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        PooledConnectionLifetime = TimeSpan.Zero,
         ConnectTimeout = TimeSpan.FromSeconds(10),
     };
 
@@ -49,6 +53,9 @@ public sealed class TokenEndpointClient
         EndpointSecurity.EnsureAllowed(request.Endpoint, request.AllowInsecureHttp);
         using var message = new HttpRequestMessage(HttpMethod.Post, request.Endpoint);
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+
+        // Never leave this connection for reuse: see CreateDefaultHandler for why (also protects callers' own HttpClients).
+        message.Headers.ConnectionClose = true;
         var form = BuildForm(request);
         ApplyClientAuthentication(message, form, request.Client, request.Endpoint);
         message.Content = new FormUrlEncodedContent(form);
