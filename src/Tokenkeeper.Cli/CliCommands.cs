@@ -1,0 +1,13 @@
+using System.CommandLine;
+using Tokenkeeper.Cli.Commands;
+
+namespace Tokenkeeper.Cli;
+
+/// <summary>Every top-level command of <c>tokenkeeper</c>, in the order <c>--help</c> lists them.</summary>
+internal static class CliCommands
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return SimulateCommand.Create();
+    }
+}
