@@ -163,7 +163,7 @@ public sealed class SqliteTokenStore : ITokenStore, ICheckpointStore, IDisposabl
     }
 
     /// <inheritdoc />
-    public async ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default)
+    public async ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default, string? takeOverFrom = null)
     {
         var now = _time.GetUtcNow();
         var expires = now + duration;
@@ -172,15 +172,31 @@ public sealed class SqliteTokenStore : ITokenStore, ICheckpointStore, IDisposabl
         command.CommandText = """
             UPDATE connections
             SET lease_owner = $owner, lease_fence = lease_fence + 1, lease_expires_at = $expires
-            WHERE id = $id AND (lease_owner IS NULL OR lease_expires_at <= $now OR lease_owner = $owner)
+            WHERE id = $id AND (lease_owner IS NULL OR lease_expires_at <= $now OR lease_owner = $owner OR lease_owner = $dead)
             RETURNING lease_fence
             """;
         command.Parameters.AddWithValue("$id", connectionId);
         command.Parameters.AddWithValue("$owner", owner);
+        command.Parameters.AddWithValue("$dead", (object?)takeOverFrom ?? DBNull.Value);
         command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
         var fence = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return fence is long value ? new StoreLease(connectionId, owner, value, expires) : null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT lease_owner, lease_fence, lease_expires_at FROM connections WHERE id = $id AND lease_owner IS NOT NULL AND lease_expires_at > $now";
+        command.Parameters.AddWithValue("$id", connectionId);
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new StoreLease(connectionId, reader.GetString(0), reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)))
+            : null;
     }
 
     /// <inheritdoc />

@@ -49,4 +49,7 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Information, "Connection {ConnectionId}: authorised; access token {AccessFingerprint}, refresh token {RefreshFingerprint}")]
     public static partial void Authorized(ILogger logger, string connectionId, string accessFingerprint, string refreshFingerprint);
+
+    [LoggerMessage(16, LogLevel.Warning, "Connection {ConnectionId}: the refresh lease holder {Owner} is a process of this machine that no longer exists; taking the lease over")]
+    public static partial void LeaseTakenOver(ILogger logger, string connectionId, string owner);
 }

@@ -208,6 +208,17 @@ internal sealed class RefreshCycle
                 return (lease, null);
             }
 
+            if (await _store.GetLeaseAsync(id, cancellationToken).ConfigureAwait(false) is { } held && LeaseOwners.IsDeadLocalProcess(held.Owner))
+            {
+                // The holder died mid-refresh (killed): take over now. Its intent stays in the record, so this refresh is in doubt.
+                Log.LeaseTakenOver(_logger, id, held.Owner);
+                lease = await _store.TryAcquireLeaseAsync(id, _options.InstanceId, _options.LeaseDuration, cancellationToken, takeOverFrom: held.Owner).ConfigureAwait(false);
+                if (lease is not null)
+                {
+                    return (lease, null);
+                }
+            }
+
             _metrics.RecordLeaseWait(id);
             if (Now >= deadline)
             {

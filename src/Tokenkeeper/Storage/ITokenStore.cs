@@ -20,9 +20,12 @@ public interface ITokenStore
     /// given, no other instance has taken the lease since. Enqueues the commit's events in the same transaction.</summary>
     ValueTask<CommitResult> CommitAsync(ConnectionCommit commit, CancellationToken cancellationToken = default);
 
-    /// <summary>Takes the connection's refresh lease if it is free, lapsed, or already held by <paramref name="owner"/>.
-    /// Returns null while another owner holds it.</summary>
-    ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default);
+    /// <summary>Takes the connection's refresh lease if it is free, lapsed, already held by <paramref name="owner"/>, or held by
+    /// <paramref name="takeOverFrom"/> (a holder known to be dead). Returns null while another owner holds it.</summary>
+    ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default, string? takeOverFrom = null);
+
+    /// <summary>The connection's lease while someone holds it (not lapsed), else null.</summary>
+    ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default);
 
     /// <summary>Extends a lease still held. Returns the renewed lease, or null if it was lost.</summary>
     ValueTask<StoreLease?> RenewLeaseAsync(StoreLease lease, TimeSpan duration, CancellationToken cancellationToken = default);

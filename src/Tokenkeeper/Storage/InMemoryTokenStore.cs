@@ -98,12 +98,12 @@ public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore
     }
 
     /// <inheritdoc />
-    public ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default)
+    public ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default, string? takeOverFrom = null)
     {
         var now = _time.GetUtcNow();
         lock (_gate)
         {
-            if (_leases.TryGetValue(connectionId, out var held) && held.ExpiresAt > now && held.Owner != owner)
+            if (_leases.TryGetValue(connectionId, out var held) && held.ExpiresAt > now && held.Owner != owner && held.Owner != takeOverFrom)
             {
                 return ValueTask.FromResult<StoreLease?>(null);
             }
@@ -113,6 +113,16 @@ public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore
             var lease = new StoreLease(connectionId, owner, fence, now + duration);
             _leases[connectionId] = lease;
             return ValueTask.FromResult<StoreLease?>(lease);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_leases.TryGetValue(connectionId, out var held) && held.ExpiresAt > now ? held : null);
         }
     }
 

@@ -128,8 +128,10 @@ public sealed class InvalidGrantTests
             return result;
         }
 
-        public ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default) =>
-            inner.TryAcquireLeaseAsync(connectionId, owner, duration, cancellationToken);
+        public ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default, string? takeOverFrom = null) =>
+            inner.TryAcquireLeaseAsync(connectionId, owner, duration, cancellationToken, takeOverFrom);
+
+        public ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default) => inner.GetLeaseAsync(connectionId, cancellationToken);
 
         public ValueTask<StoreLease?> RenewLeaseAsync(StoreLease lease, TimeSpan duration, CancellationToken cancellationToken = default) =>
             inner.RenewLeaseAsync(lease, duration, cancellationToken);

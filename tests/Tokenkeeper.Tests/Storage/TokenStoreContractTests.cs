@@ -84,6 +84,23 @@ public abstract class TokenStoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Lease_HeldByAnOwnerNamedAsDead_CanBeTakenOver_AndTheHolderIsVisible()
+    {
+        await Store.GetOrCreateAsync(StoreSamples.Record("a"));
+        var dead = await Store.TryAcquireLeaseAsync("a", "dead-owner", TimeSpan.FromSeconds(60));
+
+        var seen = await Store.GetLeaseAsync("a");
+        var notNamed = await Store.TryAcquireLeaseAsync("a", "me", TimeSpan.FromSeconds(60), takeOverFrom: "someone-else");
+        var takenOver = await Store.TryAcquireLeaseAsync("a", "me", TimeSpan.FromSeconds(60), takeOverFrom: "dead-owner");
+
+        Assert.Equal("dead-owner", seen!.Owner);
+        Assert.Null(notNamed);
+        Assert.NotNull(takenOver);
+        Assert.True(takenOver!.Fence > dead!.Fence);
+        Assert.Equal("me", (await Store.GetLeaseAsync("a"))!.Owner);
+    }
+
+    [Fact]
     public async Task Commit_UnderALeaseSomeoneElseTookSince_IsRefusedAsLeaseLost()
     {
         var (record, _) = await Store.GetOrCreateAsync(StoreSamples.Record("a"));
