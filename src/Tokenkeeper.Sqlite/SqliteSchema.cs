@@ -22,14 +22,9 @@ internal static class SqliteSchema
                 connection_id TEXT NOT NULL,
                 type TEXT NOT NULL,
                 occurred_at TEXT NOT NULL,
-                payload TEXT NOT NULL,
-                attempts INTEGER NOT NULL DEFAULT 0,
-                next_attempt_at INTEGER NOT NULL DEFAULT 0,
-                delivered_at TEXT NULL,
-                dead_lettered_at TEXT NULL,
-                last_error TEXT NULL
+                payload TEXT NOT NULL
             );
-            CREATE INDEX outbox_pending ON outbox (delivered_at, dead_lettered_at, next_attempt_at);
+            CREATE INDEX outbox_connection ON outbox (connection_id, seq);
             """),
         (2, "job checkpoints", """
             CREATE TABLE checkpoints (
@@ -37,6 +32,18 @@ internal static class SqliteSchema
                 version INTEGER NOT NULL,
                 payload TEXT NOT NULL,
                 updated_at TEXT NOT NULL
+            );
+            """),
+        (3, "outbox deliveries per sink", """
+            CREATE TABLE outbox_deliveries (
+                seq INTEGER NOT NULL REFERENCES outbox (seq),
+                sink TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL DEFAULT 0,
+                delivered_at TEXT NULL,
+                dead_lettered_at TEXT NULL,
+                last_error TEXT NULL,
+                PRIMARY KEY (seq, sink)
             );
             """),
     ];

@@ -12,7 +12,7 @@ namespace Tokenkeeper.Sqlite;
 /// written to an outbox table in the same transaction as the change that caused them. Every secret field is encrypted with
 /// AES-256-GCM before it reaches the file (DESIGN.md contract 10).
 /// </summary>
-public sealed class SqliteTokenStore : ITokenStore, ICheckpointStore, IDisposable
+public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, IDisposable
 {
     private readonly string _connectionString;
     private readonly ISecretProtector _protector;

@@ -52,4 +52,19 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Warning, "Connection {ConnectionId}: the refresh lease holder {Owner} is a process of this machine that no longer exists; taking the lease over")]
     public static partial void LeaseTakenOver(ILogger logger, string connectionId, string owner);
+
+    [LoggerMessage(17, LogLevel.Information, "Connection {ConnectionId}: {EventType} ({Reason}) {Detail}")]
+    public static partial void EventDelivered(ILogger logger, string connectionId, string eventType, string? reason, string? detail);
+
+    [LoggerMessage(18, LogLevel.Error, "Connection {ConnectionId}: {EventType} ({Reason}) {Detail}; reconnect: {ReconnectUrl}")]
+    public static partial void EventDeliveredError(ILogger logger, string connectionId, string eventType, string? reason, string? detail, string? reconnectUrl);
+
+    [LoggerMessage(19, LogLevel.Warning, "Webhook {Webhook}: delivering {EventType} of connection {ConnectionId} failed (attempt {Attempt}: {Failure}); retrying at {RetryAt:O}")]
+    public static partial void WebhookFailed(ILogger logger, string webhook, string connectionId, string eventType, int attempt, string failure, DateTimeOffset retryAt);
+
+    [LoggerMessage(20, LogLevel.Error, "Webhook {Webhook}: gave up delivering {EventType} of connection {ConnectionId} after {Attempt} attempts ({Failure}); dead-lettered")]
+    public static partial void WebhookDeadLettered(ILogger logger, string webhook, string connectionId, string eventType, int attempt, string failure);
+
+    [LoggerMessage(21, LogLevel.Information, "Connection {ConnectionId}: lifecycle {Action}: {Detail}")]
+    public static partial void LifecycleAction(ILogger logger, string connectionId, string action, string detail);
 }

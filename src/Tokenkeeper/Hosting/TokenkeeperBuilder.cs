@@ -43,6 +43,20 @@ public sealed class TokenkeeperBuilder
         return this;
     }
 
+    /// <summary>Runs the lifecycle service in the host: keep-alives before idle deadlines, expiry warnings, alerts to webhooks.</summary>
+    public TokenkeeperBuilder AddLifecycle(Action<Lifecycle.LifecycleOptions>? configure = null)
+    {
+        var options = new Lifecycle.LifecycleOptions();
+        configure?.Invoke(options);
+        Services.AddSingleton(sp => new Lifecycle.LifecycleService(
+            sp.GetRequiredService<TokenManager>(),
+            options,
+            null,
+            sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        Services.AddHostedService<LifecycleHostedService>();
+        return this;
+    }
+
     /// <summary>Changes the refresh options.</summary>
     public TokenkeeperBuilder Configure(Action<TokenManagerOptions> configure)
     {

@@ -23,6 +23,7 @@ public sealed class TokenkeeperHandler : DelegatingHandler
     private readonly IAccessTokenSource _source;
     private readonly TokenkeeperHandlerOptions _options;
     private readonly Func<CancellationToken, ValueTask<IAuthFailureMatcher>> _matcher;
+    private readonly TokenManager? _manager;
     private readonly TokenkeeperMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline<HttpResponseMessage> _retry;
@@ -38,6 +39,7 @@ public sealed class TokenkeeperHandler : DelegatingHandler
             manager.Metrics,
             logger ?? manager.Logger)
     {
+        _manager = manager;
     }
 
     /// <summary>Creates a handler over any token source.</summary>
@@ -117,6 +119,10 @@ public sealed class TokenkeeperHandler : DelegatingHandler
         {
             _metrics.RecordAuthLoop();
             Log.RejectedAfterReplay(_logger, _source.ConnectionId, method, path, current.Fingerprint);
+            if (_manager is not null)
+            {
+                await _manager.ReportAuthLoopAsync(_source.ConnectionId, current, method, path, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return replay;

@@ -18,6 +18,9 @@ public static class ConnectionEventTypes
     /// <summary>The connection needs re-authorisation.</summary>
     public const string ReconnectRequired = "reconnect_required";
 
+    /// <summary>Three refresh cycles in a row failed (<see cref="LifecycleConstants.RepeatedFailureAlertThreshold"/>).</summary>
+    public const string RepeatedFailures = "repeated_failures";
+
     /// <summary>Resource servers keep rejecting freshly refreshed tokens.</summary>
     public const string AuthLoop = "auth_loop";
 }

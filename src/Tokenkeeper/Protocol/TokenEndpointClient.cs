@@ -232,8 +232,9 @@ public sealed class TokenEndpointClient
 
             return new RawResponse(status, response.Content.Headers.ContentType?.MediaType, body, retryAfter, serverDate, basic, null);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            // Our timeout, or one below us (HttpClient.Timeout of a caller-supplied client): either way no answer came.
             return RawResponse.Failed(new TokenEndpointFailure
             {
                 Kind = TokenFailureKind.Transient,

@@ -71,10 +71,10 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
     }
 
     /// <summary>Forces a refresh (keep-alive, operator), joining one already in flight.</summary>
-    public async Task<ManagedAccessToken> RefreshAsync(CancellationToken cancellationToken)
+    public async Task<ManagedAccessToken> RefreshAsync(RefreshTrigger trigger, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
-        return await StartOrJoin(RefreshTrigger.Forced, null, ignoreBackoff: true).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await StartOrJoin(trigger, null, ignoreBackoff: true).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Makes <paramref name="token"/> the cached token unless a newer one is already cached.</summary>

@@ -110,7 +110,7 @@ internal sealed class RefreshCycle
     /// </summary>
     private ManagedAccessToken? CachedIsGoodEnough(ConnectionTokenSource source, RefreshTrigger trigger, AccessToken? rejected)
     {
-        if (trigger is RefreshTrigger.Forced or RefreshTrigger.MinValidity || source.Current is not { } current || (rejected is { } bad && current.Token == bad))
+        if (trigger is RefreshTrigger.Forced or RefreshTrigger.KeepAlive or RefreshTrigger.MinValidity || source.Current is not { } current || (rejected is { } bad && current.Token == bad))
         {
             return null;
         }
@@ -465,6 +465,7 @@ internal sealed class RefreshCycle
             },
         };
         AddStateChange(events, working, next, now);
+        AddRepeatedFailureAlert(events, next, failure, now);
         var committed = await CommitAsync(working, next, lease, events, cancellationToken, merge: latest =>
         {
             if (latest.RefreshTokenGeneration != working.RefreshTokenGeneration || !latest.Status.IsUsable)
@@ -473,7 +474,9 @@ internal sealed class RefreshCycle
             }
 
             var merged = Apply(latest);
-            return (merged, MergeEvents(events, latest, merged, now));
+            var mergedEvents = MergeEvents(events, latest, merged, now);
+            AddRepeatedFailureAlert(mergedEvents, merged, failure, now);
+            return (merged, mergedEvents);
         }).ConfigureAwait(false);
 
         var final = committed ?? next;
@@ -602,9 +605,26 @@ internal sealed class RefreshCycle
         }
     }
 
+    private static void AddRepeatedFailureAlert(List<ConnectionEvent> events, ConnectionRecord next, TokenEndpointFailure failure, DateTimeOffset now)
+    {
+        if (next.ConsecutiveFailures == LifecycleConstants.RepeatedFailureAlertThreshold)
+        {
+            events.Add(new ConnectionEvent
+            {
+                ConnectionId = next.ConnectionId,
+                Type = ConnectionEventTypes.RepeatedFailures,
+                OccurredAt = now,
+                State = next.Status.State.ToString(),
+                Reason = failure.Kind.ToString(),
+                Detail = $"{next.ConsecutiveFailures} refresh attempts in a row failed; the last: {failure.Message}",
+                Data = new Dictionary<string, string> { ["consecutive_failures"] = next.ConsecutiveFailures.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            });
+        }
+    }
+
     private static List<ConnectionEvent> MergeEvents(List<ConnectionEvent> events, ConnectionRecord latest, ConnectionRecord merged, DateTimeOffset now)
     {
-        var result = events.Where(e => e.Type != ConnectionEventTypes.StateChanged).ToList();
+        var result = events.Where(e => e.Type is not (ConnectionEventTypes.StateChanged or ConnectionEventTypes.RepeatedFailures)).ToList();
         AddStateChange(result, latest, merged, now);
         return result;
     }
@@ -616,6 +636,7 @@ internal sealed class RefreshCycle
         RefreshTrigger.Expiring => "expiring",
         RefreshTrigger.Rejected => "rejected",
         RefreshTrigger.MinValidity => "min_validity",
+        RefreshTrigger.KeepAlive => "keepalive",
         _ => "forced",
     };
 

@@ -18,6 +18,9 @@ public enum RefreshTrigger
     /// <summary>A resource server rejected the current token.</summary>
     Rejected,
 
-    /// <summary>Asked for explicitly: keep-alive or an operator.</summary>
+    /// <summary>Asked for explicitly by an operator or a job.</summary>
     Forced,
+
+    /// <summary>The lifecycle service exercising the refresh token before its idle deadline, or probing one past its deadline.</summary>
+    KeepAlive,
 }

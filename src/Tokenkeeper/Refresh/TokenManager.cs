@@ -21,6 +21,7 @@ public sealed class TokenManager : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConnectionTokenSource> _sources = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConnectionDefinition> _definitions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<RegistrationOutcome>>> _registrations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _authLoopAlerts = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _shutdown = new();
     private readonly TokenManagerOptions _options;
     private readonly ILogger _logger;
@@ -113,7 +114,39 @@ public sealed class TokenManager : IAsyncDisposable
     /// <summary>Refreshes now, whatever the token's age (keep-alive, operator), through the same single flight, lease and commit.</summary>
     /// <exception cref="TokenAcquisitionException">The refresh failed.</exception>
     public Task<ManagedAccessToken> RefreshAsync(string connectionId, CancellationToken cancellationToken = default) =>
-        SourceOf(connectionId).RefreshAsync(cancellationToken);
+        SourceOf(connectionId).RefreshAsync(RefreshTrigger.Forced, cancellationToken);
+
+    /// <summary>Refreshes to exercise the refresh token (keep-alive) or to probe one past its deadline.</summary>
+    internal Task<ManagedAccessToken> KeepAliveAsync(string connectionId, CancellationToken cancellationToken) =>
+        SourceOf(connectionId).RefreshAsync(RefreshTrigger.KeepAlive, cancellationToken);
+
+    /// <summary>
+    /// Called by the HTTP handler when a resource server rejected a request again after its replay with a new token: a
+    /// possible auth loop (a revoked grant the token endpoint still serves, a wrong audience or scope). Enqueues an
+    /// <c>auth_loop</c> alert, at most one per connection per <see cref="LifecycleConstants.AuthLoopAlertInterval"/>.
+    /// </summary>
+    public async ValueTask ReportAuthLoopAsync(string connectionId, ManagedAccessToken rejected, string method, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rejected);
+        var now = TimeProvider.GetUtcNow();
+        if (Store is not IEventOutbox outbox || !ClaimAuthLoopAlert(connectionId, now))
+        {
+            return;
+        }
+
+        await outbox.EnqueueAsync(
+            [
+                new ConnectionEvent
+                {
+                    ConnectionId = connectionId,
+                    Type = ConnectionEventTypes.AuthLoop,
+                    OccurredAt = now,
+                    Detail = $"{method} {path} was rejected again after a replay with a freshly obtained token",
+                    Data = new Dictionary<string, string> { ["access_token"] = rejected.Fingerprint },
+                },
+            ],
+            cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Reads a connection's record (tokens included: keep it in memory only).</summary>
     public ValueTask<ConnectionRecord?> GetConnectionAsync(string connectionId, CancellationToken cancellationToken = default) =>
@@ -141,6 +174,29 @@ public sealed class TokenManager : IAsyncDisposable
 
         var record = await Store.GetAsync(connectionId, cancellationToken).ConfigureAwait(false);
         return record is null ? Http.BearerChallengeMatcher.Instance : GetProfile(connectionId, record.Registration).AuthFailureMatcher;
+    }
+
+    private bool ClaimAuthLoopAlert(string connectionId, DateTimeOffset now)
+    {
+        while (true)
+        {
+            if (_authLoopAlerts.TryGetValue(connectionId, out var last))
+            {
+                if (now - last < LifecycleConstants.AuthLoopAlertInterval)
+                {
+                    return false;
+                }
+
+                if (_authLoopAlerts.TryUpdate(connectionId, now, last))
+                {
+                    return true;
+                }
+            }
+            else if (_authLoopAlerts.TryAdd(connectionId, now))
+            {
+                return true;
+            }
+        }
     }
 
     /// <summary>
@@ -307,7 +363,7 @@ public sealed class TokenManager : IAsyncDisposable
         SourceOf(connectionId).Reset();
         return UpdateAsync(connectionId, (record, now) =>
         {
-            var next = (record with
+            var next = record with
             {
                 Tokens = tokens,
                 AuthorizedAt = authorizedAt ?? now,
@@ -317,12 +373,17 @@ public sealed class TokenManager : IAsyncDisposable
                 NextAttemptAt = null,
                 PendingRefresh = null,
                 RefreshTokenGeneration = record.RefreshTokenGeneration + 1,
-            }).WithStatus(ConnectionState.Active, StateReasons.Authorized, now);
+                WarnedDeadline = null,
+                ExpiryWarningsSent = [],
+            };
+            next = record.Status.State == ConnectionState.Disabled ? next : next.WithStatus(ConnectionState.Active, StateReasons.Authorized, now);
             return (next, StateEvents(record, next, now));
         }, cancellationToken);
     }
 
-    private async Task<ConnectionRecord> UpdateAsync(string connectionId, Func<ConnectionRecord, DateTimeOffset, (ConnectionRecord Next, IReadOnlyList<ConnectionEvent> Events)> change, CancellationToken cancellationToken)
+    /// <summary>Applies <paramref name="change"/> to the stored record with compare-and-swap, re-reading and re-applying on conflicts.
+    /// Returning the same record instance commits nothing.</summary>
+    internal async Task<ConnectionRecord> UpdateAsync(string connectionId, Func<ConnectionRecord, DateTimeOffset, (ConnectionRecord Next, IReadOnlyList<ConnectionEvent> Events)> change, CancellationToken cancellationToken)
     {
         while (true)
         {

@@ -51,12 +51,24 @@ public sealed record ConnectionRecord
     /// <summary>A refresh whose outcome is not yet known (DESIGN.md contract 6).</summary>
     public RefreshIntent? PendingRefresh { get; init; }
 
+    /// <summary>The absolute refresh-token deadline that <see cref="ExpiryWarningsSent"/> refer to.</summary>
+    public DateTimeOffset? WarnedDeadline { get; init; }
+
+    /// <summary>The warning thresholds (days before <see cref="WarnedDeadline"/>) already announced, so each is sent once.</summary>
+    public IReadOnlyList<int> ExpiryWarningsSent { get; init; } = [];
+
     /// <summary>The most recent state changes, newest last; at most <see cref="StorageConstants.MaxHistory"/>.</summary>
     public IReadOnlyList<StateTransition> History { get; init; } = [];
 
     /// <summary>Returns a copy in <paramref name="state"/>, with the change appended to the history (when the state changes).</summary>
+    /// <exception cref="InvalidOperationException">The state machine does not allow the transition (see <see cref="Lifecycle.ConnectionStateMachine"/>).</exception>
     public ConnectionRecord WithStatus(ConnectionState state, string reason, DateTimeOffset at, string? detail = null)
     {
+        if (!Lifecycle.ConnectionStateMachine.IsAllowed(Status.State, state))
+        {
+            throw new InvalidOperationException($"Connection '{ConnectionId}' cannot go from {Status.State} to {state}.");
+        }
+
         if (Status.State == state)
         {
             return Status.Reason == reason && Status.Detail == detail ? this : this with { Status = Status with { Reason = reason, Detail = detail } };

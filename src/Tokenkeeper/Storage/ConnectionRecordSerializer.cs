@@ -69,6 +69,8 @@ public static class ConnectionRecordSerializer
             NextAttemptAt = record.NextAttemptAt,
             RefreshTokenGeneration = record.RefreshTokenGeneration,
             PendingRefresh = record.PendingRefresh,
+            WarnedDeadline = record.WarnedDeadline,
+            ExpiryWarningsSent = record.ExpiryWarningsSent.Count == 0 ? null : [.. record.ExpiryWarningsSent],
             History = [.. record.History],
         };
         return JsonSerializer.Serialize(dto, RecordJsonContext.Default.RecordDto);
@@ -135,6 +137,8 @@ public static class ConnectionRecordSerializer
             NextAttemptAt = dto.NextAttemptAt,
             RefreshTokenGeneration = dto.RefreshTokenGeneration,
             PendingRefresh = dto.PendingRefresh,
+            WarnedDeadline = dto.WarnedDeadline,
+            ExpiryWarningsSent = dto.ExpiryWarningsSent ?? [],
             History = dto.History ?? [],
         };
 
@@ -177,6 +181,10 @@ public static class ConnectionRecordSerializer
         public int RefreshTokenGeneration { get; set; }
 
         public RefreshIntent? PendingRefresh { get; set; }
+
+        public DateTimeOffset? WarnedDeadline { get; set; }
+
+        public List<int>? ExpiryWarningsSent { get; set; }
 
         public List<StateTransition>? History { get; set; }
     }

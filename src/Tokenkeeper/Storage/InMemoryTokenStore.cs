@@ -7,13 +7,14 @@ namespace Tokenkeeper.Storage;
 /// Same semantics as the persistent stores: versioned compare-and-swap, fenced leases, an outbox.
 /// Nothing survives the process, so nothing is encrypted.
 /// </summary>
-public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore
+public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore, IEventOutbox
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ConnectionRecord> _records = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoreLease> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _fences = new(StringComparer.Ordinal);
     private readonly List<ConnectionEvent> _outbox = [];
+    private readonly Dictionary<(long Sequence, string Sink), Delivery> _deliveries = [];
     private readonly Dictionary<string, StoredCheckpoint> _checkpoints = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
 
@@ -160,6 +161,82 @@ public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore
     }
 
     /// <inheritdoc />
+    public ValueTask EnqueueAsync(IReadOnlyList<ConnectionEvent> events, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _outbox.AddRange(events);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<PendingDelivery>> ClaimDueAsync(string sink, DateTimeOffset now, int max, TimeSpan claimFor, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var claimed = new List<PendingDelivery>();
+            for (var i = 0; i < _outbox.Count && claimed.Count < max; i++)
+            {
+                var key = ((long)i + 1, sink);
+                var delivery = _deliveries.GetValueOrDefault(key) ?? new Delivery();
+                if (delivery.DeliveredAt is not null || delivery.DeadLetteredAt is not null || delivery.NextAttemptAt > now)
+                {
+                    continue;
+                }
+
+                delivery = delivery with { Attempts = delivery.Attempts + 1, NextAttemptAt = now + claimFor };
+                _deliveries[key] = delivery;
+                claimed.Add(new PendingDelivery(key.Item1, sink, _outbox[i], delivery.Attempts));
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<PendingDelivery>>(claimed);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask CompleteDeliveryAsync(long sequence, string sink, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var delivery = _deliveries.GetValueOrDefault((sequence, sink)) ?? new Delivery();
+            _deliveries[(sequence, sink)] = delivery with { DeliveredAt = at, LastError = null };
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask FailDeliveryAsync(long sequence, string sink, string error, DateTimeOffset? retryAt, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var delivery = _deliveries.GetValueOrDefault((sequence, sink)) ?? new Delivery();
+            _deliveries[(sequence, sink)] = retryAt is { } retry
+                ? delivery with { NextAttemptAt = retry, LastError = error }
+                : delivery with { DeadLetteredAt = at, LastError = error };
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<OutboxEntry>> ReadAsync(string? connectionId = null, int max = 1000, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var entries = _outbox
+                .Select((e, i) => (Sequence: (long)i + 1, Event: e))
+                .Where(x => connectionId is null || x.Event.ConnectionId == connectionId)
+                .TakeLast(max)
+                .Select(x => new OutboxEntry(x.Sequence, x.Event, [.. _deliveries.Where(d => d.Key.Sequence == x.Sequence).Select(d => new DeliveryState(d.Key.Sink, d.Value.Attempts, d.Value.DeliveredAt, d.Value.DeadLetteredAt, d.Value.LastError))]))
+                .ToList();
+            return ValueTask.FromResult<IReadOnlyList<OutboxEntry>>(entries);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<StoredCheckpoint?> GetCheckpointAsync(string jobId, CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -183,4 +260,6 @@ public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore
             return ValueTask.FromResult<long?>(current + 1);
         }
     }
+
+    private sealed record Delivery(int Attempts = 0, DateTimeOffset NextAttemptAt = default, DateTimeOffset? DeliveredAt = null, DateTimeOffset? DeadLetteredAt = null, string? LastError = null);
 }

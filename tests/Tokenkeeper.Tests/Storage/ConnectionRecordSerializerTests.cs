@@ -18,6 +18,8 @@ public sealed class ConnectionRecordSerializerTests
             NextAttemptAt = StoreSamples.Now.AddMinutes(5),
             ConsecutiveFailures = 2,
             LastError = "token endpoint answered HTTP 503",
+            WarnedDeadline = StoreSamples.Now.AddDays(90),
+            ExpiryWarningsSent = [14, 7],
         };
         record = record.WithStatus(ConnectionState.Degraded, StateReasons.RefreshFailing, StoreSamples.Now, "503");
 
@@ -35,7 +37,8 @@ public sealed class ConnectionRecordSerializerTests
         Assert.Equal(record.PendingRefresh, back.PendingRefresh);
         Assert.Equal(record.History, back.History);
         Assert.True(record.Registration.SameAs(back.Registration));
-        Assert.Equal(record with { Version = 7, History = back.History, Registration = back.Registration }, back);
+        Assert.Equal(record.ExpiryWarningsSent, back.ExpiryWarningsSent);
+        Assert.Equal(record with { Version = 7, History = back.History, Registration = back.Registration, ExpiryWarningsSent = back.ExpiryWarningsSent }, back);
     }
 }
 

@@ -192,6 +192,52 @@ public abstract class TokenStoreContractTests : IDisposable
         Assert.Null(await checkpoints.GetCheckpointAsync("other"));
     }
 
+    [Fact]
+    public async Task Outbox_EachSinkGetsEachEvent_ClaimsHoldThenRetry_AndDeliveredOrDeadLetteredEventsStayDone()
+    {
+        var outbox = (IEventOutbox)Store;
+        var now = Clock.GetUtcNow();
+        await outbox.EnqueueAsync([Event("a", "one"), Event("a", "two")]);
+
+        var first = await outbox.ClaimDueAsync("hook", now, 10, TimeSpan.FromSeconds(30));
+        var whileHeld = await outbox.ClaimDueAsync("hook", now, 10, TimeSpan.FromSeconds(30));
+        var otherSink = await outbox.ClaimDueAsync("log", now, 10, TimeSpan.FromSeconds(30));
+        await outbox.CompleteDeliveryAsync(first[0].Sequence, "hook", now);
+        await outbox.FailDeliveryAsync(first[1].Sequence, "hook", "HTTP 500", now + TimeSpan.FromMinutes(1), now);
+        var beforeRetry = await outbox.ClaimDueAsync("hook", now + TimeSpan.FromSeconds(59), 10, TimeSpan.FromSeconds(30));
+        var retried = await outbox.ClaimDueAsync("hook", now + TimeSpan.FromMinutes(1), 10, TimeSpan.FromSeconds(30));
+        await outbox.FailDeliveryAsync(retried[0].Sequence, "hook", "HTTP 500 again", null, now);
+        var afterDeadLetter = await outbox.ClaimDueAsync("hook", now + TimeSpan.FromDays(1), 10, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["one", "two"], first.Select(d => d.Event.Reason));
+        Assert.All(first, d => Assert.Equal(1, d.Attempt));
+        Assert.Empty(whileHeld);
+        Assert.Equal(2, otherSink.Count);
+        Assert.Empty(beforeRetry);
+        Assert.Equal("two", Assert.Single(retried).Event.Reason);
+        Assert.Equal(2, retried[0].Attempt);
+        Assert.Empty(afterDeadLetter);
+        var entries = await outbox.ReadAsync("a");
+        var hook = entries.Select(e => e.Deliveries.Single(d => d.Sink == "hook")).ToArray();
+        Assert.NotNull(hook[0].DeliveredAt);
+        Assert.NotNull(hook[1].DeadLetteredAt);
+        Assert.Equal("HTTP 500 again", hook[1].LastError);
+    }
+
+    [Fact]
+    public async Task Outbox_EventsCommittedWithARecord_AreDeliverable()
+    {
+        var (record, _) = await Store.GetOrCreateAsync(StoreSamples.Record("a"), [Event("a", "created")]);
+        await Store.CommitAsync(new ConnectionCommit(record, record.Version, null, [Event("a", "changed")]));
+
+        var claimed = await ((IEventOutbox)Store).ClaimDueAsync("hook", Clock.GetUtcNow(), 10, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["created", "changed"], claimed.Select(d => d.Event.Reason));
+    }
+
+    private ConnectionEvent Event(string connection, string reason) =>
+        new() { ConnectionId = connection, Type = ConnectionEventTypes.StateChanged, Reason = reason, OccurredAt = Clock.GetUtcNow() };
+
     public virtual void Dispose()
     {
         GC.SuppressFinalize(this);

@@ -12,6 +12,9 @@ internal sealed class ManagerFixture : IAsyncDisposable
 {
     public const string ConnectionId = "crm";
 
+    /// <summary>The token request timeout in fast tests.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromDays(1);
+
     public ManagerFixture(Action<TokenManagerOptions>? configure = null, ITokenStore? store = null, ManualTimeProvider? clock = null, InMemoryProvider? provider = null, ProviderProfile? profile = null, OAuthGrantType grant = OAuthGrantType.RefreshToken)
     {
         Clock = clock ?? new ManualTimeProvider();
@@ -20,7 +23,9 @@ internal sealed class ManagerFixture : IAsyncDisposable
         var options = new TokenManagerOptions { RefreshAheadJitter = 0 };
         configure?.Invoke(options);
         Options = options;
-        Manager = new TokenManager(Store, new TokenEndpointClient(new HttpClient(Provider, disposeHandler: false), Clock), options, Clock, Logs.CreateFactory());
+        // The request timeout is a day: longer than every retry delay, backoff and lease poll, so DriveAsync (which jumps to
+        // the earliest pending timer) never fires it while a response is being read. Timeouts are tested explicitly.
+        Manager = new TokenManager(Store, new TokenEndpointClient(new HttpClient(Provider, disposeHandler: false), Clock, RequestTimeout), options, Clock, Logs.CreateFactory());
         InitialRefreshToken = grant == OAuthGrantType.RefreshToken ? Provider.NewRefreshToken() : null;
         Manager.Define(Definition(ConnectionId, InitialRefreshToken, profile, grant));
     }

@@ -1,0 +1,34 @@
+using Tokenkeeper.Connections;
+
+namespace Tokenkeeper.Lifecycle;
+
+/// <summary>
+/// The connection states and the transitions allowed between them. Every state can be disabled; only a disabled connection
+/// can be enabled; a connection that needs re-authorisation leaves that state only by being authorised (or disabled).
+/// </summary>
+/// <remarks>
+/// <code>
+/// PendingAuthorization ──authorized──▶ Active ◀──refreshed── Degraded
+///                                       │  └──refresh_failing──▶ │
+///                                       └──revoked / expired / lost in flight / invalid_client──▶ ReconnectRequired
+///                                                                  (also from Degraded)     ──authorized──▶ Active
+/// any ──disabled_by_operator──▶ Disabled ──enabled──▶ Active (or PendingAuthorization without tokens)
+/// </code>
+/// </remarks>
+public static class ConnectionStateMachine
+{
+    private static readonly Dictionary<ConnectionState, ConnectionState[]> Allowed = new()
+    {
+        [ConnectionState.PendingAuthorization] = [ConnectionState.Active, ConnectionState.Disabled],
+        [ConnectionState.Active] = [ConnectionState.Degraded, ConnectionState.ReconnectRequired, ConnectionState.Disabled],
+        [ConnectionState.Degraded] = [ConnectionState.Active, ConnectionState.ReconnectRequired, ConnectionState.Disabled],
+        [ConnectionState.ReconnectRequired] = [ConnectionState.Active, ConnectionState.Disabled],
+        [ConnectionState.Disabled] = [ConnectionState.Active, ConnectionState.PendingAuthorization],
+    };
+
+    /// <summary>Whether a connection may go from <paramref name="from"/> to <paramref name="to"/> (staying put is always allowed).</summary>
+    public static bool IsAllowed(ConnectionState from, ConnectionState to) => from == to || Allowed[from].Contains(to);
+
+    /// <summary>The states reachable from <paramref name="from"/>.</summary>
+    public static IReadOnlyList<ConnectionState> Next(ConnectionState from) => Allowed[from];
+}
