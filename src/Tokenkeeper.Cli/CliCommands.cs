@@ -8,6 +8,8 @@ internal static class CliCommands
 {
     public static IEnumerable<Command> All()
     {
+        yield return ConnectionsCommand.Create();
+        yield return LifecycleCommand.Create();
         yield return SimulateCommand.Create();
     }
 }

@@ -1,0 +1,78 @@
+using Tokenkeeper.Diagnostics;
+using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Storage;
+
+namespace Tokenkeeper.Cli.Commands;
+
+/// <summary>What <c>connections list</c> shows of a connection (the <c>--json</c> shape). No token appears: fingerprints only.</summary>
+internal sealed record ConnectionSummary(
+    string Id,
+    string Provider,
+    string State,
+    string Reason,
+    DateTimeOffset? AccessTokenExpiresAt,
+    long? AccessTokenExpiresInSeconds,
+    DateTimeOffset? IdleDeadline,
+    DateTimeOffset? AbsoluteDeadline,
+    DateTimeOffset? LastRefresh,
+    int ConsecutiveFailures,
+    DateTimeOffset? NextKeepAlive,
+    string? LastError)
+{
+    public static ConnectionSummary From(ConnectionRecord record, ConnectionPlan plan, DateTimeOffset now) => new(
+        record.ConnectionId,
+        record.Registration.Provider,
+        record.Status.State.ToString(),
+        record.Status.Reason,
+        plan.AccessTokenExpiresAt,
+        plan.AccessTokenExpiresAt is { } expires ? (long)(expires - now).TotalSeconds : null,
+        plan.IdleDeadline,
+        plan.AbsoluteDeadline,
+        record.LastRefreshAt,
+        record.ConsecutiveFailures,
+        plan.NextKeepAliveAt,
+        record.LastError);
+}
+
+/// <summary>What <c>connections show</c> adds: registration, fingerprints, history, plan and recent events.</summary>
+internal sealed record ConnectionDetail(
+    ConnectionSummary Connection,
+    string TokenEndpoint,
+    string ClientId,
+    string Grant,
+    string? Scope,
+    string ClientSecret,
+    string AccessToken,
+    string RefreshToken,
+    int RefreshTokenGeneration,
+    DateTimeOffset? AuthorizedAt,
+    RefreshIntent? PendingRefresh,
+    DateTimeOffset? NextAttemptAt,
+    IReadOnlyList<StateTransition> History,
+    IReadOnlyList<PlannedWarning> UpcomingWarnings,
+    IReadOnlyList<EventView> RecentEvents)
+{
+    public static ConnectionDetail From(ConnectionRecord record, ConnectionPlan plan, IReadOnlyList<OutboxEntry> events, DateTimeOffset now) => new(
+        ConnectionSummary.From(record, plan, now),
+        record.Registration.TokenEndpoint.ToString(),
+        record.Registration.ClientId,
+        record.Registration.Grant.ToString(),
+        record.Registration.Scope,
+        record.Registration.ClientSecret?.Fingerprint ?? TokenFingerprint.None,
+        record.Tokens is { AccessToken.IsEmpty: false } tokens ? tokens.AccessToken.Fingerprint : TokenFingerprint.None,
+        record.Tokens?.RefreshToken?.Fingerprint ?? TokenFingerprint.None,
+        record.RefreshTokenGeneration,
+        record.AuthorizedAt,
+        record.PendingRefresh,
+        record.NextAttemptAt,
+        record.History,
+        plan.Warnings,
+        [.. events.Select(EventView.From)]);
+}
+
+/// <summary>An outbox event as the CLI shows it.</summary>
+internal sealed record EventView(long Sequence, DateTimeOffset OccurredAt, string Type, string? State, string? Reason, string? Detail, IReadOnlyList<DeliveryState> Deliveries)
+{
+    public static EventView From(OutboxEntry entry) =>
+        new(entry.Sequence, entry.Event.OccurredAt, entry.Event.Type, entry.Event.State, entry.Event.Reason, entry.Event.Detail, entry.Deliveries);
+}

@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using Tokenkeeper.Cli.Infrastructure;
+using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Protocol;
+using Tokenkeeper.Refresh;
+
+namespace Tokenkeeper.Cli.Commands;
+
+/// <summary><c>tokenkeeper lifecycle run|plan</c>: keep refresh tokens alive, warn before they die, deliver alerts.</summary>
+internal static class LifecycleCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("lifecycle", "Keep connections alive: keep-alive refreshes, expiry warnings, alerts.");
+        command.Subcommands.Add(Run());
+        command.Subcommands.Add(Plan());
+        return command;
+    }
+
+    private static Command Run()
+    {
+        var store = new StoreOptions();
+        var webhooks = new Option<string[]>("--webhook") { Description = "A URL that receives events as signed JSON POSTs (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var secret = new Option<string?>("--webhook-secret") { Description = "The HMAC-SHA256 key for X-Tokenkeeper-Signature (default: TOKENKEEPER_WEBHOOK_SECRET)." };
+        var reconnect = new Option<string?>("--reconnect-url") { Description = "Re-authorisation link template for alerts, with {connection} for the id." };
+        var noKeepAlive = new Option<bool>("--no-keepalive") { Description = "Warn and alert, but do not refresh to keep refresh tokens alive." };
+        var window = new Option<string?>("--daily-window") { Description = "Schedule keep-alives into this UTC time of day (HH:mm), e.g. 02:00." };
+        var once = new Option<bool>("--once") { Description = "Run one pass and exit (for cron)." };
+        var json = new Option<bool>("--json") { Description = "With --once: print the pass as JSON." };
+        var command = new Command("run", "Run the lifecycle service in the foreground until Ctrl+C (or one pass with --once).");
+        store.AddTo(command);
+        foreach (var option in new Option[] { webhooks, secret, reconnect, noKeepAlive, window, once, json })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
+        {
+            var options = new LifecycleOptions
+            {
+                KeepAlive = !parse.GetValue(noKeepAlive),
+                ReconnectUrlTemplate = parse.GetValue(reconnect),
+                DailyWindow = parse.GetValue(window) is { } text ? ParseWindow(text) : null,
+            };
+            var key = parse.GetValue(secret) ?? Environment.GetEnvironmentVariable("TOKENKEEPER_WEBHOOK_SECRET");
+            var urls = parse.GetValue(webhooks) ?? [];
+            for (var i = 0; i < urls.Length; i++)
+            {
+                if (!Uri.TryCreate(urls[i], UriKind.Absolute, out var url))
+                {
+                    throw new TokenkeeperConfigurationException($"--webhook '{urls[i]}' is not an absolute URL.");
+                }
+
+                options.Webhooks.Add(new WebhookOptions
+                {
+                    Name = urls.Length == 1 ? "webhook" : $"webhook{i + 1}",
+                    Url = url,
+                    Secret = key ?? throw new TokenkeeperConfigurationException("A webhook needs --webhook-secret (or TOKENKEEPER_WEBHOOK_SECRET) to sign its payloads."),
+                });
+            }
+
+            using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information));
+            using var opened = store.OpenExisting(parse);
+            using var http = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
+            await using var manager = new TokenManager(opened, new TokenEndpointClient(http), loggerFactory: loggers);
+            var service = new LifecycleService(manager, options, loggerFactory: loggers);
+            if (!parse.GetValue(once))
+            {
+                await service.RunAsync(cancellationToken);
+                return ExitCodes.Ok;
+            }
+
+            var pass = await service.RunDueAsync(cancellationToken);
+            if (parse.GetValue(json))
+            {
+                CliJson.Write(new { at = pass.At, actions = pass.Actions, delivered = pass.Delivered, next_due_at = pass.NextDueAt });
+            }
+            else
+            {
+                foreach (var action in pass.Actions)
+                {
+                    AnsiConsole.MarkupLine($"{Markup.Escape(action.ConnectionId)}: {action.Kind} {(action.Succeeded ? "[green]ok[/]" : "[red]failed[/]")} {Markup.Escape(action.Detail)}");
+                }
+
+                AnsiConsole.MarkupLine($"[grey]{pass.Actions.Count} action(s), {pass.Delivered} event deliveries; next pass due {pass.NextDueAt:u}[/]");
+            }
+
+            return pass.Actions.Any(a => !a.Succeeded) ? ExitCodes.FailedAfterRetries : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Plan()
+    {
+        var store = new StoreOptions();
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var noKeepAlive = new Option<bool>("--no-keepalive") { Description = "Plan as if keep-alive were off." };
+        var window = new Option<string?>("--daily-window") { Description = "Plan keep-alives into this UTC time of day (HH:mm)." };
+        var command = new Command("plan", "Show what the lifecycle service will do and when: keep-alives, warnings, deadlines.");
+        store.AddTo(command);
+        command.Options.Add(json);
+        command.Options.Add(noKeepAlive);
+        command.Options.Add(window);
+        command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
+        {
+            using var opened = store.OpenExisting(parse);
+            var planner = new LifecyclePlanner(new LifecycleOptions
+            {
+                KeepAlive = !parse.GetValue(noKeepAlive),
+                DailyWindow = parse.GetValue(window) is { } text ? ParseWindow(text) : null,
+            });
+            var now = DateTimeOffset.UtcNow;
+            var plans = (await opened.ListAsync(cancellationToken)).Select(r => planner.Plan(r, ConnectionsCommand.ProfileOf(r.Registration.Provider))).ToList();
+            var steps = plans.SelectMany(Steps).OrderBy(s => s.At).ToList();
+            if (parse.GetValue(json))
+            {
+                CliJson.Write(new { connections = plans, schedule = steps });
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("when", "connection", "what");
+            foreach (var step in steps)
+            {
+                table.AddRow(Humanize.When(step.At, now), Markup.Escape(step.ConnectionId), Markup.Escape(step.What));
+            }
+
+            AnsiConsole.Write(steps.Count == 0 ? new Markup("[grey]nothing planned[/]\n") : table);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static IEnumerable<PlanStep> Steps(ConnectionPlan plan)
+    {
+        if (plan.NextKeepAliveAt is { } keepAlive)
+        {
+            yield return new PlanStep(keepAlive, plan.ConnectionId, "keep-alive refresh", "keepalive");
+        }
+
+        foreach (var warning in plan.Warnings)
+        {
+            yield return new PlanStep(warning.At, plan.ConnectionId, $"warning: {warning.DaysBefore} day(s) before the refresh token expires", "warning");
+        }
+
+        if (plan.IdleDeadline is { } idle)
+        {
+            yield return new PlanStep(idle, plan.ConnectionId, "refresh token dies if unused until then", "idle_deadline");
+        }
+
+        if (plan.AbsoluteDeadline is { } absolute)
+        {
+            yield return new PlanStep(absolute, plan.ConnectionId, "refresh token expires: re-authorisation needed", "absolute_deadline");
+        }
+    }
+
+    private static TimeOnly ParseWindow(string text) =>
+        TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
+            ? time
+            : throw new TokenkeeperConfigurationException($"--daily-window '{text}' is not a time of day like 02:00.");
+
+    private sealed record PlanStep(DateTimeOffset At, string ConnectionId, string What, string Kind);
+}

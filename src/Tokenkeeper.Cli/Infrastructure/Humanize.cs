@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace Tokenkeeper.Cli.Infrastructure;
+
+/// <summary>Times and durations as a person reads them in a terminal.</summary>
+internal static class Humanize
+{
+    public static string Duration(TimeSpan span)
+    {
+        var sign = span < TimeSpan.Zero ? "-" : "";
+        span = span.Duration();
+        return sign + (span.TotalDays >= 2 ? $"{span.TotalDays:0}d"
+            : span.TotalHours >= 2 ? $"{span.TotalHours:0}h"
+            : span.TotalMinutes >= 2 ? $"{span.TotalMinutes:0}m"
+            : $"{span.TotalSeconds:0}s");
+    }
+
+    public static string Relative(DateTimeOffset? at, DateTimeOffset now) => at is not { } value
+        ? "-"
+        : value >= now ? $"in {Duration(value - now)}" : $"{Duration(now - value)} ago";
+
+    public static string When(DateTimeOffset? at, DateTimeOffset now) => at is not { } value
+        ? "-"
+        : $"{value.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} ({Relative(value, now)})";
+}
