@@ -14,12 +14,16 @@ internal static class Waits
     }
 
     /// <summary>Returns once <paramref name="condition"/> holds; fails the test if it never does.</summary>
-    public static async Task UntilAsync(Func<bool> condition, string? what = null)
+    public static async Task UntilAsync(Func<bool> condition, string? what = null) => await UntilAsync(condition, () => what);
+
+    /// <summary>Returns once <paramref name="condition"/> holds; fails the test with <paramref name="what"/>'s text (read at failure) if it
+    /// never does within <paramref name="patience"/> (default 30 s; waits on other processes deserve more on a loaded machine).</summary>
+    public static async Task UntilAsync(Func<bool> condition, Func<string?> what, TimeSpan? patience = null)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         while (!condition())
         {
-            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < Patience, $"condition never became true: {what}");
+            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < (patience ?? Patience), $"condition never became true: {what()}");
             await YieldAsync();
         }
     }

@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Tokenkeeper.Connections;
+using Tokenkeeper.Hosting;
+using Tokenkeeper.IntegrationTests.Support;
+using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Protocol;
+using Tokenkeeper.Refresh;
+using Tokenkeeper.Simulator;
+using Tokenkeeper.Sqlite;
+using Tokenkeeper.Storage;
+
+namespace Tokenkeeper.IntegrationTests.Lifecycle;
+
+/// <summary><c>tokenkeeper lifecycle …</c> and <c>connections …</c> as real processes over a real store.</summary>
+public sealed class LifecycleCliTests : IAsyncLifetime
+{
+    private const string WebhookSecret = "ops-signing-key";
+    private readonly string _directory = Directory.CreateTempSubdirectory("tk-lifecycle-cli-").FullName;
+    private readonly string _key = EncryptionKeys.NewKey();
+    private SimulatorServer _simulator = null!;
+
+    private string StorePath => Path.Combine(_directory, "tokenkeeper.db");
+
+    private Dictionary<string, string> Environment => new() { ["TOKENKEEPER_KEY"] = _key };
+
+    public async Task InitializeAsync() =>
+        _simulator = await SimulatorServer.StartAsync(new SimulatorOptions { RefreshAbsoluteTtl = TimeSpan.FromDays(7) });
+
+    public async Task DisposeAsync()
+    {
+        await _simulator.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task AnEventWrittenBeforeACrash_IsDeliveredAfterTheRestart()
+    {
+        // A google-testing grant authorised 6½ days ago: its 1-day warning is due as soon as the service looks.
+        await RegisterAsync("reports", ProviderProfiles.GoogleTesting, DateTimeOffset.UtcNow.AddDays(-6.5));
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Status = 500;
+        string[] run = ["lifecycle", "run", "--store", StorePath, "--webhook", receiver.Url.ToString(), "--webhook-secret", WebhookSecret];
+
+        using (var first = CliProcess.Start(run, Environment))
+        {
+            await Waits.UntilAsync(() => !receiver.Requests.IsEmpty || first.HasExited, () => "the first process to attempt a delivery: " + first.Output, TimeSpan.FromSeconds(90));
+            first.KillHard();
+            Assert.False(receiver.Requests.IsEmpty, first.Output);
+        }
+
+        var undelivered = await OutboxAsync();
+        Assert.Contains(undelivered, e => e.Event.Type == ConnectionEventTypes.ExpiryWarning && e.Deliveries.All(d => d.Sink != "webhook" || d.DeliveredAt is null));
+
+        receiver.Status = 200;
+        using (var second = CliProcess.Start(run, Environment))
+        {
+            await Waits.UntilAsync(() => receiver.Requests.Any(r => r.AnsweredWith == 200 && r.EventType == ConnectionEventTypes.ExpiryWarning) || second.HasExited, () => "the restarted process to deliver the warning: " + second.Output, TimeSpan.FromSeconds(90));
+            second.KillHard();
+            var delivered = receiver.Requests.First(r => r.AnsweredWith == 200 && r.EventType == ConnectionEventTypes.ExpiryWarning);
+            Assert.True(WebhookSignature.Verify(WebhookSecret, delivered.Body, delivered.Signature), second.Output);
+            Assert.Contains("\"days_left\":\"1\"", delivered.Text, StringComparison.Ordinal);
+            Assert.True(delivered.Attempt >= 2);
+        }
+
+        var outbox = await OutboxAsync();
+        var warning = outbox.Single(e => e.Event.Type == ConnectionEventTypes.ExpiryWarning);
+        Assert.NotNull(warning.Deliveries.Single(d => d.Sink == "webhook").DeliveredAt);
+    }
+
+    [Fact]
+    public async Task ConnectionsListAndShow_AndLifecyclePlan_ReportStateDeadlinesAndPlan_WithoutSecrets()
+    {
+        var grant = await RegisterAsync("crm", ProviderProfiles.Xero, DateTimeOffset.UtcNow);
+
+        var (listExit, list) = await CliProcess.RunAsync(["connections", "list", "--store", StorePath, "--json"], Environment);
+        var (showExit, show) = await CliProcess.RunAsync(["connections", "show", "crm", "--store", StorePath, "--json"], Environment);
+        var (planExit, plan) = await CliProcess.RunAsync(["lifecycle", "plan", "--store", StorePath, "--json"], Environment);
+        var (humanExit, human) = await CliProcess.RunAsync(["connections", "list", "--store", StorePath], Environment);
+
+        Assert.Equal(0, listExit);
+        using var listJson = JsonDocument.Parse(list);
+        var row = listJson.RootElement.GetProperty("connections")[0];
+        Assert.Equal("crm", row.GetProperty("id").GetString());
+        Assert.Equal("xero", row.GetProperty("provider").GetString());
+        Assert.Equal("Active", row.GetProperty("state").GetString());
+        Assert.Equal(0, row.GetProperty("consecutive_failures").GetInt32());
+        Assert.True(row.GetProperty("idle_deadline").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddDays(59));
+        Assert.Equal(0, showExit);
+        using var showJson = JsonDocument.Parse(show);
+        Assert.Equal(8, showJson.RootElement.GetProperty("refresh_token").GetString()!.Length);
+        Assert.Equal(0, planExit);
+        using var planJson = JsonDocument.Parse(plan);
+        Assert.Contains(planJson.RootElement.GetProperty("schedule").EnumerateArray(), s => s.GetProperty("kind").GetString() == "keepalive");
+        Assert.Equal(0, humanExit);
+        Assert.Contains("crm", human, StringComparison.Ordinal);
+        foreach (var output in new[] { list, show, plan, human })
+        {
+            Assert.DoesNotContain(grant, output, StringComparison.Ordinal);
+            Assert.DoesNotContain("demo-secret", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task WithoutTheKey_CommandsFailWithExitCode2_AndSayWhy()
+    {
+        await RegisterAsync("crm", ProviderProfiles.Xero, DateTimeOffset.UtcNow);
+
+        var (exit, output) = await CliProcess.RunAsync(["connections", "list", "--store", StorePath], new Dictionary<string, string> { ["TOKENKEEPER_KEY"] = EncryptionKeys.NewKey() });
+
+        Assert.Equal(2, exit);
+        Assert.Contains("cannot be decrypted", output, StringComparison.Ordinal);
+    }
+
+    private async Task<string> RegisterAsync(string id, ProviderProfile profile, DateTimeOffset authorizedAt)
+    {
+        var grant = await _simulator.CreateGrantAsync("demo-client", "test-user", "contacts:read");
+        using var protector = new AesGcmSecretProtector(Convert.FromBase64String(_key));
+        using var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = StorePath, Protector = protector });
+        using var http = new HttpClient();
+        await using var manager = new TokenManager(store, new TokenEndpointClient(http));
+        var definition = new ConnectionOptions
+        {
+            Provider = profile.Name,
+            TokenEndpoint = _simulator.TokenEndpoint,
+            ClientId = "demo-client",
+            ClientSecret = "demo-secret",
+            RefreshToken = grant.RefreshToken,
+        }.ToDefinition(id) with { AuthorizedAt = authorizedAt };
+        await manager.RegisterAsync(definition);
+        return grant.RefreshToken!;
+    }
+
+    private async Task<IReadOnlyList<OutboxEntry>> OutboxAsync()
+    {
+        using var protector = new AesGcmSecretProtector(Convert.FromBase64String(_key));
+        using var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = StorePath, Protector = protector });
+        return await store.ReadAsync();
+    }
+}

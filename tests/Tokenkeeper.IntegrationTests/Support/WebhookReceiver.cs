@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Tokenkeeper.IntegrationTests.Support;
+
+/// <summary>A real HTTP receiver on loopback that records each webhook request and answers with a chosen status.</summary>
+internal sealed class WebhookReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _status = 200;
+
+    private WebhookReceiver(WebApplication app) => _app = app;
+
+    public Uri Url { get; private set; } = null!;
+
+    public ConcurrentQueue<Received> Requests { get; } = new();
+
+    /// <summary>The status answered from now on.</summary>
+    public int Status
+    {
+        get => Volatile.Read(ref _status);
+        set => Volatile.Write(ref _status, value);
+    }
+
+    public static async Task<WebhookReceiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var receiver = new WebhookReceiver(app);
+        app.MapPost("/hook", async (HttpContext context) =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            var status = receiver.Status;
+            receiver.Requests.Enqueue(new Received(
+                body.ToArray(),
+                context.Request.Headers["X-Tokenkeeper-Signature"].ToString(),
+                context.Request.Headers["X-Tokenkeeper-Event"].ToString(),
+                context.Request.Headers["X-Tokenkeeper-Delivery"].ToString(),
+                int.Parse(context.Request.Headers["X-Tokenkeeper-Attempt"].ToString(), System.Globalization.CultureInfo.InvariantCulture),
+                status));
+            context.Response.StatusCode = status;
+        });
+        await app.StartAsync();
+        receiver.Url = new Uri(app.Urls.First().TrimEnd('/') + "/hook");
+        return receiver;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    public sealed record Received(byte[] Body, string Signature, string EventType, string DeliveryId, int Attempt, int AnsweredWith)
+    {
+        public string Text => System.Text.Encoding.UTF8.GetString(Body);
+    }
+}
