@@ -3,6 +3,9 @@ namespace Tokenkeeper.Lifecycle;
 /// <summary>Every default number of the connection lifecycle, in one place.</summary>
 public static class LifecycleConstants
 {
+    /// <summary>A webhook that has not answered after this long failed the attempt: 10 seconds.</summary>
+    public static readonly TimeSpan WebhookTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>A keep-alive refresh is due this fraction of the idle lifetime before the idle deadline: one third
     /// (day 20 of a 30-day idle limit), leaving the rest for retries.</summary>
     public const double KeepAliveLeadFraction = 1.0 / 3.0;
@@ -41,14 +44,12 @@ public static class LifecycleConstants
     /// <summary>Longest wait between webhook attempts: 1 hour.</summary>
     public static readonly TimeSpan WebhookBackoffMax = TimeSpan.FromHours(1);
 
-    /// <summary>A webhook that has not answered after this long failed the attempt: 10 seconds.</summary>
-    public static readonly TimeSpan WebhookTimeout = TimeSpan.FromSeconds(10);
-
     /// <summary>Events claimed per webhook per pass: 100.</summary>
     public const int OutboxBatchSize = 100;
 
-    /// <summary>How long a claimed event is hidden from other dispatchers: 2 minutes (longer than a webhook attempt).</summary>
-    public static readonly TimeSpan OutboxClaimFor = TimeSpan.FromMinutes(2);
+    /// <summary>How long a claimed event is hidden from other dispatchers: three webhook timeouts (30 seconds), so a concurrent
+    /// dispatcher never sends it twice, and a dispatcher killed mid-delivery delays it at most this long.</summary>
+    public static readonly TimeSpan OutboxClaimFor = WebhookTimeout * 3;
 
     /// <summary>The name of the log sink (every event is written to the log once).</summary>
     public const string LogSink = "log";
