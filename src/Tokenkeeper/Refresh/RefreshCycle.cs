@@ -590,18 +590,9 @@ internal sealed class RefreshCycle
 
     private static void AddStateChange(List<ConnectionEvent> events, ConnectionRecord before, ConnectionRecord after, DateTimeOffset now)
     {
-        if (before.Status.State != after.Status.State)
+        if (ConnectionEvents.StateChanged(before, after, now) is { } changed)
         {
-            events.Add(new ConnectionEvent
-            {
-                ConnectionId = after.ConnectionId,
-                Type = ConnectionEventTypes.StateChanged,
-                OccurredAt = now,
-                State = after.Status.State.ToString(),
-                Reason = after.Status.Reason,
-                Detail = after.Status.Detail,
-                Data = new Dictionary<string, string> { ["from"] = before.Status.State.ToString(), ["to"] = after.Status.State.ToString() },
-            });
+            events.Add(changed);
         }
     }
 

@@ -321,15 +321,7 @@ public sealed class TokenManager : IAsyncDisposable
             AuthorizedAt = authorized ? definition.AuthorizedAt ?? now : null,
             RefreshTokenGeneration = bootstrap is null ? 0 : 1,
         };
-        var created = new ConnectionEvent
-        {
-            ConnectionId = id,
-            Type = ConnectionEventTypes.StateChanged,
-            OccurredAt = now,
-            State = initial.Status.State.ToString(),
-            Reason = initial.Status.Reason,
-            Data = new Dictionary<string, string> { ["from"] = "none", ["to"] = initial.Status.State.ToString() },
-        };
+        var created = ConnectionEvents.StateChanged(null, initial, now)!;
         var (stored, wasCreated) = await Store.GetOrCreateAsync(initial, [created], cancellationToken).ConfigureAwait(false);
         if (wasCreated)
         {
@@ -405,23 +397,6 @@ public sealed class TokenManager : IAsyncDisposable
         }
     }
 
-    private static IReadOnlyList<ConnectionEvent> StateEvents(ConnectionRecord before, ConnectionRecord after, DateTimeOffset now)
-    {
-        if (before.Status.State == after.Status.State)
-        {
-            return [];
-        }
-
-        var changed = new ConnectionEvent
-        {
-            ConnectionId = after.ConnectionId,
-            Type = ConnectionEventTypes.StateChanged,
-            OccurredAt = now,
-            State = after.Status.State.ToString(),
-            Reason = after.Status.Reason,
-            Detail = after.Status.Detail,
-            Data = new Dictionary<string, string> { ["from"] = before.Status.State.ToString(), ["to"] = after.Status.State.ToString() },
-        };
-        return [changed];
-    }
+    private static IReadOnlyList<ConnectionEvent> StateEvents(ConnectionRecord before, ConnectionRecord after, DateTimeOffset now) =>
+        ConnectionEvents.StateChanged(before, after, now) is { } changed ? [changed] : [];
 }
