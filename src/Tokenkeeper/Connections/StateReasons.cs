@@ -9,6 +9,9 @@ public static class StateReasons
     /// <summary>The connection was authorised or re-authorised with fresh tokens.</summary>
     public const string Authorized = "authorized";
 
+    /// <summary>The registration changed (a corrected client secret, scope or endpoint) after a client or configuration error.</summary>
+    public const string Reconfigured = "reconfigured";
+
     /// <summary>A refresh succeeded.</summary>
     public const string Refreshed = "refreshed";
 

@@ -68,7 +68,42 @@ public sealed class TokenEndpointClient
         }
 
         var context = new TokenResponseContext(sentAt, _time.GetUtcNow(), outcome.ServerDate, request.Profile, request.DefaultLifetime, request.RefreshToken, request.Scope);
-        return TokenResponseParser.Parse(outcome.Status, outcome.MediaType, outcome.Body, outcome.RetryAfter, outcome.BasicChallenge, context);
+        var result = TokenResponseParser.Parse(outcome.Status, outcome.MediaType, outcome.Body, outcome.RetryAfter, outcome.BasicChallenge, context);
+        return result.IsSuccess ? result : TokenResult.Failed(Redact(result.Failure, SecretsOf(form, request.Client)));
+    }
+
+    /// <summary>The per-request timeout.</summary>
+    public TimeSpan Timeout => _timeout;
+
+    /// <summary>Providers sometimes echo what they were sent in <c>error_description</c>: scrub every value of the request's
+    /// form that could be a secret (refresh token, code, verifier, assertion, client secret) before the text goes anywhere.</summary>
+    private static TokenEndpointFailure Redact(TokenEndpointFailure failure, IReadOnlyList<string> secrets)
+    {
+        string? Scrub(string? text)
+        {
+            foreach (var secret in secrets)
+            {
+                text = text?.Replace(secret, "[redacted]", StringComparison.Ordinal);
+            }
+
+            return text;
+        }
+
+        return failure with { Description = Scrub(failure.Description), Message = Scrub(failure.Message)! };
+    }
+
+    private static List<string> SecretsOf(List<KeyValuePair<string, string>> form, ClientIdentity client)
+    {
+        var secrets = form
+            .Where(p => p.Key is "refresh_token" or "code" or "code_verifier" or "assertion" or "client_secret" or "client_assertion")
+            .Select(p => p.Value)
+            .ToList();
+        if (client.Secret is { } secret)
+        {
+            secrets.Add(secret.Value);
+        }
+
+        return [.. secrets.Where(s => s.Length >= TokenEndpointConstants.MinRedactedLength).Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>Revokes a token (RFC 7009). Returns null on success (200, including for an unknown token), else the failure.</summary>

@@ -12,6 +12,10 @@ public static class TokenEndpointConstants
     /// <summary>Provider error descriptions are cut to this many characters before they are kept or logged: 300.</summary>
     public const int MaxDescriptionLength = 300;
 
+    /// <summary>Secrets shorter than this are not scrubbed from provider error text (a 3-character "secret" would mangle every
+    /// sentence): 6 characters.</summary>
+    public const int MinRedactedLength = 6;
+
     /// <summary>Lifetime of a <c>private_key_jwt</c> client assertion: 60 seconds.</summary>
     public static readonly TimeSpan ClientAssertionLifetime = TimeSpan.FromSeconds(60);
 

@@ -12,9 +12,12 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private volatile ManagedAccessToken? _current;
-    private Task<ManagedAccessToken>? _flight;
+    private volatile Task<ManagedAccessToken>? _flight;
+    private volatile UncommittedTokens? _uncommitted;
     private Task? _loading;
     private long _notBeforeTicks;
+    private int _epoch;
+    private int _flightEpoch;
 
     public ConnectionTokenSource(TokenManager manager, string connectionId)
     {
@@ -27,6 +30,16 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
 
     /// <summary>The cached token, if any.</summary>
     public ManagedAccessToken? Current => _current;
+
+    /// <summary>Changes whenever the connection is re-authorised, enabled or disabled.</summary>
+    public int Epoch => Volatile.Read(ref _epoch);
+
+    /// <summary>Tokens issued but not yet committed (the store failed); committed before any further refresh.</summary>
+    public UncommittedTokens? Uncommitted
+    {
+        get => _uncommitted;
+        set => _uncommitted = value;
+    }
 
     public ValueTask<ManagedAccessToken> GetTokenAsync(TimeSpan minValidity = default, CancellationToken cancellationToken = default)
     {
@@ -41,6 +54,12 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
                     _manager.Metrics.RecordRemaining(ConnectionId, TimeSpan.FromTicks(current.ExpiresAtTicks - now));
                 }
 
+                return new ValueTask<ManagedAccessToken>(current);
+            }
+
+            // In the refresh-ahead window while a refresh already runs or backs off: still no allocation.
+            if (current.IsUsableAt(now, minValidity) && (now < Interlocked.Read(ref _notBeforeTicks) || _flight is { IsCompleted: false }))
+            {
                 return new ValueTask<ManagedAccessToken>(current);
             }
         }
@@ -60,7 +79,7 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
 
         for (var round = 0; round < 2; round++)
         {
-            var fresh = await StartOrJoin(RefreshTrigger.Rejected, rejected.Token).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var fresh = await StartOrJoin(RefreshTrigger.Rejected, rejected.Token, TimeSpan.Zero).WaitAsync(cancellationToken).ConfigureAwait(false);
             if (fresh.Token != rejected.Token)
             {
                 return fresh;
@@ -74,32 +93,36 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
     public async Task<ManagedAccessToken> RefreshAsync(RefreshTrigger trigger, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
-        return await StartOrJoin(trigger, null, ignoreBackoff: true).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await StartOrJoin(trigger, null, TimeSpan.Zero, ignoreBackoff: true).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Makes <paramref name="token"/> the cached token unless a newer one is already cached.</summary>
-    public void Publish(ManagedAccessToken token)
+    /// <summary>Makes <paramref name="token"/> the cached token unless the connection changed since <paramref name="epoch"/> or a
+    /// newer token is already cached. Returns whether it was published.</summary>
+    public bool Publish(ManagedAccessToken token, int epoch)
     {
         while (true)
         {
             var seen = _current;
-            if (seen is not null && seen.Version > token.Version)
+            if (epoch != Epoch || (seen is not null && seen.Version > token.Version))
             {
-                return;
+                return false;
             }
 
             if (Interlocked.CompareExchange(ref _current, token, seen) == seen)
             {
                 Interlocked.Exchange(ref _notBeforeTicks, 0);
-                return;
+                return epoch == Epoch;
             }
         }
     }
 
-    /// <summary>Forgets the cached token and any failure backoff: the connection was re-authorised, enabled or disabled.</summary>
+    /// <summary>Forgets the cached token, uncommitted tokens and any failure backoff, and starts a new epoch: the connection was
+    /// re-authorised, enabled or disabled, so nothing obtained before may be published.</summary>
     public void Reset()
     {
+        Interlocked.Increment(ref _epoch);
         _current = null;
+        _uncommitted = null;
         Interlocked.Exchange(ref _notBeforeTicks, 0);
     }
 
@@ -135,42 +158,61 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
 
     private async Task LoadAsync()
     {
-        await _manager.EnsureRegisteredAsync(ConnectionId, _manager.ShutdownToken).ConfigureAwait(false);
-        var record = await _manager.Store.GetAsync(ConnectionId, _manager.ShutdownToken).ConfigureAwait(false)
-            ?? throw new TokenkeeperConfigurationException($"The store has no connection '{ConnectionId}' and none is registered under that id.");
-        _manager.Cycle.TryAdopt(this, record, null, RefreshTrigger.NoToken, out _, loading: true);
+        try
+        {
+            await _manager.EnsureRegisteredAsync(ConnectionId, _manager.ShutdownToken).ConfigureAwait(false);
+            var record = await _manager.Store.GetAsync(ConnectionId, _manager.ShutdownToken).ConfigureAwait(false)
+                ?? throw new TokenkeeperConfigurationException($"The store has no connection '{ConnectionId}' and none is registered under that id.");
+            _manager.Cycle.TryAdopt(this, record, new Flight(RefreshTrigger.NoToken, null, TimeSpan.Zero, Epoch), out _, loading: true);
+        }
+        catch (Exception ex) when (ex is not TokenAcquisitionException and not OperationCanceledException)
+        {
+            throw Typed(ex);
+        }
     }
 
     private async Task<ManagedAccessToken> GetSlowAsync(TimeSpan minValidity, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
-        var current = _current;
-        var now = _time.GetUtcNow().UtcTicks;
-        if (current is not null && current.IsUsableAt(now, minValidity))
+        for (var round = 0; round < 2; round++)
         {
-            if (now >= current.RefreshAheadAtTicks && now >= Interlocked.Read(ref _notBeforeTicks))
+            var current = _current;
+            var now = _time.GetUtcNow().UtcTicks;
+            if (current is not null && current.IsUsableAt(now, minValidity))
             {
-                _ = StartOrJoin(RefreshTrigger.RefreshAhead, null, countJoin: false);
+                if (now >= current.RefreshAheadAtTicks && now >= Interlocked.Read(ref _notBeforeTicks))
+                {
+                    _ = StartOrJoin(RefreshTrigger.RefreshAhead, null, TimeSpan.Zero, countJoin: false);
+                }
+
+                return current;
             }
 
-            return current;
-        }
-
-        try
-        {
             var trigger = current is null ? RefreshTrigger.NoToken
                 : current.IsUsableAt(now, TimeSpan.Zero) ? RefreshTrigger.MinValidity
                 : RefreshTrigger.Expiring;
-            return await StartOrJoin(trigger, null).WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var fresh = await StartOrJoin(trigger, null, minValidity).WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (minValidity <= TimeSpan.Zero || fresh.IsUsableAt(_time.GetUtcNow().UtcTicks, minValidity))
+                {
+                    return fresh;
+                }
+
+                // A flight another caller started answered its needs, not ours: one more round with our own requirement.
+            }
+            catch (TokenEndpointUnavailableException) when (minValidity <= TimeSpan.Zero && current is not null && _time.GetUtcNow().UtcTicks < current.ExpiresAtTicks && current == _current)
+            {
+                // The refresh failed but the token has not expired yet: serving it beats failing the caller.
+                return current;
+            }
         }
-        catch (TokenEndpointUnavailableException) when (minValidity <= TimeSpan.Zero && current is not null && _time.GetUtcNow().UtcTicks < current.ExpiresAtTicks && current == _current)
-        {
-            // The refresh failed but the token has not expired yet: serving it beats failing the caller.
-            return current;
-        }
+
+        var last = _current;
+        throw new MinValidityUnattainableException(ConnectionId, minValidity, last is null ? TimeSpan.Zero : last.ExpiresAt - last.Windows.IssuedAt);
     }
 
-    private Task<ManagedAccessToken> StartOrJoin(RefreshTrigger trigger, AccessToken? rejected, bool countJoin = true, bool ignoreBackoff = false)
+    private Task<ManagedAccessToken> StartOrJoin(RefreshTrigger trigger, AccessToken? rejected, TimeSpan minValidity, bool countJoin = true, bool ignoreBackoff = false)
     {
         lock (_gate)
         {
@@ -185,32 +227,62 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
             }
 
             var notBefore = Interlocked.Read(ref _notBeforeTicks);
-            if (!ignoreBackoff && _time.GetUtcNow().UtcTicks < notBefore && _flight?.Exception?.InnerException is TokenAcquisitionException last)
+            if (!ignoreBackoff && _flightEpoch == Epoch && _time.GetUtcNow().UtcTicks < notBefore && _flight?.Exception?.InnerException is TokenAcquisitionException last)
             {
                 // A refresh just failed and the connection is backing off: fail fast instead of asking again.
                 return Task.FromException<ManagedAccessToken>(last);
             }
 
-            var flight = Task.Run(() => _manager.Cycle.RunAsync(this, trigger, rejected, _manager.ShutdownToken), CancellationToken.None);
-            _flight = flight;
-            flight.ContinueWith(
-                static (task, state) =>
+            var flight = new Flight(trigger, rejected, minValidity, Epoch);
+            var task = Task.Run(() => RunGuardedAsync(flight), CancellationToken.None);
+            _flight = task;
+            _flightEpoch = flight.Epoch;
+            task.ContinueWith(
+                static (completed, state) =>
                 {
-                    var source = (ConnectionTokenSource)state!;
-                    if (task.Exception?.InnerException is TokenEndpointUnavailableException { RetryNotBefore: { } retry })
+                    var (source, epoch) = ((ConnectionTokenSource, int))state!;
+                    if (epoch != source.Epoch)
                     {
-                        Interlocked.Exchange(ref source._notBeforeTicks, retry.UtcTicks);
+                        return; // The connection was re-authorised, enabled or disabled since: this failure says nothing about it now.
                     }
-                    else if (task.Exception?.InnerException is TokenAcquisitionException)
+
+                    switch (completed.Exception?.InnerException)
                     {
-                        Interlocked.Exchange(ref source._notBeforeTicks, source._time.GetUtcNow().UtcTicks + TimeSpan.TicksPerSecond);
+                        case TokenEndpointUnavailableException { RetryNotBefore: { } retry }:
+                            Interlocked.Exchange(ref source._notBeforeTicks, retry.UtcTicks);
+                            break;
+                        case TokenAcquisitionException:
+                            Interlocked.Exchange(ref source._notBeforeTicks, source._time.GetUtcNow().UtcTicks + TimeSpan.TicksPerSecond);
+                            break;
                     }
                 },
-                this,
+                (this, flight.Epoch),
                 CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
-            return flight;
+            return task;
         }
     }
+
+    private async Task<ManagedAccessToken> RunGuardedAsync(Flight flight)
+    {
+        try
+        {
+            return await _manager.Cycle.RunAsync(this, flight, _manager.ShutdownToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not TokenAcquisitionException and not OperationCanceledException)
+        {
+            throw Typed(ex);
+        }
+    }
+
+    /// <summary>Callers are promised a <see cref="TokenAcquisitionException"/>: anything else (a store failure, a configuration
+    /// mistake found late) is wrapped, keeping the cause.</summary>
+    private TokenAcquisitionException Typed(Exception ex) => ex switch
+    {
+        TokenkeeperConfigurationException => new TokenAcquisitionException(ConnectionId, $"Connection '{ConnectionId}' is misconfigured: {ex.Message}", null, ex),
+        Storage.TokenStoreException or Storage.SecretProtectionException or System.Data.Common.DbException or IOException =>
+            new TokenStoreUnavailableException(ConnectionId, $"Connection '{ConnectionId}': the token store failed ({ex.GetType().Name}: {ex.Message}).", ex),
+        _ => new TokenAcquisitionException(ConnectionId, $"Connection '{ConnectionId}': unexpected failure ({ex.GetType().Name}: {ex.Message}).", null, ex),
+    };
 }

@@ -4,16 +4,27 @@ using System.Globalization;
 namespace Tokenkeeper.Refresh;
 
 /// <summary>
-/// Lease owners are <c>machine:pid:suffix</c>. A lease held by a process of this machine that no longer exists (killed mid-
-/// refresh) can be taken over at once instead of waiting for it to lapse. A live process, another machine, or an owner in
-/// another format is always treated as alive: the safe direction.
+/// Lease owners are <c>machine:pid:pid-namespace:suffix</c>. A lease held by a process that provably shares this process's
+/// machine name <i>and</i> PID namespace, and no longer exists (killed mid-refresh), can be taken over at once instead of waiting
+/// for it to lapse. Containers that share a hostname but not a PID namespace see each other's PIDs as missing, so without
+/// the namespace match nothing is judged dead: another machine, another namespace, an unknown namespace, a live PID, or an
+/// owner in another format are all treated as alive — the safe direction.
 /// </summary>
 internal static class LeaseOwners
 {
+    /// <summary>This process's PID namespace (the inode of <c>/proc/self/ns/pid</c>), or <c>-</c> where it cannot be read.</summary>
+    public static readonly string PidNamespace = ReadPidNamespace();
+
+    /// <summary>An owner id for an instance of this process.</summary>
+    public static string ForThisProcess() =>
+        $"{Environment.MachineName}:{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}:{PidNamespace}:{Guid.NewGuid().ToString("N")[..8]}";
+
     public static bool IsDeadLocalProcess(string owner)
     {
         var parts = owner.Split(':');
-        if (parts.Length < 3 || !string.Equals(parts[0], Environment.MachineName, StringComparison.Ordinal)
+        if (parts.Length != 4 || PidNamespace == "-"
+            || !string.Equals(parts[0], Environment.MachineName, StringComparison.Ordinal)
+            || !string.Equals(parts[2], PidNamespace, StringComparison.Ordinal)
             || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
         {
             return false;
@@ -31,6 +42,22 @@ internal static class LeaseOwners
         catch (InvalidOperationException)
         {
             return true;
+        }
+    }
+
+    private static string ReadPidNamespace()
+    {
+        try
+        {
+            // "pid:[4026531836]"
+            var target = new FileInfo("/proc/self/ns/pid").LinkTarget;
+            var open = target?.IndexOf('[', StringComparison.Ordinal) ?? -1;
+            var close = target?.IndexOf(']', StringComparison.Ordinal) ?? -1;
+            return open >= 0 && close > open ? target![(open + 1)..close] : "-";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            return "-";
         }
     }
 }

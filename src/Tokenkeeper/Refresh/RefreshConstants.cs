@@ -31,6 +31,17 @@ public static class RefreshConstants
     /// <summary>Largest poll interval while another instance holds the lease: 1 second.</summary>
     public static readonly TimeSpan DefaultLeasePollMax = TimeSpan.FromSeconds(1);
 
+    /// <summary>Added to the token request timeout to get the window a request may be in flight: 5 seconds. A lease always
+    /// covers one window past the moment a request is sent, and a peer treats another instance's intent younger than a window
+    /// as possibly still in flight.</summary>
+    public static readonly TimeSpan LeaseSafetyMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>Attempts to commit refreshed tokens (store failures are retried: the tokens may hold the only live refresh token): 5.</summary>
+    public const int MaxCommitAttempts = 5;
+
+    /// <summary>Wait before retrying a failed commit, times the attempt number: 500 ms.</summary>
+    public static readonly TimeSpan CommitRetryDelay = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Token requests per second each client may make to its token endpoint, sustained: 10.</summary>
     public const int DefaultTokenEndpointRequestsPerSecond = 10;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -13,8 +14,9 @@ namespace Tokenkeeper.Refresh;
 
 /// <summary>
 /// One refresh of one connection (DESIGN.md contracts 4-6): take the lease, re-read the record and adopt a peer's tokens if
-/// it refreshed first, record the intent, send the grant with jittered retries, then either commit the new tokens with
-/// compare-and-swap before anyone sees them, or classify the failure without ever overwriting stored credentials.
+/// it refreshed first, record the intent, send the grant with jittered retries (renewing the lease right before each send so
+/// it always outlasts the request), then either commit the new tokens with compare-and-swap before anyone sees them, or
+/// classify the failure without ever overwriting stored credentials.
 /// </summary>
 internal sealed class RefreshCycle
 {
@@ -52,28 +54,35 @@ internal sealed class RefreshCycle
 
     private DateTimeOffset Now => _time.GetUtcNow();
 
+    /// <summary>A request in flight may take this long: the client's timeout plus a safety margin. Leases always cover it.</summary>
+    private TimeSpan RequestWindow => _manager.Client.Timeout + RefreshConstants.LeaseSafetyMargin;
+
+    /// <summary>Leases last the configured duration, and never less than two request windows.</summary>
+    private TimeSpan LeaseSpan => _options.LeaseDuration > RequestWindow * 2 ? _options.LeaseDuration : RequestWindow * 2;
+
     /// <summary>Runs a refresh and returns the token callers should use now.</summary>
-    public async Task<ManagedAccessToken> RunAsync(ConnectionTokenSource source, RefreshTrigger trigger, AccessToken? rejected, CancellationToken cancellationToken)
+    public async Task<ManagedAccessToken> RunAsync(ConnectionTokenSource source, Flight flight, CancellationToken cancellationToken)
     {
         var id = source.ConnectionId;
         using var activity = TokenkeeperTelemetry.ActivitySource.StartActivity("tokenkeeper.refresh");
         activity?.SetTag("tokenkeeper.connection", id);
-        activity?.SetTag("tokenkeeper.trigger", TriggerName(trigger));
+        activity?.SetTag("tokenkeeper.trigger", TriggerName(flight.Trigger));
         try
         {
-            if (CachedIsGoodEnough(source, trigger, rejected) is { } cached)
+            if (CachedIsGoodEnough(source, flight) is { } cached)
             {
                 return cached;
             }
 
             var record = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
-            if (TryAdopt(source, record, rejected, trigger, out var adopted))
+            if (source.Uncommitted is null && TryAdopt(source, record, flight, out var adopted))
             {
                 return adopted;
             }
 
             EnsureRefreshable(record);
-            var (lease, adoptedWhileWaiting) = await AcquireLeaseAsync(source, rejected, trigger, cancellationToken).ConfigureAwait(false);
+            EnsureAttainable(record, flight);
+            var (lease, underLease, adoptedWhileWaiting) = await AcquireLeaseAsync(source, flight, cancellationToken).ConfigureAwait(false);
             if (adoptedWhileWaiting is not null)
             {
                 return adoptedWhileWaiting;
@@ -81,14 +90,18 @@ internal sealed class RefreshCycle
 
             try
             {
-                record = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
-                if (TryAdopt(source, record, rejected, trigger, out adopted))
+                if (source.Uncommitted is { } uncommitted)
                 {
-                    return adopted;
+                    var (committed, handle) = await CommitUncommittedAsync(source, flight, underLease!, lease!, uncommitted, cancellationToken).ConfigureAwait(false);
+                    if (handle is not null && handle.IsUsableAt(Now.UtcTicks, flight.MinValidity) && flight.Rejected != handle.Token)
+                    {
+                        return handle;
+                    }
+
+                    underLease = committed;
                 }
 
-                EnsureRefreshable(record);
-                var token = await RefreshUnderLeaseAsync(source, record, lease!, trigger, rejected, secondChance: false, cancellationToken).ConfigureAwait(false);
+                var token = await RefreshUnderLeaseAsync(source, flight, underLease!, lease!, secondChance: false, cancellationToken).ConfigureAwait(false);
                 activity?.SetTag("tokenkeeper.outcome", "success");
                 return token;
             }
@@ -104,30 +117,13 @@ internal sealed class RefreshCycle
         }
     }
 
-    /// <summary>
-    /// The cached token, when a flight started just after another one published it: not the rejected token, and fresh
-    /// (before its refresh-ahead point) or, for callers that only need a usable token, before its usable-until point.
-    /// </summary>
-    private ManagedAccessToken? CachedIsGoodEnough(ConnectionTokenSource source, RefreshTrigger trigger, AccessToken? rejected)
-    {
-        if (trigger is RefreshTrigger.Forced or RefreshTrigger.KeepAlive or RefreshTrigger.MinValidity || source.Current is not { } current || (rejected is { } bad && current.Token == bad))
-        {
-            return null;
-        }
-
-        var now = Now.UtcTicks;
-        var goodEnough = trigger == RefreshTrigger.RefreshAhead ? now < current.RefreshAheadAtTicks : current.IsUsableAt(now, TimeSpan.Zero);
-        return goodEnough ? current : null;
-    }
-
-    /// <summary>Adopts the stored token when it is new to this instance, not the rejected one, and usable.</summary>
+    /// <summary>Adopts the stored token when it is new to this instance, not the rejected one, and usable for the flight.</summary>
     /// <param name="source">The connection's source.</param>
     /// <param name="record">The record just read.</param>
-    /// <param name="rejected">A token a resource server rejected, never adopted.</param>
-    /// <param name="trigger">Why the caller is here.</param>
+    /// <param name="flight">The flight (its rejected token is never adopted; its minimum validity must be met).</param>
     /// <param name="adopted">The adopted token.</param>
     /// <param name="loading">Whether this is the first load of the cache (not counted as an adoption).</param>
-    public bool TryAdopt(ConnectionTokenSource source, ConnectionRecord record, AccessToken? rejected, RefreshTrigger trigger, out ManagedAccessToken adopted, bool loading = false)
+    public bool TryAdopt(ConnectionTokenSource source, ConnectionRecord record, Flight flight, out ManagedAccessToken adopted, bool loading = false)
     {
         adopted = null!;
         if (record.Tokens is not { AccessToken.IsEmpty: false } tokens || !record.Status.IsUsable)
@@ -135,7 +131,7 @@ internal sealed class RefreshCycle
             return false;
         }
 
-        if (rejected is { } bad && tokens.AccessToken == bad)
+        if (flight.Rejected is { } bad && tokens.AccessToken == bad)
         {
             return false;
         }
@@ -147,20 +143,35 @@ internal sealed class RefreshCycle
         }
 
         var candidate = _manager.CreateHandle(record);
-        if (!candidate.IsUsableAt(Now.UtcTicks, TimeSpan.Zero))
+        if (!candidate.IsUsableAt(Now.UtcTicks, flight.MinValidity) || !source.Publish(candidate, flight.Epoch))
         {
             return false;
         }
 
-        source.Publish(candidate);
         if (!loading)
         {
-            _metrics.RecordRefresh(record.ConnectionId, TriggerName(trigger), "adopted");
+            _metrics.RecordRefresh(record.ConnectionId, TriggerName(flight.Trigger), "adopted");
             Log.Adopted(_logger, record.ConnectionId, candidate.Fingerprint, record.Version);
         }
 
         adopted = candidate;
         return true;
+    }
+
+    /// <summary>
+    /// The cached token, when a flight started just after another one published it: not the rejected token, and fresh
+    /// (before its refresh-ahead point) or, for callers that only need a usable token, before its usable-until point.
+    /// </summary>
+    private ManagedAccessToken? CachedIsGoodEnough(ConnectionTokenSource source, Flight flight)
+    {
+        if (flight.Trigger is RefreshTrigger.Forced or RefreshTrigger.KeepAlive || source.Current is not { } current || (flight.Rejected is { } bad && current.Token == bad))
+        {
+            return null;
+        }
+
+        var now = Now.UtcTicks;
+        var goodEnough = flight.Trigger == RefreshTrigger.RefreshAhead ? now < current.RefreshAheadAtTicks : current.IsUsableAt(now, flight.MinValidity);
+        return goodEnough ? current : null;
     }
 
     private async ValueTask<ConnectionRecord> ReadAsync(string id, CancellationToken cancellationToken) =>
@@ -169,17 +180,8 @@ internal sealed class RefreshCycle
 
     private void EnsureRefreshable(ConnectionRecord record)
     {
+        ThrowIfNotUsable(record);
         var id = record.ConnectionId;
-        switch (record.Status.State)
-        {
-            case ConnectionState.ReconnectRequired:
-                throw new ReconnectRequiredException(id, record.Status.Reason, record.Status.Detail);
-            case ConnectionState.Disabled:
-                throw new ConnectionDisabledException(id, record.Status.Detail);
-            case ConnectionState.PendingAuthorization:
-                throw new ReconnectRequiredException(id, StateReasons.NotAuthorized, "the connection has not been authorised yet");
-        }
-
         if (record.Registration.Grant == OAuthGrantType.RefreshToken && record.Tokens?.RefreshToken is null)
         {
             throw new ReconnectRequiredException(id, StateReasons.NotAuthorized, "the store holds no refresh token for this connection");
@@ -195,51 +197,121 @@ internal sealed class RefreshCycle
         }
     }
 
-    private async Task<(StoreLease? Lease, ManagedAccessToken? Adopted)> AcquireLeaseAsync(ConnectionTokenSource source, AccessToken? rejected, RefreshTrigger trigger, CancellationToken cancellationToken)
+    /// <summary>Throws the typed exception for a connection that may not serve tokens (needs a person, disabled, never authorised).</summary>
+    private static void ThrowIfNotUsable(ConnectionRecord record)
+    {
+        var id = record.ConnectionId;
+        switch (record.Status.State)
+        {
+            case ConnectionState.ReconnectRequired:
+                throw new ReconnectRequiredException(id, record.Status.Reason, record.Status.Detail);
+            case ConnectionState.Disabled:
+                throw new ConnectionDisabledException(id, record.Status.Detail);
+            case ConnectionState.PendingAuthorization:
+                throw new ReconnectRequiredException(id, StateReasons.NotAuthorized, "the connection has not been authorised yet");
+        }
+    }
+
+    /// <summary>A caller asking for longer than the provider's tokens live would spend a refresh token per call for nothing.</summary>
+    private static void EnsureAttainable(ConnectionRecord record, Flight flight)
+    {
+        if (flight.MinValidity > TimeSpan.Zero && record.Tokens is { AccessToken.IsEmpty: false } tokens && tokens.Lifetime < flight.MinValidity)
+        {
+            throw new MinValidityUnattainableException(record.ConnectionId, flight.MinValidity, tokens.Lifetime);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the connection's lease and re-reads the record under it. Adopts a peer's result while waiting. A record whose
+    /// refresh intent belongs to another live instance and is younger than a request window means that instance may still be
+    /// sending (it was paused past its lease, say): the lease is given back and the wait goes on, so the same refresh token is
+    /// never sent twice on purpose.
+    /// </summary>
+    private async Task<(StoreLease? Lease, ConnectionRecord? Record, ManagedAccessToken? Adopted)> AcquireLeaseAsync(ConnectionTokenSource source, Flight flight, CancellationToken cancellationToken)
     {
         var id = source.ConnectionId;
-        var deadline = Now + _options.LeaseWaitTimeout;
+
+        // Wait at least one request window: a peer's refresh in flight is then either committed or known to be in doubt.
+        var patience = _options.LeaseWaitTimeout > RequestWindow + _options.LeasePollMax ? _options.LeaseWaitTimeout : RequestWindow + _options.LeasePollMax;
+        var deadline = Now + patience;
         var delay = _options.LeasePollMin;
         while (true)
         {
-            var lease = await _store.TryAcquireLeaseAsync(id, _options.InstanceId, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
-            if (lease is not null)
-            {
-                return (lease, null);
-            }
-
-            if (await _store.GetLeaseAsync(id, cancellationToken).ConfigureAwait(false) is { } held && LeaseOwners.IsDeadLocalProcess(held.Owner))
+            var lease = await _store.TryAcquireLeaseAsync(id, _options.InstanceId, LeaseSpan, cancellationToken).ConfigureAwait(false);
+            if (lease is null && await _store.GetLeaseAsync(id, cancellationToken).ConfigureAwait(false) is { } held && LeaseOwners.IsDeadLocalProcess(held.Owner))
             {
                 // The holder died mid-refresh (killed): take over now. Its intent stays in the record, so this refresh is in doubt.
                 Log.LeaseTakenOver(_logger, id, held.Owner);
-                lease = await _store.TryAcquireLeaseAsync(id, _options.InstanceId, _options.LeaseDuration, cancellationToken, takeOverFrom: held.Owner).ConfigureAwait(false);
-                if (lease is not null)
+                lease = await _store.TryAcquireLeaseAsync(id, _options.InstanceId, LeaseSpan, cancellationToken, takeOverFrom: held.Owner).ConfigureAwait(false);
+            }
+
+            if (lease is not null)
+            {
+                var record = await ReadUnderLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
+                if (source.Uncommitted is null && TryAdopt(source, record, flight, out var adopted))
                 {
-                    return (lease, null);
+                    await ReleaseAsync(lease).ConfigureAwait(false);
+                    return (null, null, adopted);
                 }
+
+                if (!IsYoungForeignIntent(record))
+                {
+                    try
+                    {
+                        EnsureRefreshable(record);
+                    }
+                    catch
+                    {
+                        await ReleaseAsync(lease).ConfigureAwait(false);
+                        throw;
+                    }
+
+                    return (lease, record, null);
+                }
+
+                await ReleaseAsync(lease).ConfigureAwait(false);
             }
 
             _metrics.RecordLeaseWait(id);
             if (Now >= deadline)
             {
-                throw new TokenEndpointUnavailableException(id, $"Connection '{id}': another instance has held the refresh lease for over {_options.LeaseWaitTimeout.TotalSeconds:0} s.", null, Now + delay);
+                throw new TokenEndpointUnavailableException(id, $"Connection '{id}': another instance has held the refresh for over {patience.TotalSeconds:0} s.", null, Now + delay);
             }
 
             var jittered = TimeSpan.FromTicks((long)(delay.Ticks * (0.5 + (Random.Shared.NextDouble() * 0.5))));
             await Task.Delay(jittered, _time, cancellationToken).ConfigureAwait(false);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.LeasePollMax.Ticks));
 
-            var record = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
-            if (TryAdopt(source, record, rejected, trigger, out var adopted))
+            var latest = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
+            if (source.Uncommitted is null && TryAdopt(source, latest, flight, out var adoptedWhileWaiting))
             {
-                return (null, adopted);
+                return (null, null, adoptedWhileWaiting);
             }
 
-            EnsureRefreshable(record);
+            EnsureRefreshable(latest);
         }
     }
 
-    private async Task<ManagedAccessToken> RefreshUnderLeaseAsync(ConnectionTokenSource source, ConnectionRecord record, StoreLease lease, RefreshTrigger trigger, AccessToken? rejected, bool secondChance, CancellationToken cancellationToken)
+    private async Task<ConnectionRecord> ReadUnderLeaseAsync(StoreLease lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadAsync(lease.ConnectionId, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ReleaseAsync(lease).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private bool IsYoungForeignIntent(ConnectionRecord record) =>
+        record.PendingRefresh is { ResponseLost: false } intent
+        && intent.Owner != _options.InstanceId
+        && Now < intent.StartedAt + RequestWindow
+        && !LeaseOwners.IsDeadLocalProcess(intent.Owner);
+
+    private async Task<ManagedAccessToken> RefreshUnderLeaseAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord record, StoreLease lease, bool secondChance, CancellationToken cancellationToken)
     {
         var id = record.ConnectionId;
         var registration = record.Registration;
@@ -247,11 +319,21 @@ internal sealed class RefreshCycle
         var clientKey = TokenRequestFactory.ClientKey(registration, profile);
         if (_manager.ClientHealth.IsRejected(clientKey, out var why))
         {
-            return await FailPermanentlyAsync(source, record, lease, trigger, StateReasons.InvalidClient, why, cancellationToken).ConfigureAwait(false);
+            return await FailPermanentlyAsync(source, flight, record, lease, StateReasons.InvalidClient, why, cancellationToken).ConfigureAwait(false);
         }
 
         var spendsRefreshToken = registration.Grant == OAuthGrantType.RefreshToken;
         var usedRefreshToken = record.Tokens?.RefreshToken;
+        try
+        {
+            // Build the request once before anything is recorded: a bad key or endpoint is a configuration error, not a refresh.
+            _manager.Requests.Create(registration, profile, usedRefreshToken);
+        }
+        catch (TokenkeeperConfigurationException ex)
+        {
+            return await FailPermanentlyAsync(source, flight, record, lease, StateReasons.ConfigurationError, ex.Message, cancellationToken).ConfigureAwait(false);
+        }
+
         var generation = record.RefreshTokenGeneration;
         var inDoubt = spendsRefreshToken && record.PendingRefresh is { } pending && pending.Generation == generation;
         if (inDoubt)
@@ -264,9 +346,9 @@ internal sealed class RefreshCycle
         var intent = spendsRefreshToken
             ? new RefreshIntent(generation, usedRefreshToken!.Value.Fingerprint, started, _options.InstanceId, ResponseLost: inDoubt)
             : null;
-        var working = await CommitAsync(record, record with { LastAttemptAt = started, PendingRefresh = intent ?? record.PendingRefresh }, lease, null, cancellationToken).ConfigureAwait(false)
+        var working = await CommitAsync(record, record with { LastAttemptAt = started, PendingRefresh = intent ?? record.PendingRefresh }, lease, null, CommitKind.Intent, cancellationToken).ConfigureAwait(false)
             ?? throw new TokenEndpointUnavailableException(id, $"Connection '{id}': the store refused the refresh intent (concurrent change); try again.", null);
-        Log.RefreshStarted(_logger, id, TriggerName(trigger), source.Current?.Fingerprint ?? TokenFingerprint.None);
+        Log.RefreshStarted(_logger, id, TriggerName(flight.Trigger), source.Current?.Fingerprint ?? TokenFingerprint.None);
 
         var responseLost = inDoubt;
         var attempt = 0;
@@ -278,8 +360,10 @@ internal sealed class RefreshCycle
                 async token =>
                 {
                     attempt++;
-                    currentLease = await KeepLeaseAsync(currentLease, token).ConfigureAwait(false);
                     await _manager.RateLimiter.AcquireAsync(clientKey, token).ConfigureAwait(false);
+
+                    // Renew right before sending, after any wait: the lease must outlast this whole request.
+                    currentLease = await KeepLeaseAsync(currentLease, token).ConfigureAwait(false);
                     var request = _manager.Requests.Create(registration, profile, usedRefreshToken);
                     var startedAt = _time.GetTimestamp();
                     var outcome = await _manager.Client.RequestTokenAsync(request, token).ConfigureAwait(false);
@@ -302,7 +386,7 @@ internal sealed class RefreshCycle
 
         if (result.IsSuccess)
         {
-            return await CommitSuccessAsync(source, working, currentLease, trigger, result.Tokens, usedRefreshToken, responseLost, cancellationToken).ConfigureAwait(false);
+            return await CommitSuccessAsync(source, flight, working, currentLease, result.Tokens, usedRefreshToken, responseLost, cancellationToken).ConfigureAwait(false);
         }
 
         var failure = result.Failure;
@@ -310,42 +394,54 @@ internal sealed class RefreshCycle
         {
             case TokenFailureKind.InvalidGrant:
                 var latest = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
+                if (!latest.Status.IsUsable)
+                {
+                    // Disabled or re-marked while we were sending: leave its state alone, clear our intent, say what it is.
+                    await ClearIntentAsync(latest, currentLease, cancellationToken).ConfigureAwait(false);
+                    ThrowIfNotUsable(latest);
+                }
+
                 if (spendsRefreshToken && latest.Tokens?.RefreshToken is { } storedToken && storedToken != usedRefreshToken)
                 {
                     // A peer (or an operator) stored another refresh token while we held a stale one: theirs is the live one.
-                    if (TryAdopt(source, latest, rejected, trigger, out var adopted))
+                    if (TryAdopt(source, latest, flight, out var adopted))
                     {
                         return adopted;
                     }
 
-                    if (!secondChance && latest.Status.IsUsable)
+                    if (!secondChance)
                     {
-                        return await RefreshUnderLeaseAsync(source, latest, currentLease, trigger, rejected, secondChance: true, cancellationToken).ConfigureAwait(false);
+                        return await RefreshUnderLeaseAsync(source, flight, latest, currentLease, secondChance: true, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
                 var reason = responseLost
                     ? StateReasons.RotationLostInFlight
                     : RefreshTokenDeadlines.HasPassed(latest, profile, Now) ? StateReasons.RefreshTokenExpired : StateReasons.Revoked;
-                return await FailPermanentlyAsync(source, latest, currentLease, trigger, reason, failure.Description ?? failure.Message, cancellationToken).ConfigureAwait(false);
+                return await FailPermanentlyAsync(source, flight, latest, currentLease, reason, failure.Description ?? failure.Message, cancellationToken).ConfigureAwait(false);
 
             case TokenFailureKind.InvalidClient:
                 _manager.ClientHealth.MarkRejected(clientKey, failure.Description ?? failure.Message);
-                return await FailPermanentlyAsync(source, working, currentLease, trigger, StateReasons.InvalidClient, failure.Description ?? failure.Message, cancellationToken).ConfigureAwait(false);
+                return await FailPermanentlyAsync(source, flight, working, currentLease, StateReasons.InvalidClient, failure.Description ?? failure.Message, cancellationToken).ConfigureAwait(false);
 
             case TokenFailureKind.InvalidRequest:
-                return await FailPermanentlyAsync(source, working, currentLease, trigger, StateReasons.ConfigurationError, failure.Description ?? failure.Message, cancellationToken).ConfigureAwait(false);
+                return await FailPermanentlyAsync(source, flight, working, currentLease, StateReasons.ConfigurationError, failure.Description ?? failure.Message, cancellationToken).ConfigureAwait(false);
 
             default:
-                return await FailTransientlyAsync(source, working, currentLease, trigger, failure, spendsRefreshToken && responseLost, cancellationToken).ConfigureAwait(false);
+                return await FailTransientlyAsync(source, flight, working, currentLease, failure, spendsRefreshToken && responseLost, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<ManagedAccessToken> CommitSuccessAsync(ConnectionTokenSource source, ConnectionRecord working, StoreLease lease, RefreshTrigger trigger, TokenSet tokens, RefreshToken? usedRefreshToken, bool recoveredInDoubt, CancellationToken cancellationToken)
+    private async Task<ManagedAccessToken> CommitSuccessAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord working, StoreLease lease, TokenSet issued, RefreshToken? usedRefreshToken, bool recoveredInDoubt, CancellationToken cancellationToken)
     {
         var id = working.ConnectionId;
         var now = Now;
-        var rotated = tokens.RefreshToken is { } issued && issued != usedRefreshToken;
+
+        // A response that kept the refresh token and stated no new deadline keeps the old deadline.
+        var tokens = issued.RefreshToken == usedRefreshToken && issued.RefreshTokenExpiresAt is null && working.Tokens?.RefreshTokenExpiresAt is { } known
+            ? issued with { RefreshTokenExpiresAt = known }
+            : issued;
+        var rotated = tokens.RefreshToken is { } fresh && fresh != usedRefreshToken;
         ConnectionRecord Apply(ConnectionRecord baseRecord)
         {
             var next = baseRecord with
@@ -371,13 +467,13 @@ internal sealed class RefreshCycle
                 Type = ConnectionEventTypes.Refreshed,
                 OccurredAt = now,
                 State = next.Status.State.ToString(),
-                Reason = TriggerName(trigger),
+                Reason = TriggerName(flight.Trigger),
                 Data = new Dictionary<string, string>
                 {
                     ["access_token"] = tokens.AccessToken.Fingerprint,
                     ["refresh_token"] = tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None,
                     ["rotated"] = rotated ? "true" : "false",
-                    ["expires_at"] = tokens.ExpiresAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                    ["expires_at"] = tokens.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
                     ["expiry_source"] = tokens.ExpirySource.ToString(),
                     ["recovered_in_doubt"] = recoveredInDoubt ? "true" : "false",
                 },
@@ -385,23 +481,35 @@ internal sealed class RefreshCycle
         };
         AddStateChange(events, working, next, now);
 
-        var committed = await CommitAsync(working, next, lease, events, cancellationToken, merge: latest =>
+        ConnectionRecord? committed;
+        try
         {
-            // Only merge onto a record whose refresh token nobody else changed; otherwise the other change wins.
-            if (latest.RefreshTokenGeneration != working.RefreshTokenGeneration || latest.Tokens?.RefreshToken != working.Tokens?.RefreshToken)
+            committed = await CommitAsync(working, next, lease, events, CommitKind.Success, cancellationToken, merge: latest =>
             {
-                return null;
-            }
+                // Only merge onto a record whose refresh token nobody else changed; otherwise the other change wins.
+                if (latest.RefreshTokenGeneration != working.RefreshTokenGeneration || latest.Tokens?.RefreshToken != working.Tokens?.RefreshToken)
+                {
+                    return null;
+                }
 
-            var merged = Apply(latest);
-            return (merged, MergeEvents(events, latest, merged, now));
-        }).ConfigureAwait(false);
+                var merged = Apply(latest);
+                return (merged, MergeEvents(events, latest, merged, now));
+            }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The provider issued tokens the store would not take. Keep them: the refresh token may be the only live one.
+            source.Uncommitted = new UncommittedTokens(tokens, working.RefreshTokenGeneration, usedRefreshToken, flight.Trigger);
+            Log.CommitConflict(_logger, id, "store failed; tokens kept in memory until they can be committed: " + ex.GetType().Name, tokens.AccessToken.Fingerprint);
+            throw new TokenStoreUnavailableException(id, $"Connection '{id}': the refreshed tokens could not be stored ({ex.GetType().Name}); they are kept and committed before any further refresh.", ex);
+        }
 
         if (committed is null)
         {
             var latest = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
             Log.CommitConflict(_logger, id, "superseded", tokens.AccessToken.Fingerprint);
-            if (TryAdopt(source, latest, null, trigger, out var adopted))
+            ThrowIfNotUsable(latest);
+            if (TryAdopt(source, latest, flight, out var adopted))
             {
                 return adopted;
             }
@@ -409,20 +517,41 @@ internal sealed class RefreshCycle
             throw new TokenEndpointUnavailableException(id, $"Connection '{id}': the refreshed tokens could not be committed because another writer changed the connection.", null);
         }
 
-        var handle = _manager.CreateHandle(committed);
-        source.Publish(handle);
-        _metrics.RecordRefresh(id, TriggerName(trigger), "success");
-        Log.Refreshed(_logger, id, TriggerName(trigger), handle.Fingerprint, tokens.Lifetime.TotalSeconds, tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, rotated ? " (rotated)" : "");
+        _metrics.RecordRefresh(id, TriggerName(flight.Trigger), "success");
+        Log.Refreshed(_logger, id, TriggerName(flight.Trigger), tokens.AccessToken.Fingerprint, tokens.Lifetime.TotalSeconds, tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, rotated ? " (rotated)" : "");
         if (tokens.ExpirySource is ExpirySource.Default or ExpirySource.ProviderProfile)
         {
             _metrics.RecordDefaulted(tokens.ExpirySource.ToString());
             Log.ExpiryAssumed(_logger, id, tokens.ExpirySource.ToString(), tokens.Lifetime.TotalSeconds);
         }
 
+        // Committed; served only if the connection may serve and was not re-authorised or switched since the flight began.
+        ThrowIfNotUsable(committed);
+        var handle = _manager.CreateHandle(committed);
+        if (!source.Publish(handle, flight.Epoch))
+        {
+            throw new TokenEndpointUnavailableException(id, $"Connection '{id}' was re-authorised or reconfigured during the refresh; ask again.", null);
+        }
+
         return handle;
     }
 
-    private async Task<ManagedAccessToken> FailTransientlyAsync(ConnectionTokenSource source, ConnectionRecord working, StoreLease lease, RefreshTrigger trigger, TokenEndpointFailure failure, bool keepInDoubt, CancellationToken cancellationToken)
+    /// <summary>Commits tokens a previous refresh could not store, if nothing moved on since; drops them otherwise.</summary>
+    private async Task<(ConnectionRecord Record, ManagedAccessToken? Handle)> CommitUncommittedAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord record, StoreLease lease, UncommittedTokens uncommitted, CancellationToken cancellationToken)
+    {
+        if (record.RefreshTokenGeneration != uncommitted.Generation || record.Tokens?.RefreshToken != uncommitted.Spent)
+        {
+            // Someone stored another grant or rotation meanwhile: ours is obsolete.
+            source.Uncommitted = null;
+            return (record, null);
+        }
+
+        var handle = await CommitSuccessAsync(source, flight with { Trigger = uncommitted.Trigger }, record, lease, uncommitted.Tokens, uncommitted.Spent, recoveredInDoubt: false, cancellationToken).ConfigureAwait(false);
+        source.Uncommitted = null;
+        return (await ReadAsync(record.ConnectionId, cancellationToken).ConfigureAwait(false), handle);
+    }
+
+    private async Task<ManagedAccessToken> FailTransientlyAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord working, StoreLease lease, TokenEndpointFailure failure, bool keepInDoubt, CancellationToken cancellationToken)
     {
         var id = working.ConnectionId;
         var now = Now;
@@ -459,14 +588,14 @@ internal sealed class RefreshCycle
                 Detail = failure.Message,
                 Data = new Dictionary<string, string>
                 {
-                    ["consecutive_failures"] = next.ConsecutiveFailures.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["next_attempt_at"] = next.NextAttemptAt!.Value.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                    ["consecutive_failures"] = next.ConsecutiveFailures.ToString(CultureInfo.InvariantCulture),
+                    ["next_attempt_at"] = next.NextAttemptAt!.Value.ToString("O", CultureInfo.InvariantCulture),
                 },
             },
         };
         AddStateChange(events, working, next, now);
         AddRepeatedFailureAlert(events, next, failure, now);
-        var committed = await CommitAsync(working, next, lease, events, cancellationToken, merge: latest =>
+        var committed = await CommitAsync(working, next, lease, events, CommitKind.Failure, cancellationToken, merge: latest =>
         {
             if (latest.RefreshTokenGeneration != working.RefreshTokenGeneration || !latest.Status.IsUsable)
             {
@@ -480,15 +609,21 @@ internal sealed class RefreshCycle
         }).ConfigureAwait(false);
 
         var final = committed ?? next;
-        _metrics.RecordRefresh(id, TriggerName(trigger), failure.Kind.ToString());
+        _metrics.RecordRefresh(id, TriggerName(flight.Trigger), failure.Kind.ToString());
         Log.RefreshFailed(_logger, id, failure.ToString(), final.ConsecutiveFailures, final.NextAttemptAt ?? now);
         throw new TokenEndpointUnavailableException(id, $"Connection '{id}': refresh failed: {failure.Message}", failure, final.NextAttemptAt);
     }
 
-    private async Task<ManagedAccessToken> FailPermanentlyAsync(ConnectionTokenSource source, ConnectionRecord record, StoreLease lease, RefreshTrigger trigger, string reason, string? detail, CancellationToken cancellationToken)
+    private async Task<ManagedAccessToken> FailPermanentlyAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord record, StoreLease lease, string reason, string? detail, CancellationToken cancellationToken)
     {
         var id = record.ConnectionId;
         var now = Now;
+        if (!record.Status.IsUsable)
+        {
+            await ClearIntentAsync(record, lease, cancellationToken).ConfigureAwait(false);
+            ThrowIfNotUsable(record);
+        }
+
         ConnectionRecord Apply(ConnectionRecord baseRecord) => (baseRecord with
         {
             PendingRefresh = null,
@@ -501,31 +636,66 @@ internal sealed class RefreshCycle
         var events = new List<ConnectionEvent>();
         AddStateChange(events, record, next, now);
         events.Add(new ConnectionEvent { ConnectionId = id, Type = ConnectionEventTypes.ReconnectRequired, OccurredAt = now, State = nameof(ConnectionState.ReconnectRequired), Reason = reason, Detail = detail });
-        await CommitAsync(record, next, lease, events, cancellationToken, merge: latest =>
+        var committed = await CommitAsync(record, next, lease, events, CommitKind.Failure, cancellationToken, merge: latest =>
             latest.RefreshTokenGeneration == record.RefreshTokenGeneration && latest.Status.IsUsable
                 ? (Apply(latest), MergeEvents(events, latest, Apply(latest), now))
                 : null).ConfigureAwait(false);
 
+        if (committed is null)
+        {
+            // The connection changed meanwhile (re-authorised, disabled, already marked): report what it is now.
+            var latest = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
+            ThrowIfNotUsable(latest);
+            if (TryAdopt(source, latest, flight, out var adopted))
+            {
+                return adopted;
+            }
+
+            throw new TokenEndpointUnavailableException(id, $"Connection '{id}' changed during the refresh; ask again.", null);
+        }
+
         source.Invalidate();
-        _metrics.RecordRefresh(id, TriggerName(trigger), reason);
+        _metrics.RecordRefresh(id, TriggerName(flight.Trigger), reason);
         Log.ReconnectRequired(_logger, id, reason, detail);
         throw new ReconnectRequiredException(id, reason, detail);
     }
 
+    /// <summary>Removes this instance's refresh intent from a record whose state is someone else's to decide.</summary>
+    private async Task ClearIntentAsync(ConnectionRecord record, StoreLease lease, CancellationToken cancellationToken)
+    {
+        if (record.PendingRefresh is { } intent && intent.Owner == _options.InstanceId)
+        {
+            await CommitAsync(record, record with { PendingRefresh = null }, lease, null, CommitKind.Failure, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// Commits with compare-and-swap. On a version conflict, re-reads and asks <paramref name="merge"/> to re-apply the change
-    /// onto the newer record (null: give up). A lost lease falls back to a version-only commit: if nobody committed since we
-    /// read, storing what the provider just issued is strictly better than dropping it. Returns the committed record or null.
+    /// onto the newer record (null: give up). Success commits also survive a lost lease (a version-only commit: if nobody
+    /// committed since, storing what the provider just issued is strictly better than dropping it) and retry store failures
+    /// with backoff; intents and failures never overwrite a new lease holder's work. Returns the committed record or null.
     /// </summary>
-    private async Task<ConnectionRecord?> CommitAsync(ConnectionRecord expected, ConnectionRecord next, StoreLease? lease, IReadOnlyList<ConnectionEvent>? events, CancellationToken cancellationToken, Func<ConnectionRecord, (ConnectionRecord Record, IReadOnlyList<ConnectionEvent> Events)?>? merge = null)
+    private async Task<ConnectionRecord?> CommitAsync(ConnectionRecord expected, ConnectionRecord next, StoreLease? lease, IReadOnlyList<ConnectionEvent>? events, CommitKind kind, CancellationToken cancellationToken, Func<ConnectionRecord, (ConnectionRecord Record, IReadOnlyList<ConnectionEvent> Events)?>? merge = null)
     {
         var id = expected.ConnectionId;
         var currentExpected = expected;
         var currentNext = next;
         var currentEvents = events;
-        for (var attempt = 0; attempt < 3; attempt++)
+        var storeFailures = 0;
+        for (var attempt = 0; attempt < RefreshConstants.MaxCommitAttempts; attempt++)
         {
-            var result = await _store.CommitAsync(new ConnectionCommit(currentNext, currentExpected.Version, lease, currentEvents), cancellationToken).ConfigureAwait(false);
+            CommitResult result;
+            try
+            {
+                result = await _store.CommitAsync(new ConnectionCommit(currentNext, currentExpected.Version, lease, currentEvents), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (kind == CommitKind.Success && ex is not OperationCanceledException && ++storeFailures < RefreshConstants.MaxCommitAttempts)
+            {
+                Log.CommitConflict(_logger, id, $"store failed ({ex.GetType().Name}); retrying", TokenFingerprint.None);
+                await Task.Delay(RefreshConstants.CommitRetryDelay * storeFailures, _time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             if (result.Succeeded)
             {
                 return currentNext with { Version = result.Version };
@@ -534,6 +704,11 @@ internal sealed class RefreshCycle
             _metrics.RecordConflict(id, result.Conflict.ToString());
             if (result.Conflict == CommitConflict.LeaseLost)
             {
+                if (kind != CommitKind.Success)
+                {
+                    return null;
+                }
+
                 lease = null;
                 continue;
             }
@@ -559,13 +734,12 @@ internal sealed class RefreshCycle
 
     private async ValueTask<StoreLease> KeepLeaseAsync(StoreLease lease, CancellationToken cancellationToken)
     {
-        // Renew when less than half the lease is left, so an attempt (timeout included) always runs under a live lease.
-        if (lease.ExpiresAt - Now > _options.LeaseDuration / 2)
+        if (lease.ExpiresAt - Now > RequestWindow)
         {
             return lease;
         }
 
-        return await _store.RenewLeaseAsync(lease, _options.LeaseDuration, cancellationToken).ConfigureAwait(false) ?? throw new LeaseLostException();
+        return await _store.RenewLeaseAsync(lease, LeaseSpan, cancellationToken).ConfigureAwait(false) ?? throw new LeaseLostException();
     }
 
     private async ValueTask ReleaseAsync(StoreLease lease)
@@ -608,7 +782,7 @@ internal sealed class RefreshCycle
                 State = next.Status.State.ToString(),
                 Reason = failure.Kind.ToString(),
                 Detail = $"{next.ConsecutiveFailures} refresh attempts in a row failed; the last: {failure.Message}",
-                Data = new Dictionary<string, string> { ["consecutive_failures"] = next.ConsecutiveFailures.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                Data = new Dictionary<string, string> { ["consecutive_failures"] = next.ConsecutiveFailures.ToString(CultureInfo.InvariantCulture) },
             });
         }
     }
@@ -638,6 +812,13 @@ internal sealed class RefreshCycle
         OAuthGrantType.AuthorizationCode => "authorization_code",
         _ => "jwt_bearer",
     };
+
+    private enum CommitKind
+    {
+        Intent,
+        Success,
+        Failure,
+    }
 
     private sealed class LeaseLostException : Exception;
 }

@@ -222,7 +222,8 @@ public sealed class TokenManager : IAsyncDisposable
         var committed = await AuthorizeCoreAsync(connectionId, tokens, null, cancellationToken).ConfigureAwait(false);
 
         ClientHealth.Clear(TokenRequestFactory.ClientKey(committed.Registration, GetProfile(connectionId, committed.Registration)));
-        Cycle.TryAdopt(SourceOf(connectionId), committed, null, RefreshTrigger.NoToken, out _, loading: true);
+        var source = SourceOf(connectionId);
+        Cycle.TryAdopt(source, committed, new Flight(RefreshTrigger.NoToken, null, TimeSpan.Zero, source.Epoch), out _, loading: true);
         Log.Authorized(_logger, connectionId, tokens.AccessToken.IsEmpty ? TokenFingerprint.None : tokens.AccessToken.Fingerprint, tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None);
         return committed;
     }
@@ -328,49 +329,103 @@ public sealed class TokenManager : IAsyncDisposable
             return new RegistrationOutcome(true, false, false, false);
         }
 
+        // Every decision below is taken again on the latest record at each compare-and-swap attempt: a peer registering,
+        // re-authorising or refreshing at the same moment is never overwritten by a decision made on an older snapshot.
         var updated = false;
+        var reauthorized = false;
+        var ignored = false;
         if (!stored.Registration.SameAs(registration))
         {
-            stored = await UpdateAsync(id, (record, _) => (record with { Registration = registration }, []), cancellationToken).ConfigureAwait(false);
-            updated = true;
+            SourceOf(id).Reset();
+            await UpdateAsync(id, (record, at) =>
+            {
+                updated = !record.Registration.SameAs(registration);
+                if (!updated)
+                {
+                    return (record, []);
+                }
+
+                // A client or configuration error is about the registration: a changed registration is the fix, so the
+                // connection gets another chance with the tokens it has (the grant itself was never refused).
+                var next = record with { Registration = registration, NextAttemptAt = null };
+                next = next.Status is { State: ConnectionState.ReconnectRequired, Reason: StateReasons.InvalidClient or StateReasons.ConfigurationError }
+                    ? next.WithStatus(ConnectionState.Active, StateReasons.Reconfigured, at)
+                    : next;
+                return (next, StateEvents(record, next, at));
+            }, cancellationToken).ConfigureAwait(false);
         }
 
-        if (bootstrap is not { } offered || stored.Tokens?.RefreshToken == offered)
+        if (bootstrap is { } offered)
         {
-            return new RegistrationOutcome(false, updated, false, false);
+            await UpdateAsync(id, (record, at) =>
+            {
+                reauthorized = false;
+                ignored = false;
+                if (record.Tokens?.RefreshToken == offered)
+                {
+                    return (record, []);
+                }
+
+                if (!GrantIsDead(record))
+                {
+                    // The store holds a live (possibly rotated) refresh token: it wins over the configured one.
+                    ignored = record.Tokens?.RefreshToken is not null;
+                    return (record, []);
+                }
+
+                reauthorized = true;
+                var next = Authorized(record, TokenSets.FromRefreshToken(offered, at, registration.Scope), definition.AuthorizedAt, at);
+                return (next, StateEvents(record, next, at));
+            }, cancellationToken).ConfigureAwait(false);
         }
 
-        if (stored.Status.State is ConnectionState.ReconnectRequired or ConnectionState.PendingAuthorization || stored.Tokens?.RefreshToken is null)
+        if (reauthorized)
         {
-            await AuthorizeCoreAsync(id, TokenSets.FromRefreshToken(offered, now, registration.Scope), definition.AuthorizedAt, cancellationToken).ConfigureAwait(false);
-            return new RegistrationOutcome(false, updated, false, true);
+            SourceOf(id).Reset();
+        }
+        else if (ignored)
+        {
+            Log.BootstrapIgnored(_logger, id, (await Store.GetAsync(id, cancellationToken).ConfigureAwait(false))?.Tokens?.RefreshToken?.Fingerprint ?? TokenFingerprint.None);
         }
 
-        Log.BootstrapIgnored(_logger, id, stored.Tokens!.RefreshToken!.Value.Fingerprint);
-        return new RegistrationOutcome(false, updated, true, false);
+        return new RegistrationOutcome(false, updated, ignored, reauthorized);
     }
 
-    private Task<ConnectionRecord> AuthorizeCoreAsync(string connectionId, TokenSet tokens, DateTimeOffset? authorizedAt, CancellationToken cancellationToken)
+    /// <summary>Whether the stored grant can no longer be used and a new refresh token may replace it: never authorised, or the
+    /// provider refused the grant itself (revoked, expired, lost in flight). Client and configuration errors are not that.</summary>
+    private static bool GrantIsDead(ConnectionRecord record) =>
+        record.Tokens?.RefreshToken is null
+        || record.Status.State == ConnectionState.PendingAuthorization
+        || record.Status is { State: ConnectionState.ReconnectRequired, Reason: StateReasons.Revoked or StateReasons.RefreshTokenExpired or StateReasons.RotationLostInFlight or StateReasons.NotAuthorized };
+
+    private static ConnectionRecord Authorized(ConnectionRecord record, TokenSet tokens, DateTimeOffset? authorizedAt, DateTimeOffset now)
+    {
+        var next = record with
+        {
+            Tokens = tokens,
+            AuthorizedAt = authorizedAt ?? now,
+            LastRefreshAt = tokens.AccessToken.IsEmpty ? record.LastRefreshAt : now,
+            ConsecutiveFailures = 0,
+            LastError = null,
+            NextAttemptAt = null,
+            PendingRefresh = null,
+            RefreshTokenGeneration = record.RefreshTokenGeneration + 1,
+            WarnedDeadline = null,
+            ExpiryWarningsSent = [],
+        };
+        return record.Status.State == ConnectionState.Disabled ? next : next.WithStatus(ConnectionState.Active, StateReasons.Authorized, now);
+    }
+
+    private async Task<ConnectionRecord> AuthorizeCoreAsync(string connectionId, TokenSet tokens, DateTimeOffset? authorizedAt, CancellationToken cancellationToken)
     {
         SourceOf(connectionId).Reset();
-        return UpdateAsync(connectionId, (record, now) =>
+        var committed = await UpdateAsync(connectionId, (record, now) =>
         {
-            var next = record with
-            {
-                Tokens = tokens,
-                AuthorizedAt = authorizedAt ?? now,
-                LastRefreshAt = tokens.AccessToken.IsEmpty ? record.LastRefreshAt : now,
-                ConsecutiveFailures = 0,
-                LastError = null,
-                NextAttemptAt = null,
-                PendingRefresh = null,
-                RefreshTokenGeneration = record.RefreshTokenGeneration + 1,
-                WarnedDeadline = null,
-                ExpiryWarningsSent = [],
-            };
-            next = record.Status.State == ConnectionState.Disabled ? next : next.WithStatus(ConnectionState.Active, StateReasons.Authorized, now);
+            var next = Authorized(record, tokens, authorizedAt, now);
             return (next, StateEvents(record, next, now));
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        SourceOf(connectionId).Reset();
+        return committed;
     }
 
     /// <summary>Applies <paramref name="change"/> to the stored record with compare-and-swap, re-reading and re-applying on conflicts.

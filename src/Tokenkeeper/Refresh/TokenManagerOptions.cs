@@ -49,8 +49,9 @@ public sealed class TokenManagerOptions
     /// <summary>Token request burst per client. Default 20.</summary>
     public int TokenEndpointBurst { get; set; } = RefreshConstants.DefaultTokenEndpointBurst;
 
-    /// <summary>Who this instance is, in leases and refresh intents. Default: machine, process id and a random suffix.</summary>
-    public string InstanceId { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+    /// <summary>Who this instance is, in leases and refresh intents. Default: machine, process id, PID namespace and a random suffix
+    /// (what lets a lease left by a killed process of this machine be taken over at once).</summary>
+    public string InstanceId { get; set; } = LeaseOwners.ForThisProcess();
 
     /// <summary>This instance's refresh-ahead jitter draw in [0, 1). Default: random per instance.</summary>
     public double RefreshAheadJitter { get; set; } = Random.Shared.NextDouble();

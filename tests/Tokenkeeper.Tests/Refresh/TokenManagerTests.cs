@@ -296,7 +296,9 @@ public sealed class TokenManagerTests
         await using var f = new ManagerFixture();
         await f.Manager.RegisterAsync(ManagerFixture.Definition(Id, f.InitialRefreshToken));
         var record = await f.RecordAsync();
-        await f.Store.CommitAsync(new ConnectionCommit(record with { PendingRefresh = new RefreshIntent(record.RefreshTokenGeneration, "deadbeef", f.Clock.GetUtcNow(), "crashed-host:1:x") }, record.Version));
+        // An instance on another machine recorded its intent two days ago and was never heard of again.
+        var intent = new RefreshIntent(record.RefreshTokenGeneration, "deadbeef", f.Clock.GetUtcNow().AddDays(-2), "crashed-host:1:4026531836:x");
+        await f.Store.CommitAsync(new ConnectionCommit(record with { PendingRefresh = intent }, record.Version));
         f.Provider.RevokeAll();
 
         var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));

@@ -32,6 +32,9 @@ internal sealed class InMemoryProvider : HttpMessageHandler
     /// <summary>While set, every request is answered with this status and an empty body (a dead endpoint).</summary>
     public HttpStatusCode? FailWith { get; set; }
 
+    /// <summary>Runs before a refresh request is answered, with the refresh token it presents.</summary>
+    public Func<string, Task>? BeforeRefresh { get; set; }
+
     /// <summary>While set, every request waits for it before answering.</summary>
     public TaskCompletionSource? Gate { get; set; }
 
@@ -80,14 +83,57 @@ internal sealed class InMemoryProvider : HttpMessageHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        // A request counts as in flight until its response is disposed (the client has read the body), so the clock driver
+        // never fires a request timeout while a response is still being read.
         Interlocked.Increment(ref _active);
+        HttpResponseMessage response;
         try
         {
-            return await AnswerAsync(request, cancellationToken);
+            response = await AnswerAsync(request, cancellationToken);
         }
-        finally
+        catch
         {
             Interlocked.Decrement(ref _active);
+            throw;
+        }
+
+        response.Content = new TrackedContent(response.Content, () => Interlocked.Decrement(ref _active));
+        return response;
+    }
+
+    /// <summary>Wraps a response body and reports when it is disposed.</summary>
+    private sealed class TrackedContent : HttpContent
+    {
+        private readonly HttpContent _inner;
+        private Action? _onDispose;
+
+        public TrackedContent(HttpContent inner, Action onDispose)
+        {
+            _inner = inner;
+            _onDispose = onDispose;
+            foreach (var header in inner.Headers)
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => _inner.CopyToAsync(stream);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                Interlocked.Exchange(ref _onDispose, null)?.Invoke();
+                _inner.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 
@@ -102,6 +148,10 @@ internal sealed class InMemoryProvider : HttpMessageHandler
         if (form.TryGetValue("refresh_token", out var presented))
         {
             PresentedRefreshTokens.Enqueue(presented);
+            if (BeforeRefresh is { } hook)
+            {
+                await hook(presented);
+            }
         }
 
         if (Gate is { } gate)

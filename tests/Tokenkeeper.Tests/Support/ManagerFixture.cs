@@ -15,7 +15,7 @@ internal sealed class ManagerFixture : IAsyncDisposable
     /// <summary>The token request timeout in fast tests.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromDays(1);
 
-    public ManagerFixture(Action<TokenManagerOptions>? configure = null, ITokenStore? store = null, ManualTimeProvider? clock = null, InMemoryProvider? provider = null, ProviderProfile? profile = null, OAuthGrantType grant = OAuthGrantType.RefreshToken)
+    public ManagerFixture(Action<TokenManagerOptions>? configure = null, ITokenStore? store = null, ManualTimeProvider? clock = null, InMemoryProvider? provider = null, ProviderProfile? profile = null, OAuthGrantType grant = OAuthGrantType.RefreshToken, TimeSpan? requestTimeout = null)
     {
         Clock = clock ?? new ManualTimeProvider();
         Provider = provider ?? new InMemoryProvider(Clock);
@@ -25,7 +25,7 @@ internal sealed class ManagerFixture : IAsyncDisposable
         Options = options;
         // The request timeout is a day: longer than every retry delay, backoff and lease poll, so DriveAsync (which jumps to
         // the earliest pending timer) never fires it while a response is being read. Timeouts are tested explicitly.
-        Manager = new TokenManager(Store, new TokenEndpointClient(new HttpClient(Provider, disposeHandler: false), Clock, RequestTimeout), options, Clock, Logs.CreateFactory());
+        Manager = new TokenManager(Store, new TokenEndpointClient(new HttpClient(Provider, disposeHandler: false), Clock, requestTimeout ?? RequestTimeout), options, Clock, Logs.CreateFactory());
         InitialRefreshToken = grant == OAuthGrantType.RefreshToken ? Provider.NewRefreshToken() : null;
         Manager.Define(Definition(ConnectionId, InitialRefreshToken, profile, grant));
     }

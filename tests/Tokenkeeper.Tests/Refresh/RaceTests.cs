@@ -1,0 +1,316 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Tokenkeeper.Connections;
+using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Refresh;
+using Tokenkeeper.Storage;
+using Tokenkeeper.Tests.Support;
+using Tokenkeeper.Tokens;
+
+namespace Tokenkeeper.Tests.Refresh;
+
+/// <summary>
+/// Interleavings an independent review found (operators acting during a refresh, peers registering at once, a store failing
+/// mid-commit, long rate-limit waits): each proves the refresh token is never spent twice, never overwritten by a spent one,
+/// and that callers only ever see typed failures.
+/// </summary>
+public sealed class RaceTests
+{
+    private const string Id = ManagerFixture.ConnectionId;
+
+    [Fact]
+    public async Task DisableDuringARefresh_TheRefreshedTokenIsNotServed()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+        f.Clock.SetUtcNow(first.ExpiresAt.AddSeconds(1));
+        f.Provider.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiting = f.Manager.GetAccessTokenAsync(Id).AsTask();
+        await Waits.UntilAsync(() => f.Provider.Requests == 2);
+
+        await f.Manager.DisableAsync(Id, "security incident");
+        f.Provider.Gate.SetResult();
+
+        await Assert.ThrowsAsync<ConnectionDisabledException>(() => waiting);
+        await Assert.ThrowsAsync<ConnectionDisabledException>(() => f.Manager.GetAccessTokenAsync(Id).AsTask());
+        Assert.Equal(ConnectionState.Disabled, (await f.RecordAsync()).Status.State);
+    }
+
+    [Fact]
+    public async Task InvalidGrantAfterADisableMidRefresh_IsATypedDisabledFailure_AndLeavesNoIntent()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+        f.Clock.SetUtcNow(first.ExpiresAt.AddSeconds(1));
+        f.Provider.RevokeAll();
+        f.Provider.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiting = f.Manager.GetAccessTokenAsync(Id).AsTask();
+        await Waits.UntilAsync(() => f.Provider.Requests == 2);
+
+        await f.Manager.DisableAsync(Id);
+        f.Provider.Gate.SetResult();
+
+        await Assert.ThrowsAsync<ConnectionDisabledException>(() => waiting);
+        var record = await f.RecordAsync();
+        Assert.Equal(ConnectionState.Disabled, record.Status.State);
+        Assert.Null(record.PendingRefresh);
+    }
+
+    [Fact]
+    public async Task FixingTheClientAfterInvalidClient_KeepsTheLiveRotatedRefreshToken_AndTheConnectionWorksAgain()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+        var live = (await f.RecordAsync()).Tokens!.RefreshToken;
+        f.Clock.SetUtcNow(first.ExpiresAt.AddSeconds(1));
+        f.Provider.Enqueue(HttpStatusCode.Unauthorized, """{"error":"invalid_client","error_description":"client secret rotated"}""");
+        await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        // The operator puts the new secret in the configuration (which still carries the original bootstrap token) and restarts.
+        await using var restarted = new ManagerFixture(store: f.Store, clock: f.Clock, provider: f.Provider);
+        var definition = ManagerFixture.Definition(Id, f.InitialRefreshToken);
+        var outcome = await restarted.Manager.RegisterAsync(definition with { Registration = definition.Registration with { ClientSecret = new ClientSecret("secret-fixed") } });
+        var token = await restarted.DriveAsync(restarted.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.True(outcome.RegistrationUpdated);
+        Assert.False(outcome.Reauthorized);
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal(live, f.Provider.PresentedRefreshTokens.Last() is { } sent ? new RefreshToken(sent) : null);
+        Assert.Equal(1, f.Provider.PresentedRefreshTokens.Count(t => t == f.InitialRefreshToken));
+        var record = await f.RecordAsync();
+        Assert.Equal(ConnectionState.Active, record.Status.State);
+        Assert.Contains(record.History, h => h.Reason == StateReasons.Reconfigured);
+    }
+
+    [Fact]
+    public async Task TwoInstancesRegisteringAtOnce_NeitherOverwritesThePeersRotatedRefreshToken()
+    {
+        await using var a = new ManagerFixture();
+        var first = await a.Manager.GetAccessTokenAsync(Id);
+        a.Provider.RevokeAll();
+        a.Clock.SetUtcNow(first.ExpiresAt.AddSeconds(1));
+        await Assert.ThrowsAsync<ReconnectRequiredException>(() => a.DriveAsync(a.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var newBootstrap = a.Provider.NewRefreshToken();
+        var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hooked = new HookStore(a.Store) { AfterGetOrCreate = async () => { paused.TrySetResult(); await release.Task; } };
+        await using var b = new ManagerFixture(store: hooked, clock: a.Clock, provider: a.Provider);
+
+        // B reads the dead record, then A re-authorises with the same new token and refreshes (rotating it) before B goes on.
+        var bRegistering = b.Manager.RegisterAsync(ManagerFixture.Definition(Id, newBootstrap));
+        await paused.Task;
+        await a.Manager.RegisterAsync(ManagerFixture.Definition(Id, newBootstrap));
+        await a.DriveAsync(a.Manager.GetAccessTokenAsync(Id).AsTask());
+        var rotated = (await a.RecordAsync()).Tokens!.RefreshToken;
+        hooked.AfterGetOrCreate = null;
+        release.SetResult();
+
+        var outcome = await bRegistering;
+        a.Clock.Advance(TimeSpan.FromHours(2));
+        var token = await a.DriveAsync(a.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.False(outcome.Reauthorized);
+        Assert.NotEqual(newBootstrap, rotated!.Value.Value);
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal(1, a.Provider.PresentedRefreshTokens.Count(t => t == newBootstrap));
+        Assert.Equal(ConnectionState.Active, (await a.RecordAsync()).Status.State);
+    }
+
+    [Fact]
+    public async Task AStoreFailureOnTheSuccessCommit_IsRetried_AndTheTokenIsServed()
+    {
+        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var failures = 2;
+        var hooked = new HookStore(new InMemoryTokenStore(clock))
+        {
+            BeforeCommit = commit => commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true && Interlocked.Decrement(ref failures) >= 0
+                ? throw new IOException("disk I/O error")
+                : null,
+        };
+        await using var f = new ManagerFixture(store: hooked, clock: clock);
+
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal(token.Token, (await f.RecordAsync()).Tokens!.AccessToken);
+        Assert.Single(f.Provider.PresentedRefreshTokens);
+    }
+
+    [Fact]
+    public async Task AStoreThatStaysDown_KeepsTheIssuedTokens_AndCommitsThemBeforeAnyNewRefresh()
+    {
+        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var down = true;
+        var hooked = new HookStore(new InMemoryTokenStore(clock))
+        {
+            BeforeCommit = commit => down && commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true ? throw new IOException("disk full") : null,
+        };
+        await using var f = new ManagerFixture(store: hooked, clock: clock);
+
+        var failure = await Assert.ThrowsAsync<TokenStoreUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        down = false;
+        f.Clock.Advance(TimeSpan.FromSeconds(5));
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.IsType<IOException>(failure.InnerException);
+        Assert.Single(f.Provider.PresentedRefreshTokens);
+        var record = await f.RecordAsync();
+        Assert.Equal(token.Token, record.Tokens!.AccessToken);
+        Assert.NotEqual(f.InitialRefreshToken, record.Tokens.RefreshToken!.Value.Value);
+        Assert.Equal(ConnectionState.Active, record.Status.State);
+    }
+
+    [Fact]
+    public async Task EveryRefreshTokenIsSentUnderALiveLease_EvenAfterALongRateLimitWait()
+    {
+        // 40 connections of one client at 1 token request a second, leases of 30 s: the last requests wait 40 s for a permit.
+        await using var f = new ManagerFixture(o => { o.TokenEndpointRequestsPerSecond = 1; o.TokenEndpointBurst = 1; o.LeaseDuration = TimeSpan.FromSeconds(30); }, requestTimeout: TimeSpan.FromSeconds(5));
+        var ids = Enumerable.Range(0, 40).Select(i => $"c{i}").ToArray();
+        var byToken = new ConcurrentDictionary<string, string>();
+        foreach (var id in ids)
+        {
+            var refresh = f.Provider.NewRefreshToken();
+            byToken[refresh] = id;
+            await f.Manager.RegisterAsync(ManagerFixture.Definition(id, refresh));
+        }
+
+        var sentWithoutLease = new ConcurrentBag<string>();
+        f.Provider.BeforeRefresh = async presented =>
+        {
+            if (byToken.TryGetValue(presented, out var id) && await f.Store.GetLeaseAsync(id) is null)
+            {
+                sentWithoutLease.Add(id);
+            }
+        };
+
+        var all = Task.WhenAll(ids.Select(id => Task.Run(async () => await f.Manager.GetAccessTokenAsync(id))));
+        await f.DriveAsync(all);
+
+        Assert.Empty(sentWithoutLease);
+        Assert.Equal(ids.Length, f.Provider.PresentedRefreshTokens.Count(byToken.ContainsKey));
+    }
+
+    [Fact]
+    public async Task AYoungIntentOfAnotherLiveInstance_IsWaitedOut_NotSentAgain()
+    {
+        await using var f = new ManagerFixture(requestTimeout: TimeSpan.FromSeconds(10));
+        await f.Manager.RegisterAsync(ManagerFixture.Definition(Id, f.InitialRefreshToken));
+        var record = await f.RecordAsync();
+        var intent = new RefreshIntent(record.RefreshTokenGeneration, "deadbeef", f.Clock.GetUtcNow(), "another-machine:7:4026531836:x");
+        await f.Store.CommitAsync(new ConnectionCommit(record with { PendingRefresh = intent }, record.Version));
+
+        var waiting = f.Manager.GetAccessTokenAsync(Id).AsTask();
+        await Waits.UntilAsync(() => f.Manager.Metrics.LeaseWaits > 0);
+        var before = f.Provider.Requests;
+        f.Clock.Advance(TimeSpan.FromSeconds(14));
+        var stillWaiting = !waiting.IsCompleted && f.Provider.Requests == before;
+        f.Clock.Advance(TimeSpan.FromSeconds(2));
+        var token = await f.DriveAsync(waiting);
+
+        Assert.True(stillWaiting, "a refresh was sent while another instance's intent was younger than a request window");
+        Assert.False(token.Token.IsEmpty);
+    }
+
+    [Fact]
+    public async Task ACallerNeedingLongerThanTheAdoptedToken_GetsOneThatLastsAsLongAsItAsked()
+    {
+        await using var a = new ManagerFixture();
+        await using var b = new ManagerFixture(store: a.Store, clock: a.Clock, provider: a.Provider);
+        await a.Manager.GetAccessTokenAsync(Id);
+        await b.Manager.GetAccessTokenAsync(Id);
+        a.Clock.Advance(TimeSpan.FromMinutes(10));
+        await a.Manager.RefreshAsync(Id);
+        a.Clock.Advance(TimeSpan.FromMinutes(10));
+
+        var token = await b.DriveAsync(b.Manager.GetAccessTokenAsync(Id, minValidity: TimeSpan.FromMinutes(55)).AsTask());
+
+        Assert.True(token.ExpiresAt - a.Clock.GetUtcNow() >= TimeSpan.FromMinutes(55));
+    }
+
+    [Fact]
+    public async Task AMinValidityLongerThanTheProvidersTokens_FailsTyped_WithoutSpendingRefreshTokens()
+    {
+        await using var f = new ManagerFixture();
+        await f.Manager.GetAccessTokenAsync(Id);
+        var before = f.Provider.Requests;
+
+        for (var i = 0; i < 5; i++)
+        {
+            var error = await Assert.ThrowsAsync<MinValidityUnattainableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id, minValidity: TimeSpan.FromHours(2)).AsTask()));
+            Assert.Equal(TimeSpan.FromHours(1), error.Lifetime);
+        }
+
+        Assert.Equal(before, f.Provider.Requests);
+    }
+
+    [Fact]
+    public async Task AProviderDescriptionEchoingTheRefreshToken_NeverReachesLogsExceptionsOrTheStore()
+    {
+        await using var f = new ManagerFixture();
+        f.Provider.Enqueue(form => InMemoryProvider.Json(HttpStatusCode.BadRequest, $$"""{"error":"invalid_grant","error_description":"refresh token {{form["refresh_token"]}} is not valid for secret-client-1"}"""));
+
+        var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        var record = await f.RecordAsync();
+        Assert.DoesNotContain(f.InitialRefreshToken!, error.Message, StringComparison.Ordinal);
+        Assert.Contains("[redacted]", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(f.InitialRefreshToken!, record.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-client-1", record.LastError, StringComparison.Ordinal);
+        f.Logs.AssertContainsNone([f.InitialRefreshToken!, "secret-client-1"]);
+    }
+
+    [Fact]
+    public async Task ReauthorisingDuringARefresh_TheOldGrantsTokenIsNeverServedAfterwards()
+    {
+        await using var f = new ManagerFixture();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+        f.Clock.SetUtcNow(first.ExpiresAt.AddSeconds(1));
+        f.Provider.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiting = f.Manager.GetAccessTokenAsync(Id).AsTask();
+        await Waits.UntilAsync(() => f.Provider.Requests == 2);
+        var replacement = f.Provider.NewRefreshToken();
+
+        await f.Manager.AuthorizeAsync(Id, TokenSets.FromRefreshToken(new RefreshToken(replacement), f.Clock.GetUtcNow()));
+        f.Provider.Gate.SetResult();
+        await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => waiting);
+        var next = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.Equal(replacement, f.Provider.PresentedRefreshTokens.Last());
+        Assert.Equal(next.Token, (await f.RecordAsync()).Tokens!.AccessToken);
+    }
+
+    /// <summary>A store with hooks at the points the races need.</summary>
+    private sealed class HookStore(ITokenStore inner) : ITokenStore
+    {
+        public Func<Task>? AfterGetOrCreate { get; set; }
+
+        public Func<ConnectionCommit, CommitResult?>? BeforeCommit { get; set; }
+
+        public ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken = default) => inner.GetAsync(connectionId, cancellationToken);
+
+        public ValueTask<IReadOnlyList<ConnectionRecord>> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
+
+        public async ValueTask<(ConnectionRecord Record, bool Created)> GetOrCreateAsync(ConnectionRecord record, IReadOnlyList<ConnectionEvent>? events = null, CancellationToken cancellationToken = default)
+        {
+            var result = await inner.GetOrCreateAsync(record, events, cancellationToken);
+            if (AfterGetOrCreate is { } hook)
+            {
+                await hook();
+            }
+
+            return result;
+        }
+
+        public ValueTask<CommitResult> CommitAsync(ConnectionCommit commit, CancellationToken cancellationToken = default) =>
+            BeforeCommit?.Invoke(commit) is { } forced ? ValueTask.FromResult(forced) : inner.CommitAsync(commit, cancellationToken);
+
+        public ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default, string? takeOverFrom = null) =>
+            inner.TryAcquireLeaseAsync(connectionId, owner, duration, cancellationToken, takeOverFrom);
+
+        public ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default) => inner.GetLeaseAsync(connectionId, cancellationToken);
+
+        public ValueTask<StoreLease?> RenewLeaseAsync(StoreLease lease, TimeSpan duration, CancellationToken cancellationToken = default) => inner.RenewLeaseAsync(lease, duration, cancellationToken);
+
+        public ValueTask ReleaseLeaseAsync(StoreLease lease, CancellationToken cancellationToken = default) => inner.ReleaseLeaseAsync(lease, cancellationToken);
+    }
+}
