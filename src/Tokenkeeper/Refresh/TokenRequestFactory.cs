@@ -17,7 +17,7 @@ internal sealed class TokenRequestFactory(TimeProvider time, TokenManagerOptions
     public TokenEndpointRequest Create(ConnectionRegistration registration, ProviderProfile profile, RefreshToken? refreshToken)
     {
         var method = registration.ClientAuthMethod ?? profile.DefaultClientAuthMethod;
-        var key = registration.SigningKeyPem is { } pem ? _keys.GetOrAdd(pem.Fingerprint, _ => ClientSigningKey.FromPem(pem.Value, registration.SigningKeyId)) : null;
+        var key = registration.SigningKeyPem is { } pem ? _keys.GetOrAdd(pem.Fingerprint, _ => LoadKey(pem, registration.SigningKeyId)) : null;
         var client = new ClientIdentity { ClientId = registration.ClientId, Secret = registration.ClientSecret, AuthMethod = method, SigningKey = key };
         string? assertion = null;
         if (registration.Grant == OAuthGrantType.JwtBearer)
@@ -41,5 +41,19 @@ internal sealed class TokenRequestFactory(TimeProvider time, TokenManagerOptions
             DefaultLifetime = options.DefaultAccessTokenLifetime,
             AllowInsecureHttp = registration.AllowInsecureHttp,
         };
+    }
+
+    private static ClientSigningKey LoadKey(ClientSecret pem, string? keyId)
+    {
+        try
+        {
+            var key = ClientSigningKey.FromPem(pem.Value, keyId);
+            _ = key.Algorithm;
+            return key;
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or ArgumentException or NotSupportedException)
+        {
+            throw new TokenkeeperConfigurationException($"The client signing key ({pem.Fingerprint}) is not a usable RSA or P-256 PEM private key: {ex.Message}", ex);
+        }
     }
 }

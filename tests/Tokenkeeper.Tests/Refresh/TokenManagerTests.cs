@@ -136,6 +136,37 @@ public sealed class TokenManagerTests
     }
 
     [Fact]
+    public async Task Refresh_ResponseKeepingTheRefreshToken_KeepsItsStatedDeadline()
+    {
+        await using var f = new ManagerFixture();
+        f.Provider.Rotate = false;
+        f.Provider.Enqueue(_ => InMemoryProvider.Json(HttpStatusCode.OK, """{"access_token":"a-1-xxxxxxxx","expires_in":3600,"refresh_token_expires_in":864000}"""));
+        var start = f.Clock.GetUtcNow();
+        var first = await f.Manager.GetAccessTokenAsync(Id);
+
+        f.Clock.SetUtcNow(first.ExpiresAt);
+        var second = await f.Manager.GetAccessTokenAsync(Id);
+
+        Assert.NotEqual(first.Token, second.Token);
+        Assert.Equal(start.AddDays(10), (await f.RecordAsync()).Tokens!.RefreshTokenExpiresAt);
+    }
+
+    [Fact]
+    public async Task Refresh_WithAnUnusableSigningKey_IsAConfigurationError_NothingIsSent()
+    {
+        await using var f = new ManagerFixture();
+        var definition = ManagerFixture.Definition("keyed", f.Provider.NewRefreshToken());
+        f.Manager.Define(definition with { Registration = definition.Registration with { ClientAuthMethod = Tokenkeeper.Protocol.ClientAuthMethod.PrivateKeyJwt, SigningKeyPem = new ClientSecret("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----") } });
+        var before = f.Provider.Requests;
+
+        var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync("keyed").AsTask()));
+
+        Assert.Equal(StateReasons.ConfigurationError, error.Reason);
+        Assert.Equal(before, f.Provider.Requests);
+        Assert.Null((await f.RecordAsync("keyed")).PendingRefresh);
+    }
+
+    [Fact]
     public async Task Refresh_TransientFailuresThenSuccess_IsRetriedWithinTheCycle()
     {
         await using var f = new ManagerFixture();
