@@ -9,5 +9,7 @@ internal static class CliCommands
     public static IEnumerable<Command> All()
     {
         yield return SimulateCommand.Create();
+        yield return SyncCommand.Create();
+        yield return DemoCommand.Create();
     }
 }
