@@ -38,7 +38,7 @@ internal static class SyncCommand
         using var loggers = CliLogging.Create(logLevel);
         try
         {
-            var file = JobFileReader.Load(path);
+            var file = JobFileReader.Load(path, settings.Environment);
             var outcome = await new SyncJobRunner(output).RunAsync(file, settings with { LoggerFactory = settings.LoggerFactory ?? loggers }, cancellationToken).ConfigureAwait(false);
             SyncReportPrinter.Print(output, outcome, file, settings.Json, $"tokenkeeper sync --config {path}");
             return outcome.ExitCode;

@@ -21,6 +21,9 @@ internal sealed record SyncRunSettings
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Looks up the job file's <c>${env:NAME}</c> references; null: the process environment.</summary>
+    public Func<string, string?>? Environment { get; init; }
+
     public ILoggerFactory? LoggerFactory { get; init; }
 
     public SyncOptions? SyncOptions { get; init; }
