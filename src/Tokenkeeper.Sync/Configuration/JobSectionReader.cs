@@ -49,7 +49,7 @@ internal static class JobSectionReader
             throw source.Error("nextField", $"only applies to next pagination, and this source's pagination is '{Modes.First(m => m.Value == mode).Key}'");
         }
 
-        var items = source.Has("itemsField") ? FieldPathOf(source, "itemsField") : SyncConstants.DefaultItemsField;
+        var items = source.IsExplicitNull("itemsField") ? null : FieldPathOf(source, "itemsField") ?? SyncConstants.DefaultItemsField;
         if (items is null && mode != PaginationMode.LinkHeader)
         {
             throw source.Error("itemsField", "null (pages that are bare arrays) needs \"pagination\": \"link\": a bare array has nowhere to carry a cursor or next link");

@@ -33,8 +33,14 @@ internal sealed class JsonSection
     /// <summary>Refuses any key not in <paramref name="known"/>, suggesting the closest known one.</summary>
     public void AllowOnly(params string[] known)
     {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in _element.EnumerateObject())
         {
+            if (!seen.Add(property.Name))
+            {
+                throw _context.Error(PathOf(property.Name), "appears twice; give each key once");
+            }
+
             if (!known.Contains(property.Name, StringComparer.Ordinal))
             {
                 var suggestion = KeySuggestion.For(property.Name, known);
@@ -42,6 +48,9 @@ internal sealed class JsonSection
             }
         }
     }
+
+    /// <summary>Whether <paramref name="key"/> is present with the value <c>null</c> (as opposed to absent).</summary>
+    public bool IsExplicitNull(string key) => _element.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.Null;
 
     public bool Has(string key) => _element.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null;
 
