@@ -28,6 +28,12 @@ internal static class SyncRun
 
         public long SlowTokenCalls { get; init; }
 
+        /// <summary>CPU time of the whole process (sync and simulator) during the run: less disturbed by other load than wall time.</summary>
+        public TimeSpan Cpu { get; init; }
+
+        /// <summary>CPU microseconds per record.</summary>
+        public double CpuPerRecord => Cpu.TotalMicroseconds / Records;
+
         /// <summary>Token waiting as a share of the run (the two connections' requests are sequential, so this adds up).</summary>
         public double TokenWaitShare => TokenWait / Elapsed;
     }
@@ -68,9 +74,13 @@ internal static class SyncRun
                 Destination = new SyncDestination { ConnectionId = "sell", Url = new Uri(simulator.BaseAddress, "api/contacts/batch"), BatchSize = batchSize },
             };
             var engine = new SyncEngine(job, source, destination, store);
+            using var process = Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
             var started = Stopwatch.GetTimestamp();
             var result = await engine.RunAsync();
             var elapsed = Stopwatch.GetElapsedTime(started);
+            process.Refresh();
+            var cpu = process.TotalProcessorTime - cpuBefore;
             var stats = simulator.GetStats();
             if (result.Status != SyncStatus.Completed || stats.ContactsStoredDistinct != options.Contacts || stats.ContactsReceived != options.Contacts)
             {
@@ -82,6 +92,7 @@ internal static class SyncRun
                 TokenWait = sourceTokens.Waited + destinationTokens.Waited,
                 TokenCalls = sourceTokens.Calls + destinationTokens.Calls,
                 SlowTokenCalls = sourceTokens.SlowCalls + destinationTokens.SlowCalls,
+                Cpu = cpu,
             };
         }
         finally

@@ -22,7 +22,7 @@ internal sealed class DemoCommand
     private readonly Option<string> AccessTtl = new("--access-ttl")
     {
         Description = "Access-token lifetime at the simulated provider (500ms, 20s, 5m, …).",
-        DefaultValueFactory = _ => "20s",
+        DefaultValueFactory = _ => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(long)CliConstants.DemoAccessTtl.TotalSeconds}s"),
         HelpName = "duration",
     };
 
@@ -88,6 +88,24 @@ internal sealed class DemoCommand
             Directory = result.GetValue(Dir),
             LogLevel = result.GetValue(LogLevel)!,
         };
-        return SyncDemo.RunAsync(settings, output, cancellationToken);
+        return RunAsync(settings, output, cancellationToken);
+    }
+
+    private static async Task<int> RunAsync(DemoSettings settings, CliOutput output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SyncDemo.RunAsync(settings, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenkeeperConfigurationException ex)
+        {
+            await output.Error.WriteLineAsync($"tokenkeeper demo: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Configuration;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await output.Error.WriteLineAsync($"tokenkeeper demo: unexpected error ({ex.GetType().Name}): {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Error;
+        }
     }
 }

@@ -48,5 +48,10 @@ internal static class SyncCommand
             await output.Error.WriteLineAsync($"tokenkeeper sync: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Configuration;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await output.Error.WriteLineAsync($"tokenkeeper sync: unexpected error ({ex.GetType().Name}): {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Error;
+        }
     }
 }

@@ -22,7 +22,7 @@ internal static class DemoReportPrinter
         var transfer = Table("What was transferred");
         Row(transfer, "contacts read from legacy-crm", Count(report.RecordsRead));
         Row(transfer, "contacts written to zendesk", Count(report.RecordsWritten));
-        Row(transfer, "batches (500 each, one Idempotency-Key each)", Count(report.Batches));
+        Row(transfer, $"batches ({Count(CliConstants.DemoBatchSize)} each, one Idempotency-Key each)", Count(report.Batches));
         Row(transfer, "elapsed", DurationArgument.Format(result.Elapsed));
         Row(transfer, "throughput", $"{Count((long)(report.RecordsWritten / seconds))} contacts/s");
 
