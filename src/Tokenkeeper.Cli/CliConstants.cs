@@ -12,6 +12,12 @@ internal static class CliConstants
     /// <summary>Width of the live progress bar, in columns: 24.</summary>
     public const int ProgressBarWidth = 24;
 
+    /// <summary>Width of the live progress bar on a narrow terminal: 12 columns.</summary>
+    public const int NarrowProgressBarWidth = 12;
+
+    /// <summary>Terminals at least this wide get every counter on the progress line: 130 columns.</summary>
+    public const int WideTerminalColumns = 130;
+
     /// <summary>Width of tables and panels when the output is not a terminal: 100 columns.</summary>
     public const int PlainOutputWidth = 100;
 

@@ -5,13 +5,16 @@ namespace Tokenkeeper.Cli.Progress;
 /// <summary>A live Spectre.Console progress bar with records/s, batches, token refreshes, replays and retries.</summary>
 internal sealed class LiveProgressView(IAnsiConsole console, TimeProvider time) : IProgressView
 {
+    /// <summary>A terminal too narrow for every counter on one line: the description keeps the essentials.</summary>
+    private bool Narrow => console.Profile.Width < CliConstants.WideTerminalColumns;
+
     public Task ShowAsync(Func<ProgressSnapshot> read, Task work) => console.Progress()
         .AutoClear(false)
         .HideCompleted(false)
         .Columns(
             new SpinnerColumn(),
             new TaskDescriptionColumn { Alignment = Justify.Left },
-            new ProgressBarColumn { Width = CliConstants.ProgressBarWidth },
+            new ProgressBarColumn { Width = Narrow ? CliConstants.NarrowProgressBarWidth : CliConstants.ProgressBarWidth },
             new PercentageColumn(),
             new ElapsedTimeColumn())
         .StartAsync(async context =>
@@ -33,7 +36,7 @@ internal sealed class LiveProgressView(IAnsiConsole console, TimeProvider time) 
             task.StopTask();
         });
 
-    private static void Update(ProgressTask task, ProgressSnapshot snapshot)
+    private void Update(ProgressTask task, ProgressSnapshot snapshot)
     {
         if (snapshot.Sync.Total is { } total)
         {
@@ -45,6 +48,7 @@ internal sealed class LiveProgressView(IAnsiConsole console, TimeProvider time) 
         task.Description = Describe(snapshot);
     }
 
-    private static string Describe(ProgressSnapshot s) =>
-        $"[bold]{Markup.Escape(s.Sync.JobId)}[/] {Markup.Escape(ProgressText.Records(s))} [grey]·[/] {Markup.Escape(ProgressText.Counters(s))}";
+    private string Describe(ProgressSnapshot s) => Narrow
+        ? Markup.Escape(ProgressText.Compact(s))
+        : $"[bold]{Markup.Escape(s.Sync.JobId)}[/] {Markup.Escape(ProgressText.Records(s))} [grey]·[/] {Markup.Escape(ProgressText.Counters(s))}";
 }

@@ -22,6 +22,10 @@ internal static class ProgressText
         Plural(s.AuthReplays, "replay", "replays"),
         Plural(s.Retries, "retry", "retries"));
 
+    /// <summary>Records, speed, refreshes and retries in few columns, for narrow terminals.</summary>
+    public static string Compact(ProgressSnapshot s) =>
+        $"{Records(s)} · {Count((long)s.RecordsPerSecond)}/s · {Plural(s.TokenRefreshes, "refresh", "refreshes")} · {Plural(s.Retries, "retry", "retries")}";
+
     public static string Line(ProgressSnapshot s)
     {
         var percent = s.Sync.Total is > 0 and var total ? string.Create(CultureInfo.InvariantCulture, $" ({100.0 * s.Sync.RecordsWritten / total:0}%)") : "";
