@@ -11,7 +11,7 @@ public sealed class DemoTests : IDisposable
     [Fact]
     public async Task Demo_WithFaultsAndShortTokens_DeliversEveryContactExactlyOnce_AndReportsTheSimulatorsView()
     {
-        var result = await RunDemoAsync("--contacts", "5000", "--access-ttl", "2s", "--fault-rate", "0.05", "--json");
+        var result = await RunDemoAsync("--contacts", "5000", "--access-ttl", "2s", "--fault-rate", "0.1", "--json");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var report = result.Json;
