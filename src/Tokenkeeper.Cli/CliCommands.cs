@@ -11,5 +11,7 @@ internal static class CliCommands
         yield return ConnectionsCommand.Create();
         yield return LifecycleCommand.Create();
         yield return SimulateCommand.Create();
+        yield return SyncCommand.Create();
+        yield return DemoCommand.Create();
     }
 }

@@ -1,0 +1,60 @@
+namespace Tokenkeeper.Cli;
+
+/// <summary>Every default number of the <c>sync</c> and <c>demo</c> commands, in one place.</summary>
+internal static class CliConstants
+{
+    /// <summary>How often the live progress bar is redrawn: 200 ms.</summary>
+    public static readonly TimeSpan LiveProgressInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How often a progress line is printed when the output is not a terminal: 2 seconds.</summary>
+    public static readonly TimeSpan PlainProgressInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>Width of the live progress bar, in columns: 24.</summary>
+    public const int ProgressBarWidth = 24;
+
+    /// <summary>Width of the live progress bar on a narrow terminal: 12 columns.</summary>
+    public const int NarrowProgressBarWidth = 12;
+
+    /// <summary>Terminals at least this wide get every counter on the progress line: 130 columns.</summary>
+    public const int WideTerminalColumns = 130;
+
+    /// <summary>Width of tables and panels when the output is not a terminal: 100 columns.</summary>
+    public const int PlainOutputWidth = 100;
+
+    /// <summary>Contacts the demo transfers: 50,000 (the first user story's job).</summary>
+    public const int DemoContacts = 50_000;
+
+    /// <summary>The demo's access-token lifetime: 20 seconds, so even a short run spans token lifetimes.</summary>
+    public static readonly TimeSpan DemoAccessTtl = TimeSpan.FromSeconds(20);
+
+    /// <summary>The demo's fault rate on the token endpoint and on the API: 2%.</summary>
+    public const double DemoFaultRate = 0.02;
+
+    /// <summary>The demo's random access-token revocation rate on API calls, as a share of the fault rate: half (1% by default).</summary>
+    public const double DemoRevokeShareOfFaultRate = 0.5;
+
+    /// <summary>
+    /// The demo provider's refresh-token reuse interval (Okta/Auth0 "reuse interval"): 30 seconds. Refresh tokens are single-use
+    /// with reuse detection, and the token endpoint drops responses after rotating (<c>drop-after</c>); a lost rotation can only
+    /// be recovered if the provider tolerates an immediate retry with the previous token, as these providers do within the interval.
+    /// </summary>
+    public static readonly TimeSpan DemoReuseInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>The faults the demo injects on the token endpoint and on the API, chosen uniformly on each hit.</summary>
+    public static readonly IReadOnlyList<string> DemoFaults = ["503", "429", "drop-after"];
+
+    /// <summary>Seed of the demo simulator's dice, so two demos inject the same faults in the same order of requests: 1.</summary>
+    public const int DemoSeed = 1;
+
+    /// <summary>Records per destination batch in the demo: 500 (the user story's batches).</summary>
+    public const int DemoBatchSize = 500;
+
+    /// <summary>Records per source page in the demo: 100, the legacy CRM's page limit (so each batch spans five pages).</summary>
+    public const int DemoPageSize = 100;
+
+    /// <summary>The demo's job id.</summary>
+    public const string DemoJobId = "contacts-demo";
+
+    /// <summary>The folder (under the system temp folder) where the demo keeps its store and key unless told otherwise.</summary>
+    public const string DemoDirectoryName = "tokenkeeper-demo";
+}

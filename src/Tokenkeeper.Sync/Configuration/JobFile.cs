@@ -1,0 +1,27 @@
+using Tokenkeeper.Refresh;
+
+namespace Tokenkeeper.Sync;
+
+/// <summary>A job file, read and checked (see docs/job-file.md): the store, the connections and the job.</summary>
+public sealed record JobFile
+{
+    /// <summary>Where the file was read from (for messages).</summary>
+    public required string Path { get; init; }
+
+    /// <summary>The SQLite store file, absolute (relative paths in the file are relative to the file's directory).</summary>
+    public required string StorePath { get; init; }
+
+    /// <summary>A file holding the store's encryption key, absolute; null: <c>TOKENKEEPER_KEY</c> / <c>TOKENKEEPER_KEY_FILE</c>.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>The connections, registered in the store before the job runs. A refresh token here only bootstraps a
+    /// connection the store does not know yet (or whose grant is dead).</summary>
+    public required IReadOnlyList<ConnectionDefinition> Connections { get; init; }
+
+    /// <summary>For each connection with a bootstrap refresh token, where it came from (an environment variable or a JSON
+    /// path), so a message can say what to change to re-authorise it.</summary>
+    public IReadOnlyDictionary<string, string> RefreshTokenOrigins { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The job.</summary>
+    public required SyncJob Job { get; init; }
+}
