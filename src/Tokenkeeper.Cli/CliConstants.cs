@@ -21,6 +21,12 @@ internal static class CliConstants
     /// <summary>Width of tables and panels when the output is not a terminal: 100 columns.</summary>
     public const int PlainOutputWidth = 100;
 
+    /// <summary>Days the lifecycle demo simulates: 180.</summary>
+    public const int LifecycleDemoDays = 180;
+
+    /// <summary>The most days the lifecycle demo simulates: 3,650 (ten years).</summary>
+    public const int MaxLifecycleDemoDays = 3650;
+
     /// <summary>Contacts the demo transfers: 50,000 (the first user story's job).</summary>
     public const int DemoContacts = 50_000;
 

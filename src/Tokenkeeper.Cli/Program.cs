@@ -15,4 +15,17 @@ foreach (var command in CliCommands.All())
     root.Subcommands.Add(command);
 }
 
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // Bad or missing flags are a configuration error (exit 2), as every command's contract says.
+    foreach (var error in parsed.Errors)
+    {
+        await Console.Error.WriteLineAsync($"tokenkeeper: {error.Message}");
+    }
+
+    await Console.Error.WriteLineAsync("Run 'tokenkeeper --help' (or 'tokenkeeper <command> --help') for the usage.");
+    return ExitCodes.Configuration;
+}
+
+return await parsed.InvokeAsync();

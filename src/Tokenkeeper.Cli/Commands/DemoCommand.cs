@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tokenkeeper.Cli.Demo;
+using Tokenkeeper.Cli.Infrastructure;
 using Tokenkeeper.Cli.Jobs;
 
 namespace Tokenkeeper.Cli.Commands;
@@ -39,6 +40,15 @@ internal sealed class DemoCommand
 
     private readonly Option<string> LogLevel = new("--log-level") { Description = "Log to stderr at this level.", DefaultValueFactory = _ => "none", HelpName = "level" };
 
+    private readonly Option<bool> Lifecycle = new("--lifecycle") { Description = "Instead: months of connection lifecycle on a fake clock (keep-alives, warnings, outages), with and without keep-alive." };
+
+    private readonly Option<int> Days = new("--days")
+    {
+        Description = "With --lifecycle: how many days to simulate.",
+        DefaultValueFactory = _ => CliConstants.LifecycleDemoDays,
+        HelpName = "n",
+    };
+
     private DemoCommand()
     {
         Contacts.Validators.Add(result =>
@@ -63,6 +73,13 @@ internal sealed class DemoCommand
             }
         });
         LogLevel.AcceptOnlyFromAmong(CliLogging.Levels);
+        Days.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > CliConstants.MaxLifecycleDemoDays)
+            {
+                result.AddError($"--days must be from 1 to {CliConstants.MaxLifecycleDemoDays}.");
+            }
+        });
     }
 
     public static Command Create()
@@ -70,7 +87,7 @@ internal sealed class DemoCommand
         var options = new DemoCommand();
         var command = new Command(Name, "Run the first user story end to end: 50,000 contacts through a simulated provider with short, single-use tokens and injected faults.")
         {
-            options.Contacts, options.AccessTtl, options.FaultRate, options.Json, options.Dir, options.LogLevel,
+            options.Contacts, options.AccessTtl, options.FaultRate, options.Json, options.Dir, options.LogLevel, options.Lifecycle, options.Days,
         };
         command.SetAction((result, cancellationToken) => options.Run(result, CliOutput.FromProcess(), cancellationToken));
         return command;
@@ -78,6 +95,11 @@ internal sealed class DemoCommand
 
     private Task<int> Run(ParseResult result, CliOutput output, CancellationToken cancellationToken)
     {
+        if (result.GetValue(Lifecycle))
+        {
+            return CommandErrors.RunAsync(() => LifecycleDemo.RunAsync(result.GetValue(Days), result.GetValue(Json), cancellationToken));
+        }
+
         DurationArgument.TryParse(result.GetValue(AccessTtl), out var accessTtl);
         var settings = new DemoSettings
         {

@@ -104,6 +104,35 @@ public sealed class LifecycleCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DemoLifecycle_AsAProcess_PrintsTheContractedJson()
+    {
+        var (exit, output) = await CliProcess.RunAsync(["demo", "--lifecycle", "--days", "180", "--json"]);
+
+        Assert.True(exit == 0, output);
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.Equal(180, root.GetProperty("days").GetInt32());
+        var connections = root.GetProperty("connections").EnumerateArray().ToDictionary(c => c.GetProperty("id").GetString()!);
+        Assert.Equal(["salesforce", "analytics", "xero", "google-testing"], connections.Keys);
+        Assert.Equal("Active", connections["salesforce"].GetProperty("final_state").GetString());
+        Assert.Equal(9, connections["salesforce"].GetProperty("keepalive_refreshes").GetInt32());
+        Assert.Equal("Active", connections["xero"].GetProperty("final_state").GetString());
+        Assert.Equal(4, connections["xero"].GetProperty("keepalive_refreshes").GetInt32());
+        var analytics = connections["analytics"];
+        Assert.Equal("ReconnectRequired", analytics.GetProperty("final_state").GetString());
+        Assert.Equal([(76, 14), (83, 7), (87, 3), (89, 1)], analytics.GetProperty("warnings").EnumerateArray().Select(w => (w.GetProperty("day").GetInt32(), w.GetProperty("days_left").GetInt32())));
+        var change = Assert.Single(analytics.GetProperty("state_changes").EnumerateArray());
+        Assert.Equal((90, "Active", "ReconnectRequired", StateReasons.RefreshTokenExpired), (change.GetProperty("day").GetInt32(), change.GetProperty("from").GetString(), change.GetProperty("to").GetString(), change.GetProperty("reason").GetString()));
+        var google = connections["google-testing"];
+        Assert.Equal([0, 4, 6], google.GetProperty("warnings").EnumerateArray().Select(w => w.GetProperty("day").GetInt32()));
+        Assert.Equal(7, Assert.Single(google.GetProperty("state_changes").EnumerateArray()).GetProperty("day").GetInt32());
+        var without = root.GetProperty("without_keepalive").EnumerateArray().ToDictionary(c => c.GetProperty("id").GetString()!);
+        Assert.Equal(30, without["salesforce"].GetProperty("failed_on_day").GetInt32());
+        Assert.Equal(60, without["xero"].GetProperty("failed_on_day").GetInt32());
+        Assert.All(without.Values, c => Assert.Equal("ReconnectRequired", c.GetProperty("final_state").GetString()));
+    }
+
+    [Fact]
     public async Task WithoutTheKey_CommandsFailWithExitCode2_AndSayWhy()
     {
         await RegisterAsync("crm", ProviderProfiles.Xero, DateTimeOffset.UtcNow);
