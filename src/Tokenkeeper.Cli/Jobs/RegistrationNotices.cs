@@ -27,6 +27,11 @@ internal static class RegistrationNotices
             return $"Connection '{id}' re-authorised with the new refresh token from {origin} ({fingerprint}).";
         }
 
+        if (outcome.BootstrapSpent)
+        {
+            return $"Connection '{id}' needs re-authorisation, and the refresh token from {origin} ({fingerprint}) is the one it was started with: already spent. Put a newly authorised refresh token there.";
+        }
+
         if (outcome.BootstrapIgnored)
         {
             return $"Connection '{id}': the store already holds a live refresh token, so the one from {origin} is ignored (it only bootstraps a connection the store does not know, or one whose grant is dead).";

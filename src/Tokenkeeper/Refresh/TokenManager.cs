@@ -321,6 +321,7 @@ public sealed class TokenManager : IAsyncDisposable
             CreatedAt = now,
             AuthorizedAt = authorized ? definition.AuthorizedAt ?? now : null,
             RefreshTokenGeneration = bootstrap is null ? 0 : 1,
+            BootstrapHash = bootstrap is { } applied ? HashOf(applied) : null,
         };
         var created = ConnectionEvents.StateChanged(null, initial, now)!;
         var (stored, wasCreated) = await Store.GetOrCreateAsync(initial, [created], cancellationToken).ConfigureAwait(false);
@@ -334,6 +335,7 @@ public sealed class TokenManager : IAsyncDisposable
         var updated = false;
         var reauthorized = false;
         var ignored = false;
+        var spent = false;
         if (!stored.Registration.SameAs(registration))
         {
             SourceOf(id).Reset();
@@ -361,6 +363,7 @@ public sealed class TokenManager : IAsyncDisposable
             {
                 reauthorized = false;
                 ignored = false;
+                spent = false;
                 if (record.Tokens?.RefreshToken == offered)
                 {
                     return (record, []);
@@ -373,8 +376,15 @@ public sealed class TokenManager : IAsyncDisposable
                     return (record, []);
                 }
 
+                if (record.Tokens?.RefreshToken is not null && record.BootstrapHash == HashOf(offered))
+                {
+                    // The grant this very token started is dead: applying it again cannot bring it back.
+                    spent = true;
+                    return (record, []);
+                }
+
                 reauthorized = true;
-                var next = Authorized(record, TokenSets.FromRefreshToken(offered, at, registration.Scope), definition.AuthorizedAt, at);
+                var next = Authorized(record, TokenSets.FromRefreshToken(offered, at, registration.Scope), definition.AuthorizedAt, at) with { BootstrapHash = HashOf(offered) };
                 return (next, StateEvents(record, next, at));
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -388,8 +398,11 @@ public sealed class TokenManager : IAsyncDisposable
             Log.BootstrapIgnored(_logger, id, (await Store.GetAsync(id, cancellationToken).ConfigureAwait(false))?.Tokens?.RefreshToken?.Fingerprint ?? TokenFingerprint.None);
         }
 
-        return new RegistrationOutcome(false, updated, ignored, reauthorized);
+        return new RegistrationOutcome(false, updated, ignored, reauthorized) { BootstrapSpent = spent };
     }
+
+    private static string HashOf(RefreshToken token) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token.Value)));
 
     /// <summary>Whether the stored grant can no longer be used and a new refresh token may replace it: never authorised, or the
     /// provider refused the grant itself (revoked, expired, lost in flight). Client and configuration errors are not that.</summary>

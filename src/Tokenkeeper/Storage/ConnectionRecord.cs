@@ -51,6 +51,10 @@ public sealed record ConnectionRecord
     /// <summary>A refresh whose outcome is not yet known (DESIGN.md contract 6).</summary>
     public RefreshIntent? PendingRefresh { get; init; }
 
+    /// <summary>SHA-256 (hex) of the last bootstrap refresh token applied to this connection. A one-way hash, never the token:
+    /// it lets a rerun recognise a configured token that was already spent, so a dead grant is not "revived" with it.</summary>
+    public string? BootstrapHash { get; init; }
+
     /// <summary>The absolute refresh-token deadline that <see cref="ExpiryWarningsSent"/> refer to.</summary>
     public DateTimeOffset? WarnedDeadline { get; init; }
 

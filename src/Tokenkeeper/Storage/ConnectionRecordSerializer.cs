@@ -69,6 +69,7 @@ public static class ConnectionRecordSerializer
             NextAttemptAt = record.NextAttemptAt,
             RefreshTokenGeneration = record.RefreshTokenGeneration,
             PendingRefresh = record.PendingRefresh,
+            BootstrapHash = record.BootstrapHash,
             WarnedDeadline = record.WarnedDeadline,
             ExpiryWarningsSent = record.ExpiryWarningsSent.Count == 0 ? null : [.. record.ExpiryWarningsSent],
             History = [.. record.History],
@@ -137,6 +138,7 @@ public static class ConnectionRecordSerializer
             NextAttemptAt = dto.NextAttemptAt,
             RefreshTokenGeneration = dto.RefreshTokenGeneration,
             PendingRefresh = dto.PendingRefresh,
+            BootstrapHash = dto.BootstrapHash,
             WarnedDeadline = dto.WarnedDeadline,
             ExpiryWarningsSent = dto.ExpiryWarningsSent ?? [],
             History = dto.History ?? [],
@@ -181,6 +183,8 @@ public static class ConnectionRecordSerializer
         public int RefreshTokenGeneration { get; set; }
 
         public RefreshIntent? PendingRefresh { get; set; }
+
+        public string? BootstrapHash { get; set; }
 
         public DateTimeOffset? WarnedDeadline { get; set; }
 

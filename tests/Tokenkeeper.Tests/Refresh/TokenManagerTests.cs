@@ -458,6 +458,26 @@ public sealed class TokenManagerTests
     }
 
     [Fact]
+    public async Task Register_DeadGrantAndTheBootstrapTokenItWasStartedWith_IsNotReappliedAndSaysSo()
+    {
+        await using var f = new ManagerFixture();
+        await f.Manager.GetAccessTokenAsync(Id);
+        f.Provider.RevokeAll();
+        f.Clock.Advance(TimeSpan.FromHours(2));
+        await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var before = await f.RecordAsync();
+
+        var outcome = await f.Manager.RegisterAsync(ManagerFixture.Definition(Id, f.InitialRefreshToken));
+
+        Assert.True(outcome.BootstrapSpent);
+        Assert.False(outcome.Reauthorized);
+        var after = await f.RecordAsync();
+        Assert.Equal(before.Tokens, after.Tokens);
+        Assert.Equal(ConnectionState.ReconnectRequired, after.Status.State);
+        Assert.DoesNotContain(f.InitialRefreshToken!, after.BootstrapHash, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Events_AreWrittenWithTheirCommits()
     {
         await using var f = new ManagerFixture();
