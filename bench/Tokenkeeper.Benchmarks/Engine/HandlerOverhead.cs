@@ -11,21 +11,20 @@ namespace Tokenkeeper.Benchmarks.Engine;
 /// <summary>
 /// Issue 3, target 2: the <see cref="TokenkeeperHandler"/>'s overhead per request against a plain <see cref="HttpClient"/>
 /// with a fixed <c>Authorization</c> header, on loopback. Every client has its own <see cref="SocketsHttpHandler"/> with the
-/// same settings and hits the same URL. Each round, each client sends one block of requests from <c>concurrency</c>
-/// callers; the order of the clients rotates every round and reverses every other cycle, so drift in the machine's load
-/// hits all clients alike. A client's overhead is the mean of its per-round differences of block means against the
-/// plain client, over the plain client's mean; the 95% interval is 1.96 standard errors of those differences.
+/// same settings and hits the same URL. The clients are interleaved request by request: in each round every caller sends
+/// one GET through each client, in an order that rotates every round and reverses every other cycle, so whatever the
+/// machine's load does, it does to all clients alike. A client's overhead is the mean of its per-round latency differences
+/// against the plain client's request of the same round, over the plain client's mean latency; the 95% interval is 1.96
+/// standard errors of those differences.
 /// </summary>
 internal static class HandlerOverhead
 {
-    public static async Task<Result> RunAsync(string server, Uri url, TokenManager manager, int concurrency, int rounds, int perCallerPerBlock)
+    public static async Task<Result> RunAsync(string server, Uri url, TokenManager manager, int concurrency, int roundsPerCaller)
     {
         var token = await manager.GetAccessTokenAsync(TokenkeeperContender.ConnectionId);
-        var plain = new HttpClient(NewSocketsHandler());
-        plain.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(token.TokenType, token.Token.Value);
         var clients = new (string Name, HttpClient Client)[]
         {
-            ("plain HttpClient, fixed header", plain),
+            ("plain HttpClient, fixed header", WithHeader(new HttpClient(NewSocketsHandler()), token.TokenType, token.Token.Value)),
             ("TokenkeeperHandler (defaults)", new HttpClient(new TokenkeeperHandler(manager, TokenkeeperContender.ConnectionId) { InnerHandler = NewSocketsHandler() })),
             ("TokenkeeperHandler (MaxRetries = 0)", new HttpClient(new TokenkeeperHandler(manager, TokenkeeperContender.ConnectionId, new TokenkeeperHandlerOptions { MaxRetries = 0 }) { InnerHandler = NewSocketsHandler() })),
             ("control: Polly retry pipeline only, fixed header", WithHeader(new HttpClient(new PollyRetryHandler { InnerHandler = NewSocketsHandler() }), token.TokenType, token.Token.Value)),
@@ -33,51 +32,45 @@ internal static class HandlerOverhead
         try
         {
             // Warm-up: connections, JIT, tiered compilation.
-            for (var i = 0; i < 3; i++)
+            await RoundsAsync(clients, url, concurrency, Math.Max(500, roundsPerCaller / 20), null);
+            var samples = clients.Select(_ => new double[concurrency * roundsPerCaller]).ToArray();
+            await RoundsAsync(clients, url, concurrency, roundsPerCaller, samples);
+
+            // Allocation per request: each client alone, 1 caller, whole process (the server's share is the same for all).
+            var allocated = new double[clients.Length];
+            for (var k = 0; k < clients.Length; k++)
             {
-                foreach (var (_, client) in clients)
+                const int requests = 5_000;
+                var before = GC.GetTotalAllocatedBytes(precise: true);
+                for (var i = 0; i < requests; i++)
                 {
-                    await BlockAsync(client, url, concurrency, Math.Max(perCallerPerBlock, 200), null);
+                    using var response = await clients[k].Client.GetAsync(url);
                 }
+
+                allocated[k] = (double)(GC.GetTotalAllocatedBytes(precise: true) - before) / requests;
             }
 
-            var perBlock = concurrency * perCallerPerBlock;
-            var samples = clients.Select(_ => new double[rounds * perBlock]).ToArray();
-            var blockMeans = clients.Select(_ => new double[rounds]).ToArray();
-            for (var round = 0; round < rounds; round++)
-            {
-                var order = Enumerable.Range(0, clients.Length).Select(k => (k + round) % clients.Length).ToArray();
-                if ((round / clients.Length) % 2 == 1)
-                {
-                    Array.Reverse(order);
-                }
-
-                foreach (var k in order)
-                {
-                    var slice = new ArraySegment<double>(samples[k], round * perBlock, perBlock);
-                    await BlockAsync(clients[k].Client, url, concurrency, perCallerPerBlock, slice);
-                    blockMeans[k][round] = slice.Average();
-                }
-            }
-
-            var plainMean = samples[0].Average();
+            var plain = samples[0];
+            var plainMean = plain.Average();
             var rows = new List<ClientRow>();
             for (var k = 0; k < clients.Length; k++)
             {
-                var mean = samples[k].Average();
-                var differences = Enumerable.Range(0, rounds).Select(r => blockMeans[k][r] - blockMeans[0][r]).ToArray();
+                var mine = samples[k];
+                var differences = mine.Select((value, i) => value - plain[i]).ToArray();
                 var (meanDiff, sdDiff) = Stat.MeanStd(differences);
-                Array.Sort(samples[k]);
+                var mean = mine.Average();
+                var sorted = mine.Order().ToArray();
                 rows.Add(new ClientRow(
                     clients[k].Name,
                     mean,
-                    Stat.Percentile(samples[k], 0.5),
-                    Stat.Percentile(samples[k], 0.99),
+                    Stat.Percentile(sorted, 0.5),
+                    Stat.Percentile(sorted, 0.99),
                     100 * meanDiff / plainMean,
-                    100 * 1.96 * sdDiff / Math.Sqrt(rounds) / plainMean));
+                    100 * 1.96 * sdDiff / Math.Sqrt(differences.Length) / plainMean,
+                    allocated[k]));
             }
 
-            return new Result(server, concurrency, rounds * perBlock, rows);
+            return new Result(server, concurrency, plain.Length, rows);
         }
         finally
         {
@@ -86,6 +79,51 @@ internal static class HandlerOverhead
                 client.Dispose();
             }
         }
+    }
+
+    /// <summary><paramref name="concurrency"/> callers each run <paramref name="rounds"/> rounds of one GET per client; latencies in ns.</summary>
+    private static async Task RoundsAsync((string Name, HttpClient Client)[] clients, Uri url, int concurrency, int rounds, double[][]? samples)
+    {
+        var callers = new Task[concurrency];
+        for (var c = 0; c < concurrency; c++)
+        {
+            var caller = c;
+            callers[c] = Task.Run(async () =>
+            {
+                var order = new int[clients.Length];
+                for (var round = 0; round < rounds; round++)
+                {
+                    for (var k = 0; k < order.Length; k++)
+                    {
+                        order[k] = (k + round + caller) % order.Length;
+                    }
+
+                    if ((round / order.Length) % 2 == 1)
+                    {
+                        Array.Reverse(order);
+                    }
+
+                    foreach (var k in order)
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        using (var response = await clients[k].Client.GetAsync(url))
+                        {
+                            if (response.StatusCode != HttpStatusCode.OK)
+                            {
+                                throw new InvalidOperationException($"GET {url} answered {(int)response.StatusCode}");
+                            }
+                        }
+
+                        if (samples is not null)
+                        {
+                            samples[k][(caller * rounds) + round] = LatencyHistogram.ToNs(Stopwatch.GetTimestamp() - started);
+                        }
+                    }
+                }
+            });
+        }
+
+        await Task.WhenAll(callers);
     }
 
     private static HttpClient WithHeader(HttpClient client, string scheme, string value)
@@ -102,37 +140,6 @@ internal static class HandlerOverhead
         AutomaticDecompression = DecompressionMethods.None,
         PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
     };
-
-    /// <summary><paramref name="concurrency"/> callers each send <paramref name="perCaller"/> GETs in a row; latencies in ns go to <paramref name="samples"/>.</summary>
-    private static async Task BlockAsync(HttpClient client, Uri url, int concurrency, int perCaller, ArraySegment<double>? samples)
-    {
-        var callers = new Task[concurrency];
-        for (var c = 0; c < concurrency; c++)
-        {
-            var caller = c;
-            callers[c] = Task.Run(async () =>
-            {
-                for (var i = 0; i < perCaller; i++)
-                {
-                    var started = Stopwatch.GetTimestamp();
-                    using (var response = await client.GetAsync(url))
-                    {
-                        if (response.StatusCode != HttpStatusCode.OK)
-                        {
-                            throw new InvalidOperationException($"GET {url} answered {(int)response.StatusCode}");
-                        }
-                    }
-
-                    if (samples is { } slice)
-                    {
-                        slice[(caller * perCaller) + i] = LatencyHistogram.ToNs(Stopwatch.GetTimestamp() - started);
-                    }
-                }
-            });
-        }
-
-        await Task.WhenAll(callers);
-    }
 
     /// <summary>
     /// A control: only what the Tokenkeeper handler does around a GET that succeeds with its default retries — a Polly v8
@@ -169,7 +176,7 @@ internal static class HandlerOverhead
         private Task<HttpResponseMessage> SendInnerAsync(HttpRequestMessage request, CancellationToken cancellationToken) => base.SendAsync(request, cancellationToken);
     }
 
-    public sealed record ClientRow(string Client, double MeanNs, double P50Ns, double P99Ns, double OverheadPercent, double OverheadCi95Percent);
+    public sealed record ClientRow(string Client, double MeanNs, double P50Ns, double P99Ns, double OverheadPercent, double OverheadCi95Percent, double AllocatedPerRequest);
 
     public sealed record Result(string Server, int Concurrency, int RequestsPerClient, IReadOnlyList<ClientRow> Clients);
 }
