@@ -21,6 +21,12 @@ public static class BenchmarkProgram
             return;
         }
 
+        if (args.Length > 0 && args[0] == "engine")
+        {
+            Environment.ExitCode = Engine.EngineScenario.RunAsync(args[1..]).GetAwaiter().GetResult();
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
     }
 }
