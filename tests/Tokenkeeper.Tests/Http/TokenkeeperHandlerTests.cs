@@ -187,6 +187,81 @@ public sealed class TokenkeeperHandlerTests
     }
 
     [Fact]
+    public async Task NetworkError_OnAGet_IsRetriedAfterAJitteredBackoff()
+    {
+        await using var f = new ManagerFixture();
+        var api = new ResourceServer();
+        api.NetworkErrors = 1;
+        using var client = Client(f, api, o => o.RetryBaseDelay = TimeSpan.FromSeconds(4));
+        await f.Manager.GetAccessTokenAsync(Id);
+        var start = f.Clock.GetUtcNow();
+
+        using var response = await f.DriveAsync(client.GetAsync("https://api.test/contacts"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, api.Attempts);
+        var waited = f.Clock.GetUtcNow() - start;
+        Assert.InRange(waited, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
+        Assert.Equal(1, f.Manager.Metrics.HttpRetries);
+    }
+
+    [Fact]
+    public async Task ServiceUnavailable_EveryTime_IsReturnedAfterTheRetryBudget_WithTheBackoffGrowingAndCapped()
+    {
+        await using var f = new ManagerFixture();
+        var api = new ResourceServer();
+        for (var i = 0; i < 10; i++)
+        {
+            api.Script.Enqueue(HttpStatusCode.ServiceUnavailable);
+        }
+
+        using var client = Client(f, api, o =>
+        {
+            o.MaxRetries = 4;
+            o.RetryBaseDelay = TimeSpan.FromSeconds(10);
+            o.RetryMaxDelay = TimeSpan.FromSeconds(25);
+        });
+        await f.Manager.GetAccessTokenAsync(Id);
+        var start = f.Clock.GetUtcNow();
+
+        using var response = await f.DriveAsync(client.GetAsync("https://api.test/contacts"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(5, api.Attempts);
+        Assert.Equal(4, f.Manager.Metrics.HttpRetries);
+
+        // Steps 10, 20, 25 (capped), 25 s, each drawn from its upper half: 40 s at least, 80 s at most.
+        var waited = f.Clock.GetUtcNow() - start;
+        Assert.InRange(waited, TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(80));
+    }
+
+    [Fact]
+    public async Task TooManyRequests_WithARetryAfterBeyondTheLimit_IsReturnedAtOnce()
+    {
+        await using var f = new ManagerFixture();
+        var api = new ResourceServer { RetryAfter = TimeSpan.FromMinutes(10) };
+        api.Script.Enqueue(HttpStatusCode.TooManyRequests);
+        using var client = Client(f, api);
+        await f.Manager.GetAccessTokenAsync(Id);
+        var start = f.Clock.GetUtcNow();
+
+        using var response = await client.GetAsync("https://api.test/contacts");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal(1, api.Attempts);
+        Assert.Equal(start, f.Clock.GetUtcNow());
+        Assert.Equal(0, f.Manager.Metrics.HttpRetries);
+    }
+
+    [Fact]
+    public async Task NegativeRetrySettings_AreRejectedWhenTheHandlerIsBuilt()
+    {
+        await using var f = new ManagerFixture();
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TokenkeeperHandler(f.Manager, Id, new TokenkeeperHandlerOptions { MaxRetries = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TokenkeeperHandler(f.Manager, Id, new TokenkeeperHandlerOptions { RetryBaseDelay = TimeSpan.FromSeconds(5), RetryMaxDelay = TimeSpan.FromSeconds(1) }));
+    }
+
+    [Fact]
     public async Task Slack_HttpOkWithOkFalseTokenExpired_IsAnAuthFailure()
     {
         await using var f = new ManagerFixture(profile: ProviderProfiles.Slack);
@@ -270,11 +345,27 @@ public sealed class TokenkeeperHandlerTests
 
         public TimeSpan? RetryAfter { get; set; }
 
+        /// <summary>How many of the next requests fail as a refused connection would (an <see cref="HttpRequestException"/>).</summary>
+        public int NetworkErrors { get; set; }
+
+        /// <summary>Every request that reached the server, network errors included.</summary>
+        public int Attempts { get; private set; }
+
         public void Reject(string token, bool slackStyle = false, HttpStatusCode status = HttpStatusCode.Unauthorized, string body = "") =>
             _rejected[token] = (status, body, slackStyle);
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            lock (Authorizations)
+            {
+                Attempts++;
+                if (NetworkErrors > 0)
+                {
+                    NetworkErrors--;
+                    throw new HttpRequestException("connection refused (test)");
+                }
+            }
+
             var authorization = request.Headers.Authorization?.ToString() ?? "";
             var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
             lock (Authorizations)
