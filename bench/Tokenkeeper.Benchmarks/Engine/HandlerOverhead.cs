@@ -10,8 +10,8 @@ namespace Tokenkeeper.Benchmarks.Engine;
 
 /// <summary>
 /// Issue 3, target 2: the <see cref="TokenkeeperHandler"/>'s overhead per request against a plain <see cref="HttpClient"/>
-/// with a fixed <c>Authorization</c> header, on loopback. Every client has its own <see cref="SocketsHttpHandler"/> with the
-/// same settings and hits the same URL. The clients are interleaved request by request: in each round every caller sends
+/// with a fixed <c>Authorization</c> header, on loopback. Every client sends through one shared <see cref="SocketsHttpHandler"/>
+/// and hits the same URL; an A/A control (a second plain client) shows what the method resolves. The clients are interleaved request by request: in each round every caller sends
 /// one GET through each client, in an order that rotates every round and reverses every other cycle, so whatever the
 /// machine's load does, it does to all clients alike. A client's overhead is the mean of its per-round latency differences
 /// against the plain client's request of the same round, over the plain client's mean latency; the 95% interval is 1.96
@@ -22,12 +22,18 @@ internal static class HandlerOverhead
     public static async Task<Result> RunAsync(string server, Uri url, TokenManager manager, int concurrency, int roundsPerCaller)
     {
         var token = await manager.GetAccessTokenAsync(TokenkeeperContender.ConnectionId);
+
+        // One SocketsHttpHandler under every client: the same connection pool and the same TCP connections, so no client
+        // gains or loses by the connection it happened to get (with a pool per client, two identical plain clients
+        // differed by up to 2% at one caller).
+        using var shared = NewSocketsHandler();
         var clients = new (string Name, HttpClient Client)[]
         {
-            ("plain HttpClient, fixed header", WithHeader(new HttpClient(NewSocketsHandler()), token.TokenType, token.Token.Value)),
-            ("TokenkeeperHandler (defaults)", new HttpClient(new TokenkeeperHandler(manager, TokenkeeperContender.ConnectionId) { InnerHandler = NewSocketsHandler() })),
-            ("TokenkeeperHandler (MaxRetries = 0)", new HttpClient(new TokenkeeperHandler(manager, TokenkeeperContender.ConnectionId, new TokenkeeperHandlerOptions { MaxRetries = 0 }) { InnerHandler = NewSocketsHandler() })),
-            ("control: Polly retry pipeline only, fixed header", WithHeader(new HttpClient(new PollyRetryHandler { InnerHandler = NewSocketsHandler() }), token.TokenType, token.Token.Value)),
+            ("plain HttpClient, fixed header", WithHeader(new HttpClient(shared, disposeHandler: false), token.TokenType, token.Token.Value)),
+            ("TokenkeeperHandler (defaults)", new HttpClient(new TokenkeeperHandler(manager, TokenkeeperContender.ConnectionId) { InnerHandler = shared }, disposeHandler: false)),
+            ("TokenkeeperHandler (MaxRetries = 0)", new HttpClient(new TokenkeeperHandler(manager, TokenkeeperContender.ConnectionId, new TokenkeeperHandlerOptions { MaxRetries = 0 }) { InnerHandler = shared }, disposeHandler: false)),
+            ("control: Polly retry pipeline only, fixed header", WithHeader(new HttpClient(new PollyRetryHandler { InnerHandler = shared }, disposeHandler: false), token.TokenType, token.Token.Value)),
+            ("control: a second plain HttpClient (A/A, the noise floor)", WithHeader(new HttpClient(shared, disposeHandler: false), token.TokenType, token.Token.Value)),
         };
         try
         {
@@ -132,7 +138,7 @@ internal static class HandlerOverhead
         return client;
     }
 
-    /// <summary>The same settings for every client.</summary>
+    /// <summary>The handler every client sends through.</summary>
     private static SocketsHttpHandler NewSocketsHandler() => new()
     {
         AllowAutoRedirect = false,
