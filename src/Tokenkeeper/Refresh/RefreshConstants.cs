@@ -47,4 +47,7 @@ public static class RefreshConstants
 
     /// <summary>Burst of token requests a client may make at once: 20.</summary>
     public const int DefaultTokenEndpointBurst = 20;
+
+    /// <summary>Up to this many connections per manager, the frozen lookup snapshot is rebuilt for every new connection; beyond, when their number doubles: 1,024.</summary>
+    public const int SourceSnapshotAlwaysRebuildBelow = 1024;
 }

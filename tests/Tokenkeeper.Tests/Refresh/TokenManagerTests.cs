@@ -14,6 +14,24 @@ public sealed class TokenManagerTests
     private const string Id = ManagerFixture.ConnectionId;
 
     [Fact]
+    public async Task GetSource_ByName_IsTheSameSourceEveryTime_AcrossManyConnections_AndForEqualNotIdenticalStrings()
+    {
+        await using var f = new ManagerFixture();
+        var names = Enumerable.Range(0, Tokenkeeper.Refresh.RefreshConstants.SourceSnapshotAlwaysRebuildBelow + 700).Select(i => "conn-" + i).ToArray();
+        var first = names.Select(f.Manager.GetSource).ToArray();
+
+        Assert.Equal(names.Length, first.Distinct().Count());
+        for (var i = 0; i < names.Length; i++)
+        {
+            Assert.Same(first[i], f.Manager.GetSource(new string(names[i].AsSpan())));
+            Assert.Equal(names[i], first[i].ConnectionId);
+        }
+
+        Assert.Throws<ArgumentException>(() => f.Manager.GetSource(" "));
+        Assert.Throws<ArgumentNullException>(() => f.Manager.GetSource(null!));
+    }
+
+    [Fact]
     public async Task GetToken_FreshToken_IsServedFromMemory_WithoutCallingTheEndpoint()
     {
         await using var f = new ManagerFixture();
