@@ -3,6 +3,9 @@ namespace Tokenkeeper.Cli;
 /// <summary>Every default number of the <c>sync</c> and <c>demo</c> commands, in one place.</summary>
 internal static class CliConstants
 {
+    /// <summary>The command's name as installed (<c>ToolCommandName</c> in the project file) and as shown in usage lines.</summary>
+    public const string ToolName = "tokenkeeper";
+
     /// <summary>How often the live progress bar is redrawn: 200 ms.</summary>
     public static readonly TimeSpan LiveProgressInterval = TimeSpan.FromMilliseconds(200);
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Tokenkeeper.Cli;
 using Tokenkeeper.Cli.Commands;
 
@@ -9,7 +10,13 @@ if (args.Length > 0 && args[0] == SimulateCommand.Name)
     return await SimulateCommand.RunAsync(args[1..], stop.Token);
 }
 
-var root = new RootCommand("Tokenkeeper: OAuth 2.0 connections that stay alive for long-running integration jobs.");
+// A plain command named like the installed tool rather than RootCommand, whose name is the entry assembly's
+// ("Tokenkeeper.Cli" under `dotnet run`): usage lines then read `tokenkeeper sync [options]` however it was started.
+var root = new Command(CliConstants.ToolName, "Tokenkeeper: OAuth 2.0 connections that stay alive for long-running integration jobs.")
+{
+    new HelpOption(),
+    new VersionOption(),
+};
 foreach (var command in CliCommands.All())
 {
     root.Subcommands.Add(command);
