@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -102,7 +103,9 @@ public sealed class TokenkeeperHandler : DelegatingHandler
         return replay;
     }
 
-    private async Task<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, ManagedAccessToken token, bool replayable, CancellationToken cancellationToken)
+    // Pooled: every request passes through here once, and its state machine would otherwise be a heap object per request.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, ManagedAccessToken token, bool replayable, CancellationToken cancellationToken)
     {
         request.Headers.Remove("Authorization");
         request.Headers.TryAddWithoutValidation("Authorization", token.AuthorizationValue);
