@@ -3,10 +3,13 @@ using Spectre.Console;
 using Tokenkeeper.Cli.Infrastructure;
 using Tokenkeeper.Connections;
 using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Protocol;
+using Tokenkeeper.Refresh;
+using Tokenkeeper.Storage;
 
 namespace Tokenkeeper.Cli.Commands;
 
-/// <summary><c>tokenkeeper connections list|show</c>: what the store knows about each connection, its health and its plan.</summary>
+/// <summary><c>tokenkeeper connections list|show|disable|enable</c>: what the store knows about each connection, its health and its plan.</summary>
 internal static class ConnectionsCommand
 {
     public static Command Create()
@@ -14,6 +17,8 @@ internal static class ConnectionsCommand
         var command = new Command("connections", "Inspect the connections in a store.");
         command.Subcommands.Add(List());
         command.Subcommands.Add(Show());
+        command.Subcommands.Add(Disable());
+        command.Subcommands.Add(Enable());
         return command;
     }
 
@@ -30,7 +35,7 @@ internal static class ConnectionsCommand
             var now = DateTimeOffset.UtcNow;
             var planner = new LifecyclePlanner(new LifecycleOptions());
             var records = await opened.ListAsync(cancellationToken);
-            var rows = records.Select(r => ConnectionSummary.From(r, planner.Plan(r, ProfileOf(r.Registration.Provider)), now)).ToList();
+            var rows = records.Select(r => ConnectionSummary.From(r, planner.Plan(r, ProfileOf(r.Registration.Provider), now), now)).ToList();
             if (parse.GetValue(json))
             {
                 CliJson.Write(new { connections = rows });
@@ -73,7 +78,7 @@ internal static class ConnectionsCommand
             var record = await opened.GetAsync(connectionId, cancellationToken)
                 ?? throw new TokenkeeperConfigurationException($"The store has no connection '{connectionId}'.");
             var now = DateTimeOffset.UtcNow;
-            var plan = new LifecyclePlanner(new LifecycleOptions()).Plan(record, ProfileOf(record.Registration.Provider));
+            var plan = new LifecyclePlanner(new LifecycleOptions()).Plan(record, ProfileOf(record.Registration.Provider), now);
             var events = await opened.ReadAsync(connectionId, 20, cancellationToken);
             var detail = ConnectionDetail.From(record, plan, events, now);
             if (parse.GetValue(json))
@@ -115,10 +120,10 @@ internal static class ConnectionsCommand
                 history.AddRow(Humanize.When(step.At, now), step.From.ToString(), step.To.ToString(), step.Reason, Markup.Escape(step.Detail ?? ""));
             }
 
-            var recent = new Table().Title("recent events").AddColumns("when", "event", "reason", "detail");
+            var recent = new Table().Title("recent events").AddColumns("when", "event", "reason", "detail", "delivery");
             foreach (var e in detail.RecentEvents.TakeLast(10))
             {
-                recent.AddRow(Humanize.When(e.OccurredAt, now), e.Type, e.Reason ?? "", Markup.Escape(e.Detail ?? ""));
+                recent.AddRow(Humanize.When(e.OccurredAt, now), e.Type, e.Reason ?? "", Markup.Escape(e.Detail ?? ""), Markup.Escape(DeliverySummary(e.Deliveries, now)));
             }
 
             AnsiConsole.Write(history);
@@ -127,6 +132,72 @@ internal static class ConnectionsCommand
         }));
         return command;
     }
+
+    private static Command Disable()
+    {
+        var store = new StoreOptions();
+        var id = new Argument<string>("id") { Description = "The connection id." };
+        var reason = new Option<string?>("--reason") { Description = "Why, for the history and the alert (e.g. a ticket number)." };
+        var json = new Option<bool>("--json") { Description = "Print the connection's new state as JSON." };
+        var command = new Command("disable", "Switch a connection off: no token is served and nothing is refreshed until it is enabled.");
+        command.Arguments.Add(id);
+        store.AddTo(command);
+        command.Options.Add(reason);
+        command.Options.Add(json);
+        command.SetAction((parse, cancellationToken) => ChangeStateAsync(store, parse, parse.GetValue(id)!, parse.GetValue(json),
+            (manager, connectionId) => manager.DisableAsync(connectionId, parse.GetValue(reason), cancellationToken), cancellationToken));
+        return command;
+    }
+
+    private static Command Enable()
+    {
+        var store = new StoreOptions();
+        var id = new Argument<string>("id") { Description = "The connection id." };
+        var json = new Option<bool>("--json") { Description = "Print the connection's new state as JSON." };
+        var command = new Command("enable", "Switch a disabled connection back on (Active, or PendingAuthorization when it holds no tokens).");
+        command.Arguments.Add(id);
+        store.AddTo(command);
+        command.Options.Add(json);
+        command.SetAction((parse, cancellationToken) => ChangeStateAsync(store, parse, parse.GetValue(id)!, parse.GetValue(json),
+            (manager, connectionId) => manager.EnableAsync(connectionId, cancellationToken), cancellationToken));
+        return command;
+    }
+
+    private static Task<int> ChangeStateAsync(StoreOptions store, ParseResult parse, string connectionId, bool json, Func<TokenManager, string, Task<ConnectionRecord>> change, CancellationToken cancellationToken) =>
+        CommandErrors.RunAsync(async () =>
+        {
+            using var opened = store.OpenExisting(parse);
+            if (await opened.GetAsync(connectionId, cancellationToken) is null)
+            {
+                throw new TokenkeeperConfigurationException($"The store has no connection '{connectionId}'.");
+            }
+
+            using var http = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
+            await using var manager = new TokenManager(opened, new TokenEndpointClient(http));
+            var record = await change(manager, connectionId);
+            var status = record.Status;
+            if (json)
+            {
+                CliJson.Write(new { id = connectionId, state = status.State.ToString(), reason = status.Reason, since = status.Since });
+            }
+            else
+            {
+                AnsiConsole.MarkupLine($"{Markup.Escape(connectionId)}: {StateMarkup(status.State.ToString(), status.Reason)}");
+            }
+
+            return ExitCodes.Ok;
+        });
+
+    /// <summary>One line per sink: delivered, dead-lettered, or the attempts so far and the last error.</summary>
+    private static string DeliverySummary(IReadOnlyList<DeliveryState> deliveries, DateTimeOffset now) =>
+        deliveries.Count == 0
+            ? "pending"
+            : string.Join("; ", deliveries.Select(d => d switch
+            {
+                { DeliveredAt: { } at } => $"{d.Sink}: delivered {Humanize.When(at, now)}",
+                { DeadLetteredAt: { } at } => $"{d.Sink}: DEAD-LETTERED after {d.Attempts} attempts ({d.LastError})",
+                _ => $"{d.Sink}: {d.Attempts} attempt(s){(d.LastError is { } error ? $", last: {error}" : "")}",
+            }));
 
     internal static ProviderProfile ProfileOf(string provider) => ProviderProfiles.TryGet(provider, out var profile) ? profile : ProviderProfiles.Generic;
 

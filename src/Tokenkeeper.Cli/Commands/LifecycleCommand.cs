@@ -29,10 +29,12 @@ internal static class LifecycleCommand
         var noKeepAlive = new Option<bool>("--no-keepalive") { Description = "Warn and alert, but do not refresh to keep refresh tokens alive." };
         var window = new Option<string?>("--daily-window") { Description = "Schedule keep-alives into this UTC time of day (HH:mm), e.g. 02:00." };
         var once = new Option<bool>("--once") { Description = "Run one pass and exit (for cron)." };
-        var json = new Option<bool>("--json") { Description = "With --once: print the pass as JSON." };
+        var json = new Option<bool>("--json") { Description = "Print each pass as one JSON object per line (with --once: the one pass); logs go to stderr." };
+        var warningDays = WarningDaysOption();
+        var concurrency = new Option<int>("--concurrency") { Description = $"Connections processed at once (default {LifecycleConstants.MaxConcurrency}).", DefaultValueFactory = _ => LifecycleConstants.MaxConcurrency };
         var command = new Command("run", "Run the lifecycle service in the foreground until Ctrl+C (or one pass with --once).");
         store.AddTo(command);
-        foreach (var option in new Option[] { webhooks, secret, reconnect, noKeepAlive, window, once, json })
+        foreach (var option in new Option[] { webhooks, secret, reconnect, noKeepAlive, window, warningDays, concurrency, once, json })
         {
             command.Options.Add(option);
         }
@@ -44,7 +46,10 @@ internal static class LifecycleCommand
                 KeepAlive = !parse.GetValue(noKeepAlive),
                 ReconnectUrlTemplate = parse.GetValue(reconnect),
                 DailyWindow = parse.GetValue(window) is { } text ? ParseWindow(text) : null,
+                WarningDays = ParseWarningDays(parse.GetValue(warningDays)),
+                MaxConcurrency = parse.GetValue(concurrency),
             };
+            var asJson = parse.GetValue(json);
             var key = parse.GetValue(secret) ?? Environment.GetEnvironmentVariable("TOKENKEEPER_WEBHOOK_SECRET");
             var urls = parse.GetValue(webhooks) ?? [];
             for (var i = 0; i < urls.Length; i++)
@@ -62,21 +67,25 @@ internal static class LifecycleCommand
                 });
             }
 
-            using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information));
+            // With --json, stdout carries only JSON: the log goes to stderr.
+            using var loggers = LoggerFactory.Create(b => b
+                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+                .AddConsole(o => o.LogToStandardErrorThreshold = asJson ? LogLevel.Trace : LogLevel.None)
+                .SetMinimumLevel(LogLevel.Information));
             using var opened = store.OpenExisting(parse);
             using var http = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
             await using var manager = new TokenManager(opened, new TokenEndpointClient(http), loggerFactory: loggers);
             var service = new LifecycleService(manager, options, loggerFactory: loggers);
             if (!parse.GetValue(once))
             {
-                await service.RunAsync(cancellationToken);
+                await service.RunAsync(cancellationToken, asJson ? (pass, _) => { CliJson.WriteLine(PassJson(pass)); return ValueTask.CompletedTask; } : null);
                 return ExitCodes.Ok;
             }
 
             var pass = await service.RunDueAsync(cancellationToken);
-            if (parse.GetValue(json))
+            if (asJson)
             {
-                CliJson.Write(new { at = pass.At, actions = pass.Actions, delivered = pass.Delivered, next_due_at = pass.NextDueAt });
+                CliJson.Write(PassJson(pass));
             }
             else
             {
@@ -99,9 +108,11 @@ internal static class LifecycleCommand
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var noKeepAlive = new Option<bool>("--no-keepalive") { Description = "Plan as if keep-alive were off." };
         var window = new Option<string?>("--daily-window") { Description = "Plan keep-alives into this UTC time of day (HH:mm)." };
+        var warningDays = WarningDaysOption();
         var command = new Command("plan", "Show what the lifecycle service will do and when: keep-alives, warnings, deadlines.");
         store.AddTo(command);
         command.Options.Add(json);
+        command.Options.Add(warningDays);
         command.Options.Add(noKeepAlive);
         command.Options.Add(window);
         command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
@@ -111,9 +122,10 @@ internal static class LifecycleCommand
             {
                 KeepAlive = !parse.GetValue(noKeepAlive),
                 DailyWindow = parse.GetValue(window) is { } text ? ParseWindow(text) : null,
+                WarningDays = ParseWarningDays(parse.GetValue(warningDays)),
             });
             var now = DateTimeOffset.UtcNow;
-            var plans = (await opened.ListAsync(cancellationToken)).Select(r => planner.Plan(r, ConnectionsCommand.ProfileOf(r.Registration.Provider))).ToList();
+            var plans = (await opened.ListAsync(cancellationToken)).Select(r => planner.Plan(r, ConnectionsCommand.ProfileOf(r.Registration.Provider), now)).ToList();
             var steps = plans.SelectMany(Steps).OrderBy(s => s.At).ToList();
             if (parse.GetValue(json))
             {
@@ -155,6 +167,32 @@ internal static class LifecycleCommand
             yield return new PlanStep(absolute, plan.ConnectionId, "refresh token expires: re-authorisation needed", "absolute_deadline");
         }
     }
+
+    private static Option<string?> WarningDaysOption() =>
+        new("--warning-days") { Description = $"Days before an absolute refresh-token deadline to warn, comma-separated (default {string.Join(",", LifecycleConstants.WarningDays)})." };
+
+    private static IReadOnlyList<int> ParseWarningDays(string? text)
+    {
+        if (text is null)
+        {
+            return LifecycleConstants.WarningDays;
+        }
+
+        var days = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var day) || day < 1)
+            {
+                throw new TokenkeeperConfigurationException($"--warning-days '{text}': '{part}' is not a whole number of days of at least 1 (e.g. 14,7,3,1).");
+            }
+
+            days.Add(day);
+        }
+
+        return days.Count > 0 ? [.. days.Distinct().OrderDescending()] : throw new TokenkeeperConfigurationException("--warning-days needs at least one day, e.g. 14,7,3,1.");
+    }
+
+    private static object PassJson(LifecyclePass pass) => new { at = pass.At, actions = pass.Actions, delivered = pass.Delivered, next_due_at = pass.NextDueAt };
 
     private static TimeOnly ParseWindow(string text) =>
         TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)

@@ -15,5 +15,14 @@ internal static class CliJson
         Converters = { new JsonStringEnumConverter() },
     };
 
+    /// <summary>The same, on one line (JSON Lines), for commands that print one object per event.</summary>
+    public static readonly JsonSerializerOptions LineOptions = new(Options) { WriteIndented = false };
+
     public static void Write<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Options));
+
+    public static void WriteLine<T>(T value)
+    {
+        Console.Out.WriteLine(JsonSerializer.Serialize(value, LineOptions));
+        Console.Out.Flush();
+    }
 }

@@ -26,8 +26,16 @@ public sealed record ConnectionPlan
     /// <summary>When the next keep-alive refresh is due (null: none needed or possible).</summary>
     public DateTimeOffset? NextKeepAliveAt { get; init; }
 
-    /// <summary>Warnings not yet sent, earliest first.</summary>
+    /// <summary>Warnings not yet sent, earliest first (none once the absolute deadline has passed: they can no longer help).</summary>
     public IReadOnlyList<PlannedWarning> Warnings { get; init; } = [];
+
+    /// <summary>When the lifecycle service refreshes to learn whether a refresh-token deadline really ended the grant: the
+    /// deadline itself, or, once the provider accepted a refresh past it (the profile's lifetime was too short),
+    /// <see cref="LifecycleConstants.DeadlineProbeInterval"/> after that refresh. Null when no deadline is known.</summary>
+    public DateTimeOffset? NextProbeAt { get; init; }
+
+    /// <summary>Failed refreshes back off: no refresh (and no lifecycle work) for this connection before this time. Null: none.</summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
 
     /// <summary>The earlier of the two deadlines.</summary>
     public DateTimeOffset? RefreshTokenDeadline => (IdleDeadline, AbsoluteDeadline) switch
@@ -36,8 +44,19 @@ public sealed record ConnectionPlan
         (var idle, var absolute) => idle ?? absolute,
     };
 
-    /// <summary>The next moment the lifecycle service has something to do for this connection.</summary>
-    public DateTimeOffset? NextDueAt => new[] { NextKeepAliveAt, Warnings.Count > 0 ? Warnings[0].At : null, RefreshTokenDeadline }.Where(t => t is not null).Min();
+    /// <summary>The next moment the lifecycle service has something to do for this connection: the earliest keep-alive, warning
+    /// or probe, but never inside a back-off.</summary>
+    public DateTimeOffset? NextDueAt
+    {
+        get
+        {
+            var next = new[] { NextKeepAliveAt, Warnings.Count > 0 ? Warnings[0].At : null, NextProbeAt }.Where(t => t is not null).Min();
+            return next is { } due && NextAttemptAt is { } notBefore && notBefore > due ? notBefore : next;
+        }
+    }
+
+    /// <summary>Whether a probe refresh is due at <paramref name="now"/>.</summary>
+    public bool ProbeDue(DateTimeOffset now) => NextProbeAt <= now;
 
     /// <summary>Whether a refresh-token deadline has been reached at <paramref name="now"/> (providers expire a token at its deadline).</summary>
     public bool DeadlineReached(DateTimeOffset now) => RefreshTokenDeadline <= now;

@@ -16,6 +16,10 @@ public static class LifecycleConstants
     /// <summary>Days before the absolute refresh-token deadline at which a warning is sent: 14, 7, 3 and 1.</summary>
     public static readonly IReadOnlyList<int> WarningDays = [14, 7, 3, 1];
 
+    /// <summary>After a refresh-token deadline passed and the provider still accepted a refresh (its real lifetime is longer
+    /// than the profile says), the connection is probed again this long after that refresh: 1 day.</summary>
+    public static readonly TimeSpan DeadlineProbeInterval = TimeSpan.FromDays(1);
+
     /// <summary>Connections processed at once by a lifecycle pass: 4.</summary>
     public const int MaxConcurrency = 4;
 

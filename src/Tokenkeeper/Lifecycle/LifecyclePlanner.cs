@@ -12,8 +12,8 @@ public sealed class LifecyclePlanner(LifecycleOptions options)
 {
     private readonly LifecycleOptions _options = options ?? throw new ArgumentNullException(nameof(options));
 
-    /// <summary>Plans one connection.</summary>
-    public ConnectionPlan Plan(ConnectionRecord record, ProviderProfile profile)
+    /// <summary>Plans one connection as it stands at <paramref name="now"/>.</summary>
+    public ConnectionPlan Plan(ConnectionRecord record, ProviderProfile profile, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(profile);
@@ -29,13 +29,32 @@ public sealed class LifecyclePlanner(LifecycleOptions options)
             IdleDeadline = idle,
             AbsoluteDeadline = absolute,
             NextKeepAliveAt = record.Status.IsUsable ? KeepAliveAt(idle, absolute, profile) : null,
-            Warnings = record.Status.IsUsable && absolute is { } deadline ? Warnings(record, deadline) : [],
+            Warnings = record.Status.IsUsable && absolute is { } deadline && deadline > now ? Warnings(record, deadline) : [],
+            NextProbeAt = record.Status.IsUsable ? ProbeAt(record, idle, absolute) : null,
+            NextAttemptAt = record.NextAttemptAt,
         };
     }
 
     /// <summary>The warnings due at <paramref name="now"/> (possibly several thresholds at once).</summary>
     public static IReadOnlyList<PlannedWarning> Due(ConnectionPlan plan, DateTimeOffset now) =>
         [.. plan.Warnings.Where(w => w.At <= now && (plan.AbsoluteDeadline is null || plan.AbsoluteDeadline > now))];
+
+    /// <summary>The first refresh-token deadline, or, when the provider already accepted a refresh at or past it, one probe
+    /// interval after that refresh: a grant that outlives its profile is checked daily, not on every pass.</summary>
+    private static DateTimeOffset? ProbeAt(ConnectionRecord record, DateTimeOffset? idle, DateTimeOffset? absolute)
+    {
+        DateTimeOffset? deadline = (idle, absolute) switch
+        {
+            ({ } i, { } a) => i < a ? i : a,
+            (var i, var a) => i ?? a,
+        };
+        if (deadline is not { } due)
+        {
+            return null;
+        }
+
+        return record.LastRefreshAt is { } last && last >= due ? last + LifecycleConstants.DeadlineProbeInterval : due;
+    }
 
     private DateTimeOffset? KeepAliveAt(DateTimeOffset? idle, DateTimeOffset? absolute, ProviderProfile profile)
     {

@@ -48,7 +48,8 @@ public sealed class LifecycleService
     public async Task<IReadOnlyList<ConnectionPlan>> PlanAsync(CancellationToken cancellationToken = default)
     {
         var records = await _manager.Store.ListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. records.Select(r => Planner.Plan(r, _manager.GetProfile(r.ConnectionId, r.Registration)))];
+        var now = _manager.TimeProvider.GetUtcNow();
+        return [.. records.Select(r => Planner.Plan(r, _manager.GetProfile(r.ConnectionId, r.Registration), now))];
     }
 
     /// <summary>Runs one pass: due keep-alives, probes and warnings, then delivers the outbox.</summary>
@@ -88,8 +89,11 @@ public sealed class LifecycleService
     }
 
     /// <summary>Runs passes until cancelled, sleeping until the next one is due (at most <see cref="LifecycleOptions.MaxSleep"/>)
-    /// and delivering the outbox every <see cref="LifecycleConstants.MinSleep"/> to <see cref="LifecycleConstants.DispatchInterval"/>.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// and delivering the outbox every <see cref="LifecycleConstants.MinSleep"/> to <see cref="LifecycleConstants.DispatchInterval"/>.
+    /// Cancellation ends it quietly, also in the middle of a pass (nothing half-done is committed).</summary>
+    /// <param name="cancellationToken">Stops the service.</param>
+    /// <param name="onPass">Called after every pass (for example to report it); null: nothing.</param>
+    public async Task RunAsync(CancellationToken cancellationToken, Func<LifecyclePass, CancellationToken, ValueTask>? onPass = null)
     {
         var time = _manager.TimeProvider;
         var nextPass = time.GetUtcNow();
@@ -99,12 +103,21 @@ public sealed class LifecycleService
             {
                 if (time.GetUtcNow() >= nextPass)
                 {
-                    nextPass = (await RunDueAsync(cancellationToken).ConfigureAwait(false)).NextDueAt;
+                    var pass = await RunDueAsync(cancellationToken).ConfigureAwait(false);
+                    nextPass = pass.NextDueAt;
+                    if (onPass is not null)
+                    {
+                        await onPass(pass, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 else if (Dispatcher is not null)
                 {
                     await Dispatcher.DispatchAsync(cancellationToken).ConfigureAwait(false);
                 }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
             {
@@ -134,7 +147,7 @@ public sealed class LifecycleService
         }
 
         var id = record.ConnectionId;
-        var plan = Planner.Plan(record, _manager.GetProfile(id, record.Registration));
+        var plan = Planner.Plan(record, _manager.GetProfile(id, record.Registration), now);
         var actions = new List<LifecycleAction>();
         var due = LifecyclePlanner.Due(plan, now);
         if (due.Count > 0 && plan.AbsoluteDeadline is { } deadline)
@@ -142,7 +155,7 @@ public sealed class LifecycleService
             actions.Add(await WarnAsync(id, deadline, due, now, cancellationToken).ConfigureAwait(false));
         }
 
-        if (plan.DeadlineReached(now))
+        if (plan.ProbeDue(now))
         {
             actions.Add(await RefreshAsync(id, "probe", $"refresh-token deadline {plan.RefreshTokenDeadline:O} reached", cancellationToken).ConfigureAwait(false));
         }

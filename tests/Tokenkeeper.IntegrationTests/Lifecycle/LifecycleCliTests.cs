@@ -133,6 +133,83 @@ public sealed class LifecycleCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DisableAndEnable_FromTheCommandLine_ChangeTheStateWithTheReason_AndRecordIt()
+    {
+        await RegisterAsync("crm", ProviderProfiles.Xero, DateTimeOffset.UtcNow);
+
+        var (disableExit, disabled) = await CliProcess.RunAsync(["connections", "disable", "crm", "--reason", "ticket OPS-42", "--store", StorePath, "--json"], Environment);
+        var (_, whileDisabled) = await CliProcess.RunAsync(["connections", "show", "crm", "--store", StorePath, "--json"], Environment);
+        var (enableExit, enabled) = await CliProcess.RunAsync(["connections", "enable", "crm", "--store", StorePath, "--json"], Environment);
+        var (unknownExit, unknown) = await CliProcess.RunAsync(["connections", "disable", "nope", "--store", StorePath], Environment);
+
+        Assert.True(disableExit == 0, disabled);
+        using (var json = JsonDocument.Parse(disabled))
+        {
+            Assert.Equal("Disabled", json.RootElement.GetProperty("state").GetString());
+            Assert.Equal(StateReasons.DisabledByOperator, json.RootElement.GetProperty("reason").GetString());
+        }
+
+        using (var show = JsonDocument.Parse(whileDisabled))
+        {
+            var last = show.RootElement.GetProperty("history").EnumerateArray().Last();
+            Assert.Equal(("Active", "Disabled", "ticket OPS-42"), (last.GetProperty("from").GetString(), last.GetProperty("to").GetString(), last.GetProperty("detail").GetString()));
+        }
+
+        Assert.True(enableExit == 0, enabled);
+        using (var json = JsonDocument.Parse(enabled))
+        {
+            Assert.Equal("Active", json.RootElement.GetProperty("state").GetString());
+        }
+
+        Assert.Equal(2, unknownExit);
+        Assert.Contains("no connection 'nope'", unknown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LifecyclePlan_WarningDaysFromTheCommandLine_ReplaceTheDefaults_AndNonsenseIsExit2()
+    {
+        var authorized = DateTimeOffset.UtcNow;
+        await RegisterAsync("reports", ProviderProfiles.MicrosoftEntra, authorized);
+        await RegisterAsync("analytics", ProviderProfiles.GoogleTesting, authorized);
+
+        var (exit, output) = await CliProcess.RunAsync(["lifecycle", "plan", "--warning-days", "5,2", "--store", StorePath, "--json"], Environment);
+        var (badExit, bad) = await CliProcess.RunAsync(["lifecycle", "plan", "--warning-days", "7,soon", "--store", StorePath], Environment);
+
+        Assert.True(exit == 0, output);
+        using var json = JsonDocument.Parse(output);
+        var warnings = json.RootElement.GetProperty("schedule").EnumerateArray().Where(s => s.GetProperty("kind").GetString() == "warning").ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.All(warnings, w => Assert.Equal("analytics", w.GetProperty("connection_id").GetString()));
+        var deadline = authorized.AddDays(7);
+        Assert.Equal([deadline.AddDays(-5), deadline.AddDays(-2)], warnings.Select(w => w.GetProperty("at").GetDateTimeOffset()), new WithinASecond());
+        Assert.Equal(2, badExit);
+        Assert.Contains("'soon' is not a whole number of days", bad, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LifecycleRun_InTheForegroundWithJson_PrintsOneJsonLinePerPass_AndCtrlCEndsItCleanly()
+    {
+        await RegisterAsync("reports", ProviderProfiles.GoogleTesting, DateTimeOffset.UtcNow.AddDays(-6.5));
+
+        using var run = CliProcess.Start(["lifecycle", "run", "--json", "--store", StorePath], Environment);
+        await Waits.UntilAsync(() => run.StandardOutput.Contains('\n') || run.HasExited, () => "a first pass: " + run.Output, TimeSpan.FromSeconds(60));
+        run.Interrupt();
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        // 130: ended by an interrupt (the shell convention), not 1 for an error, and nothing failed on the way out.
+        Assert.True(run.ExitCode == 130, run.Output);
+        Assert.DoesNotContain("pass failed", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", run.Output, StringComparison.Ordinal);
+        var line = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0];
+        using var pass = JsonDocument.Parse(line);
+        var action = Assert.Single(pass.RootElement.GetProperty("actions").EnumerateArray());
+        Assert.Equal("warning", action.GetProperty("kind").GetString());
+        Assert.True(pass.RootElement.GetProperty("next_due_at").GetDateTimeOffset() > DateTimeOffset.UtcNow);
+        Assert.Contains("Tokenkeeper.Lifecycle", run.Output, StringComparison.Ordinal); // the log went to stderr
+        Assert.DoesNotContain("Tokenkeeper.Lifecycle", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WithoutTheKey_CommandsFailWithExitCode2_AndSayWhy()
     {
         await RegisterAsync("crm", ProviderProfiles.Xero, DateTimeOffset.UtcNow);
@@ -160,6 +237,13 @@ public sealed class LifecycleCliTests : IAsyncLifetime
         }.ToDefinition(id) with { AuthorizedAt = authorizedAt };
         await manager.RegisterAsync(definition);
         return grant.RefreshToken!;
+    }
+
+    private sealed class WithinASecond : IEqualityComparer<DateTimeOffset>
+    {
+        public bool Equals(DateTimeOffset x, DateTimeOffset y) => (x - y).Duration() < TimeSpan.FromSeconds(1);
+
+        public int GetHashCode(DateTimeOffset obj) => 0;
     }
 
     private bool WarningAttemptFailed() =>

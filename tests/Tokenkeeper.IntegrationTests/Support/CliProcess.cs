@@ -8,11 +8,22 @@ internal sealed class CliProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _standardOutput = new();
 
     private CliProcess(Process process)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            Append(e.Data);
+            if (e.Data is not null)
+            {
+                lock (_output)
+                {
+                    _standardOutput.AppendLine(e.Data);
+                }
+            }
+        };
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -25,6 +36,18 @@ internal sealed class CliProcess : IDisposable
             lock (_output)
             {
                 return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Standard output alone (<see cref="Output"/> interleaves standard error).</summary>
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _standardOutput.ToString();
             }
         }
     }
@@ -69,6 +92,13 @@ internal sealed class CliProcess : IDisposable
     {
         await _process.WaitForExitAsync().WaitAsync(timeout);
         _process.WaitForExit();
+    }
+
+    /// <summary>Ctrl+C: SIGINT, as a terminal sends it.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        kill.WaitForExit();
     }
 
     /// <summary>kill -9: no chance to clean up.</summary>

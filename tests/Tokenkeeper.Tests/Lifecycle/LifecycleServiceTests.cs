@@ -156,4 +156,86 @@ public sealed class LifecycleServiceTests
 
         Assert.Equal(start.AddDays(20), pass.NextDueAt);
     }
+
+    [Fact]
+    public async Task AGrantThatOutlivesItsProfile_IsProbedAtTheDeadline_ThenDaily_NotOnEveryPass()
+    {
+        // The profile says 7 days; this provider keeps accepting the refresh token (the grant was never in testing status).
+        await using var f = new ManagerFixture(profile: ProviderProfiles.GoogleTesting);
+        await f.Manager.RegisterAsync(ManagerFixture.Definition(Id, f.InitialRefreshToken, ProviderProfiles.GoogleTesting));
+        var service = new LifecycleService(f.Manager);
+        var deadline = f.Clock.GetUtcNow().AddDays(7);
+        f.Clock.SetUtcNow(deadline.AddHours(1));
+        var before = f.Provider.Requests;
+
+        var probed = await f.DriveAsync(service.RunDueAsync());
+        var afterProbe = f.Provider.Requests;
+        var probedAt = (await f.RecordAsync()).LastRefreshAt!.Value;
+        f.Clock.Advance(TimeSpan.FromMinutes(5));
+        var quiet = await f.DriveAsync(service.RunDueAsync());
+        var plan = Assert.Single(await service.PlanAsync());
+        f.Clock.SetUtcNow(plan.NextDueAt!.Value);
+        var nextDay = await f.DriveAsync(service.RunDueAsync());
+
+        Assert.Equal("probe", Assert.Single(probed.Actions, a => a.Succeeded).Kind);
+        Assert.Equal(before + 1, afterProbe);
+        Assert.Empty(quiet.Actions);
+        Assert.Equal(probedAt + LifecycleConstants.DeadlineProbeInterval, plan.NextDueAt);
+        Assert.Equal("probe", Assert.Single(nextDay.Actions).Kind);
+        Assert.Equal(afterProbe + 1, f.Provider.Requests);
+        Assert.Equal(ConnectionState.Active, (await f.RecordAsync()).Status.State);
+    }
+
+    [Fact]
+    public async Task ADegradedConnection_NextPassIsDueWhenItsBackoffEnds_NotBefore()
+    {
+        await using var f = new ManagerFixture(profile: ProviderProfiles.Xero);
+        await f.Manager.RegisterAsync(ManagerFixture.Definition(Id, f.InitialRefreshToken, ProviderProfiles.Xero));
+        var service = new LifecycleService(f.Manager);
+        f.Clock.Advance(TimeSpan.FromDays(40));
+        f.Provider.FailWith = HttpStatusCode.BadGateway;
+
+        var failed = await f.DriveAsync(service.RunDueAsync());
+        var degraded = await f.RecordAsync();
+
+        Assert.Equal(ConnectionState.Degraded, degraded.Status.State);
+        Assert.True(degraded.NextAttemptAt > f.Clock.GetUtcNow());
+        Assert.Equal(degraded.NextAttemptAt, failed.NextDueAt);
+    }
+
+    [Fact]
+    public async Task RunningService_PastADeadlineTheProviderIgnores_RefreshesOnce_NotEverySecond()
+    {
+        await using var f = new ManagerFixture(profile: ProviderProfiles.GoogleTesting);
+        await f.Manager.RegisterAsync(ManagerFixture.Definition(Id, f.InitialRefreshToken, ProviderProfiles.GoogleTesting));
+        var service = new LifecycleService(f.Manager);
+        f.Clock.SetUtcNow(f.Clock.GetUtcNow().AddDays(7).AddMinutes(-1));
+        var before = f.Provider.Requests;
+        var end = f.Clock.GetUtcNow().AddHours(2);
+        using var stop = new CancellationTokenSource();
+
+        var run = service.RunAsync(stop.Token);
+        var idle = 0;
+        while (f.Clock.GetUtcNow() < end && !run.IsCompleted)
+        {
+            // Jump to the service's next timer once it is parked on one; otherwise let it work.
+            if (f.Clock.NextDueTime() is { } due && ++idle > 50)
+            {
+                f.Clock.SetUtcNow(due > f.Clock.GetUtcNow() ? due : f.Clock.GetUtcNow());
+                idle = 0;
+            }
+            else
+            {
+                await Task.Yield();
+                Thread.Yield();
+            }
+        }
+
+        await stop.CancelAsync();
+        await run;
+
+        // One probe at the deadline in two hours of running, where every one-second pass used to refresh again.
+        Assert.Equal(before + 1, f.Provider.Requests);
+        Assert.Equal(ConnectionState.Active, (await f.RecordAsync()).Status.State);
+    }
 }
