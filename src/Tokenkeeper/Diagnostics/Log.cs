@@ -67,4 +67,7 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Information, "Connection {ConnectionId}: lifecycle {Action}: {Detail}")]
     public static partial void LifecycleAction(ILogger logger, string connectionId, string action, string detail);
+
+    [LoggerMessage(22, LogLevel.Warning, "Connection {ConnectionId}: the token endpoint rotated refresh token {Spent} to {Kept} in an otherwise unusable answer; the new one was kept (committed: {Committed})")]
+    public static partial void RotatedRefreshTokenKept(ILogger logger, string connectionId, string spent, string kept, bool committed);
 }

@@ -69,7 +69,13 @@ public sealed class TokenEndpointClient
 
         var context = new TokenResponseContext(sentAt, _time.GetUtcNow(), outcome.ServerDate, request.Profile, request.DefaultLifetime, request.RefreshToken, request.Scope);
         var result = TokenResponseParser.Parse(outcome.Status, outcome.MediaType, outcome.Body, outcome.RetryAfter, outcome.BasicChallenge, context);
-        return result.IsSuccess ? result : TokenResult.Failed(Redact(result.Failure, SecretsOf(form, request.Client)));
+        if (result.IsSuccess)
+        {
+            return result;
+        }
+
+        var redacted = Redact(result.Failure, SecretsOf(form, request.Client));
+        return result.RotatedRefreshToken is { } rotated ? TokenResult.FailedAfterRotation(redacted, rotated) : TokenResult.Failed(redacted);
     }
 
     /// <summary>The per-request timeout.</summary>

@@ -55,6 +55,7 @@ internal static class TokenResponseParser
 
     private static TokenResult ParseSuccess(int status, string? mediaType, int length, JsonDocument? document, in TokenResponseContext context)
     {
+        RefreshToken? rotated = null;
         if (document is null)
         {
             return Protocol(length == 0
@@ -79,6 +80,11 @@ internal static class TokenResponseParser
             });
         }
 
+        // Read first: if anything below makes the response unusable, a rotated refresh token in it must still be kept.
+        var refreshToken = ReadString(root, "refresh_token");
+        rotated = string.IsNullOrEmpty(refreshToken) || new RefreshToken(refreshToken) == context.PreviousRefreshToken
+            ? null
+            : new RefreshToken(refreshToken);
         var accessToken = ReadString(root, "access_token");
         if (string.IsNullOrEmpty(accessToken))
         {
@@ -109,7 +115,6 @@ internal static class TokenResponseParser
             return Protocol($"token endpoint answered with an unusable refresh-token lifetime: {refreshError}");
         }
 
-        var refreshToken = ReadString(root, "refresh_token");
         return TokenResult.Success(new TokenSet
         {
             AccessToken = new AccessToken(accessToken),
@@ -124,13 +129,17 @@ internal static class TokenResponseParser
             ServerClockSkew = context.ServerDate is null ? null : skew,
         });
 
-        TokenResult Protocol(string message) => TokenResult.Failed(new TokenEndpointFailure
+        TokenResult Protocol(string message)
         {
-            Kind = TokenFailureKind.Protocol,
-            StatusCode = status,
-            MaybeProcessed = true,
-            Message = message,
-        });
+            var failure = new TokenEndpointFailure
+            {
+                Kind = TokenFailureKind.Protocol,
+                StatusCode = status,
+                MaybeProcessed = true,
+                Message = rotated is null ? message : message + "; the response carried a new refresh token, which was kept",
+            };
+            return rotated is { } kept ? TokenResult.FailedAfterRotation(failure, kept) : TokenResult.Failed(failure);
+        }
     }
 
     private static (string? Error, string? Description) ReadError(JsonDocument? document, in TokenResponseContext context)

@@ -45,7 +45,7 @@ internal sealed class RefreshCycle
                 Delay = options.RetryBaseDelay,
                 MaxDelay = options.RetryMaxDelay,
                 ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Result is { IsSuccess: false, Failure: { IsRetryable: true } failure }
+                    args.Outcome.Result is { IsSuccess: false, RotatedRefreshToken: null, Failure: { IsRetryable: true } failure }
                     && (failure.RetryAfter is null || failure.RetryAfter <= options.MaxRetryAfterInCycle)),
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result?.Failure?.RetryAfter is { } wait && wait > TimeSpan.Zero ? wait : (TimeSpan?)null),
             })
@@ -390,6 +390,14 @@ internal sealed class RefreshCycle
         }
 
         var failure = result.Failure;
+        if (spendsRefreshToken && result.RotatedRefreshToken is { } rotated)
+        {
+            // The provider rotated but the rest of its answer is unusable: keep the new refresh token (the one sent is dead),
+            // then fail this cycle like any garbled answer; the next attempt spends the kept token.
+            working = await KeepRotatedRefreshTokenAsync(working, currentLease, rotated, usedRefreshToken, cancellationToken).ConfigureAwait(false);
+            return await FailTransientlyAsync(source, flight, working, currentLease, failure, keepInDoubt: false, cancellationToken).ConfigureAwait(false);
+        }
+
         switch (failure.Kind)
         {
             case TokenFailureKind.InvalidGrant:
@@ -549,6 +557,25 @@ internal sealed class RefreshCycle
         var handle = await CommitSuccessAsync(source, flight with { Trigger = uncommitted.Trigger }, record, lease, uncommitted.Tokens, uncommitted.Spent, recoveredInDoubt: false, cancellationToken).ConfigureAwait(false);
         source.Uncommitted = null;
         return (await ReadAsync(record.ConnectionId, cancellationToken).ConfigureAwait(false), handle);
+    }
+
+    /// <summary>Commits a refresh token salvaged from an unusable answer: a new generation, the intent cleared (nothing is in
+    /// doubt any more), the refresh token's idle clock restarted; the access token stays as it was.</summary>
+    private async Task<ConnectionRecord> KeepRotatedRefreshTokenAsync(ConnectionRecord working, StoreLease lease, RefreshToken rotated, RefreshToken? spent, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        ConnectionRecord Apply(ConnectionRecord baseRecord) => baseRecord with
+        {
+            Tokens = (baseRecord.Tokens ?? TokenSets.FromRefreshToken(rotated, now)) with { RefreshToken = rotated },
+            RefreshTokenGeneration = baseRecord.RefreshTokenGeneration + 1,
+            PendingRefresh = null,
+            LastRefreshAt = now,
+        };
+
+        var committed = await CommitAsync(working, Apply(working), lease, null, CommitKind.Success, cancellationToken, merge: latest =>
+            latest.RefreshTokenGeneration == working.RefreshTokenGeneration && latest.Tokens?.RefreshToken == spent ? (Apply(latest), []) : null).ConfigureAwait(false);
+        Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, committed is not null);
+        return committed ?? working;
     }
 
     private async Task<ManagedAccessToken> FailTransientlyAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord working, StoreLease lease, TokenEndpointFailure failure, bool keepInDoubt, CancellationToken cancellationToken)

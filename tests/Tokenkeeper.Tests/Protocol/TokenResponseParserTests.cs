@@ -125,6 +125,31 @@ public sealed class TokenResponseParserTests
         Assert.Equal(previous, result.Tokens!.RefreshToken);
     }
 
+    [Theory]
+    [InlineData("""{"access_token":"a","expires_in":"soon","refresh_token":"rotated"}""")]
+    [InlineData("""{"access_token":"a","expires_in":3600,"refresh_token_expires_in":-1,"refresh_token":"rotated"}""")]
+    [InlineData("""{"access_token":"a","token_type":"mac","refresh_token":"rotated"}""")]
+    [InlineData("""{"expires_in":3600,"refresh_token":"rotated"}""")]
+    public void Parse_UnusableAnswerThatRotated_FailsTyped_ButCarriesTheNewRefreshToken_AndIsNotRetried(string body)
+    {
+        var result = Parse(200, body, "application/json", ProviderProfiles.Generic, previous: new RefreshToken("old-refresh"));
+
+        Assert.False(result.IsSuccess);
+        Assert.Equal(TokenFailureKind.Protocol, result.Failure.Kind);
+        Assert.Equal(new RefreshToken("rotated"), result.RotatedRefreshToken);
+        Assert.Contains("new refresh token, which was kept", result.Failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("rotated", result.Failure.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnusableAnswerRepeatingTheSameRefreshToken_HasNothingToKeep()
+    {
+        var result = Parse(200, """{"access_token":"a","expires_in":"soon","refresh_token":"old-refresh"}""", "application/json", ProviderProfiles.Generic, previous: new RefreshToken("old-refresh"));
+
+        Assert.False(result.IsSuccess);
+        Assert.Null(result.RotatedRefreshToken);
+    }
+
     [Fact]
     public void Parse_RefreshTokenDeadline_CountsFromSend()
     {

@@ -253,6 +253,34 @@ public sealed class TokenManagerTests
     }
 
     [Fact]
+    public async Task AnUnusableAnswerThatRotated_KeepsTheNewRefreshToken_AndTheNextRefreshSpendsIt_NeverTheDeadOne()
+    {
+        await using var f = new ManagerFixture();
+        await f.Manager.GetAccessTokenAsync(Id);
+        var before = await f.RecordAsync();
+        f.Provider.EnqueueRotatedButGarbled();
+        f.Clock.Advance(TimeSpan.FromHours(2));
+        var sentBefore = f.Provider.PresentedRefreshTokens.Count;
+
+        var error = await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var kept = await f.RecordAsync();
+        f.Clock.SetUtcNow(kept.NextAttemptAt!.Value);
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        // The garbled answer was not retried with the refresh token it had just killed: the next refresh spent the kept one.
+        var sent = f.Provider.PresentedRefreshTokens.Skip(sentBefore).ToList();
+        Assert.Equal([before.Tokens!.RefreshToken!.Value.Value, kept.Tokens!.RefreshToken!.Value.Value], sent);
+        Assert.NotEqual(before.Tokens.RefreshToken, kept.Tokens.RefreshToken);
+        Assert.Equal(before.RefreshTokenGeneration + 1, kept.RefreshTokenGeneration);
+        Assert.Null(kept.PendingRefresh);
+        Assert.Equal(before.Tokens.AccessToken, kept.Tokens.AccessToken);
+        Assert.Equal(TokenFailureKind.Protocol, error.Failure!.Kind);
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal(ConnectionState.Active, (await f.RecordAsync()).Status.State);
+        Assert.Contains(f.Logs.Lines, l => l.Contains("was kept", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Refresh_DeadEndpointForADay_CoolsDown_InsteadOfHammering()
     {
         await using var f = new ManagerFixture();

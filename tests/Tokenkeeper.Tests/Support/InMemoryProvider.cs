@@ -69,6 +69,17 @@ internal sealed class InMemoryProvider : HttpMessageHandler
         throw new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely (test: drop-after).");
     });
 
+    /// <summary>Processes the next refresh normally (rotation happens), then garbles the answer's <c>expires_in</c>: a 200 that
+    /// carries the only live refresh token next to a lifetime nobody can read.</summary>
+    public void EnqueueRotatedButGarbled() => Enqueue(form =>
+    {
+        var issued = Issue(form);
+        var payload = System.Text.Json.Nodes.JsonNode.Parse(issued.Content.ReadAsStringAsync().GetAwaiter().GetResult())!.AsObject();
+        payload["expires_in"] = "soon";
+        issued.Content = new StringContent(payload.ToJsonString(), Encoding.UTF8, "application/json");
+        return issued;
+    });
+
     /// <summary>Creates a grant and returns its first refresh token.</summary>
     public string NewRefreshToken()
     {
