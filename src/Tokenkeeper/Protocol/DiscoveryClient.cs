@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Tokenkeeper.Protocol;
@@ -33,16 +32,32 @@ public sealed class DiscoveryClient
         foreach (var candidate in candidates)
         {
             AuthorizationServerMetadata? metadata;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TokenEndpointConstants.DefaultTimeout);
             try
             {
-                using var response = await _http.GetAsync(candidate, cancellationToken).ConfigureAwait(false);
+                using var response = await _http.GetAsync(candidate, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
                 {
                     problems.Add($"{candidate.AbsolutePath}: HTTP {(int)response.StatusCode}");
                     continue;
                 }
 
-                metadata = await response.Content.ReadFromJsonAsync<AuthorizationServerMetadata>(cancellationToken).ConfigureAwait(false);
+                var body = response.Content.Headers.ContentLength > TokenEndpointConstants.MaxResponseBytes
+                    ? null
+                    : await TokenEndpointClient.ReadCappedAsync(response.Content, timeout.Token).ConfigureAwait(false);
+                if (body is null)
+                {
+                    problems.Add($"{candidate.AbsolutePath}: metadata larger than {TokenEndpointConstants.MaxResponseBytes / 1024} KiB");
+                    continue;
+                }
+
+                metadata = JsonSerializer.Deserialize<AuthorizationServerMetadata>(body, JsonSerializerOptions.Web);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                problems.Add($"{candidate.AbsolutePath}: no answer within {TokenEndpointConstants.DefaultTimeout.TotalSeconds:0} s");
+                continue;
             }
             catch (Exception ex) when (ex is HttpRequestException or JsonException or NotSupportedException)
             {
@@ -62,6 +77,14 @@ public sealed class DiscoveryClient
             }
 
             EndpointSecurity.EnsureAllowed(metadata.TokenEndpoint, allowInsecureHttp);
+            foreach (var (endpoint, name) in new[] { (metadata.RevocationEndpoint, "revocation_endpoint"), (metadata.IntrospectionEndpoint, "introspection_endpoint"), (metadata.AuthorizationEndpoint, "authorization_endpoint") })
+            {
+                if (endpoint is not null)
+                {
+                    EndpointSecurity.EnsureAllowed(endpoint, allowInsecureHttp, name);
+                }
+            }
+
             return metadata;
         }
 

@@ -321,7 +321,8 @@ public sealed class TokenEndpointClient
         var error => error.ToString(),
     };
 
-    private static async Task<byte[]?> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
+    /// <summary>Reads a body up to <see cref="TokenEndpointConstants.MaxResponseBytes"/>; null when it is longer.</summary>
+    internal static async Task<byte[]?> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
     {
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
