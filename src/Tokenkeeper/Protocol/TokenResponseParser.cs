@@ -82,7 +82,8 @@ internal static class TokenResponseParser
 
         // Read first: if anything below makes the response unusable, a rotated refresh token in it must still be kept.
         var refreshToken = ReadString(root, "refresh_token");
-        rotated = string.IsNullOrEmpty(refreshToken) || new RefreshToken(refreshToken) == context.PreviousRefreshToken
+        // Only a refresh_token grant spends a token that the answer can replace; other grants just retry.
+        rotated = context.PreviousRefreshToken is null || string.IsNullOrEmpty(refreshToken) || new RefreshToken(refreshToken) == context.PreviousRefreshToken
             ? null
             : new RefreshToken(refreshToken);
         var accessToken = ReadString(root, "access_token");

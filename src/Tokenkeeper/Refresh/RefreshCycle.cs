@@ -394,7 +394,7 @@ internal sealed class RefreshCycle
         {
             // The provider rotated but the rest of its answer is unusable: keep the new refresh token (the one sent is dead),
             // then fail this cycle like any garbled answer; the next attempt spends the kept token.
-            working = await KeepRotatedRefreshTokenAsync(working, currentLease, rotated, usedRefreshToken, cancellationToken).ConfigureAwait(false);
+            working = await KeepRotatedRefreshTokenAsync(source, flight, working, currentLease, rotated, usedRefreshToken, cancellationToken).ConfigureAwait(false);
             return await FailTransientlyAsync(source, flight, working, currentLease, failure, keepInDoubt: false, cancellationToken).ConfigureAwait(false);
         }
 
@@ -561,7 +561,7 @@ internal sealed class RefreshCycle
 
     /// <summary>Commits a refresh token salvaged from an unusable answer: a new generation, the intent cleared (nothing is in
     /// doubt any more), the refresh token's idle clock restarted; the access token stays as it was.</summary>
-    private async Task<ConnectionRecord> KeepRotatedRefreshTokenAsync(ConnectionRecord working, StoreLease lease, RefreshToken rotated, RefreshToken? spent, CancellationToken cancellationToken)
+    private async Task<ConnectionRecord> KeepRotatedRefreshTokenAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord working, StoreLease lease, RefreshToken rotated, RefreshToken? spent, CancellationToken cancellationToken)
     {
         var now = Now;
         ConnectionRecord Apply(ConnectionRecord baseRecord) => baseRecord with
@@ -572,8 +572,20 @@ internal sealed class RefreshCycle
             LastRefreshAt = now,
         };
 
-        var committed = await CommitAsync(working, Apply(working), lease, null, CommitKind.Success, cancellationToken, merge: latest =>
-            latest.RefreshTokenGeneration == working.RefreshTokenGeneration && latest.Tokens?.RefreshToken == spent ? (Apply(latest), []) : null).ConfigureAwait(false);
+        ConnectionRecord? committed;
+        try
+        {
+            committed = await CommitAsync(working, Apply(working), lease, null, CommitKind.Success, cancellationToken, merge: latest =>
+                latest.RefreshTokenGeneration == working.RefreshTokenGeneration && latest.Tokens?.RefreshToken == spent ? (Apply(latest), []) : null).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Same as a success the store would not take: the salvaged token is the only live one, keep it in memory.
+            source.Uncommitted = new UncommittedTokens(Apply(working).Tokens!, working.RefreshTokenGeneration, spent, flight.Trigger);
+            Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, false);
+            throw new TokenStoreUnavailableException(working.ConnectionId, $"Connection '{working.ConnectionId}': a rotated refresh token could not be stored ({ex.GetType().Name}); it is kept and committed before any further refresh.", ex);
+        }
+
         Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, committed is not null);
         return committed ?? working;
     }

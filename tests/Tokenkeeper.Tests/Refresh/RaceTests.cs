@@ -161,6 +161,40 @@ public sealed class RaceTests
     }
 
     [Fact]
+    public async Task AStoreThatStaysDown_WhileSalvagingARotatedRefreshToken_KeepsItInMemory_AndNeverResendsTheDeadOne()
+    {
+        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var down = false;
+        var spent = "";
+        var hooked = new HookStore(new InMemoryTokenStore(clock))
+        {
+            // The salvage commit: no events, intent cleared, a new refresh token. Every other write goes through.
+            BeforeCommit = commit => down && commit.Events is null && commit.Record.PendingRefresh is null
+                && commit.Record.Tokens?.RefreshToken is { } rt && rt.Value != spent
+                    ? throw new IOException("disk full")
+                    : null,
+        };
+        await using var f = new ManagerFixture(store: hooked, clock: clock);
+        await f.Manager.GetAccessTokenAsync(Id);
+        spent = (await f.RecordAsync()).Tokens!.RefreshToken!.Value.Value;
+        f.Provider.EnqueueRotatedButGarbled();
+        f.Clock.Advance(TimeSpan.FromHours(2));
+        var sentBefore = f.Provider.PresentedRefreshTokens.Count;
+
+        down = true;
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        down = false;
+        f.Clock.Advance(TimeSpan.FromMinutes(10));
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.IsType<TokenStoreUnavailableException>(failure);
+        Assert.False(token.Token.IsEmpty);
+        var sent = f.Provider.PresentedRefreshTokens.Skip(sentBefore).ToList();
+        Assert.Equal(1, sent.Count(t => t == spent)); // the dead token is never sent again
+        Assert.Equal(ConnectionState.Active, (await f.RecordAsync()).Status.State);
+    }
+
+    [Fact]
     public async Task EveryRefreshTokenIsSentUnderALiveLease_EvenAfterALongRateLimitWait()
     {
         // 40 connections of one client at 1 token request a second, leases of 30 s: the last requests wait 40 s for a permit.

@@ -567,6 +567,30 @@ public sealed class TokenManagerTests
     }
 
     [Fact]
+    public async Task ClientCredentials_AGarbledAnswerWithARefreshToken_IsRetriedInTheCycle_LikeAnyGarbledAnswer()
+    {
+        await using var f = new ManagerFixture(grant: OAuthGrantType.ClientCredentials);
+        f.Provider.Enqueue(System.Net.HttpStatusCode.OK, """{"access_token":"a","expires_in":"soon","refresh_token":"r"}""");
+
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal(2, f.Provider.Requests);
+    }
+
+    [Fact]
+    public async Task ClientCredentials_AGarbledAnswerWithoutARefreshToken_IsRetriedInTheCycle()
+    {
+        await using var f = new ManagerFixture(grant: OAuthGrantType.ClientCredentials);
+        f.Provider.Enqueue(System.Net.HttpStatusCode.OK, """{"access_token":"a","expires_in":"soon"}""");
+
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal(2, f.Provider.Requests);
+    }
+
+    [Fact]
     public async Task Logs_NeverContainATokenOrSecret()
     {
         await using var f = new ManagerFixture();
