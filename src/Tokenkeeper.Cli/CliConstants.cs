@@ -33,8 +33,9 @@ internal static class CliConstants
     /// <summary>Contacts the demo transfers: 50,000 (the first user story's job).</summary>
     public const int DemoContacts = 50_000;
 
-    /// <summary>The demo's access-token lifetime: 20 seconds, so even a short run spans token lifetimes.</summary>
-    public static readonly TimeSpan DemoAccessTtl = TimeSpan.FromSeconds(20);
+    /// <summary>The demo's access-token lifetime: 5 seconds, so the default run (about 15 s) spans three token lifetimes and
+    /// each connection refreshes several times while faults are injected.</summary>
+    public static readonly TimeSpan DemoAccessTtl = TimeSpan.FromSeconds(5);
 
     /// <summary>The demo's fault rate on the token endpoint and on the API: 2%.</summary>
     public const double DemoFaultRate = 0.02;

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Tokenkeeper.Hosting;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Sync;
@@ -16,10 +18,22 @@ internal static class DemoJob
     private const string ReadScope = "contacts:read";
     private const string WriteScope = "contacts:write";
 
+    /// <summary><c>POST /sim/grants</c>: a fresh grant's refresh token.</summary>
+    private static async Task<string> StartGrantAsync(HttpClient http, SimulatorServer simulator, string scope)
+    {
+        using var response = await http.PostAsJsonAsync(new Uri(simulator.BaseAddress, "sim/grants"), new { client_id = ClientId, user = User, scope }).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+        return body.RootElement.GetProperty("refresh_token").GetString()
+            ?? throw new InvalidOperationException("The simulator started a grant without a refresh token.");
+    }
+
     public static async Task<JobFile> CreateAsync(SimulatorServer simulator, string storePath)
     {
-        var read = await simulator.CreateGrantAsync(ClientId, User, ReadScope).ConfigureAwait(false);
-        var write = await simulator.CreateGrantAsync(ClientId, User, WriteScope).ConfigureAwait(false);
+        // Over HTTP, as any staging setup would start its grants (no browser needed).
+        using var http = new HttpClient();
+        var read = await StartGrantAsync(http, simulator, ReadScope).ConfigureAwait(false);
+        var write = await StartGrantAsync(http, simulator, WriteScope).ConfigureAwait(false);
         var origin = "the simulator's /sim/grants";
         return new JobFile
         {
@@ -27,8 +41,8 @@ internal static class DemoJob
             StorePath = storePath,
             Connections =
             [
-                Connection(Source, "generic", simulator, read.RefreshToken, ReadScope),
-                Connection(Destination, "zendesk-sell", simulator, write.RefreshToken, WriteScope),
+                Connection(Source, "generic", simulator, read, ReadScope),
+                Connection(Destination, "zendesk-sell", simulator, write, WriteScope),
             ],
             RefreshTokenOrigins = new Dictionary<string, string>(StringComparer.Ordinal) { [Source] = origin, [Destination] = origin },
             Job = new SyncJob
