@@ -22,6 +22,10 @@ public static class RefreshConstants
     /// A connection whose endpoint is down makes at most about 200 token requests a day.</summary>
     public static readonly TimeSpan DefaultFailureBackoffMax = TimeSpan.FromMinutes(30);
 
+    /// <summary>A refresh whose answer was lost is retried within this share of the provider's rotation grace window (counted
+    /// from when the refresh token was first sent), whatever the back-off says: one half (15 minutes of Xero's 30).</summary>
+    public const double InDoubtGraceShare = 0.5;
+
     /// <summary>How long a caller waits for another instance's lease before giving up: 30 seconds.</summary>
     public static readonly TimeSpan DefaultLeaseWaitTimeout = TimeSpan.FromSeconds(30);
 

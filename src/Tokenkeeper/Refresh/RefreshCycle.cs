@@ -344,7 +344,7 @@ internal sealed class RefreshCycle
         // Record the intent before the refresh token leaves this process (contract 6).
         var started = Now;
         var intent = spendsRefreshToken
-            ? new RefreshIntent(generation, usedRefreshToken!.Value.Fingerprint, started, _options.InstanceId, ResponseLost: inDoubt)
+            ? new RefreshIntent(generation, usedRefreshToken!.Value.Fingerprint, inDoubt ? record.PendingRefresh!.StartedAt : started, _options.InstanceId, ResponseLost: inDoubt)
             : null;
         var working = await CommitAsync(record, record with { LastAttemptAt = started, PendingRefresh = intent ?? record.PendingRefresh }, lease, null, CommitKind.Intent, cancellationToken).ConfigureAwait(false)
             ?? throw new TokenEndpointUnavailableException(id, $"Connection '{id}': the store refused the refresh intent (concurrent change); try again.", null);
@@ -603,6 +603,11 @@ internal sealed class RefreshCycle
                 wait = retryAfter;
             }
 
+            if (keepInDoubt && baseRecord.PendingRefresh is { } doubt)
+            {
+                wait = WithinRotationGrace(wait, doubt.StartedAt, _manager.GetProfile(id, baseRecord.Registration), now);
+            }
+
             var next = baseRecord with
             {
                 LastAttemptAt = now,
@@ -792,6 +797,25 @@ internal sealed class RefreshCycle
             // The lease lapses on its own; a failed release only delays the next refresh elsewhere.
             Log.CommitConflict(_logger, lease.ConnectionId, "release failed: " + ex.GetType().Name, TokenFingerprint.None);
         }
+    }
+
+    /// <summary>
+    /// Contract 6: a lost answer is recovered inside the provider's grace window. When the old refresh token only works for
+    /// a grace period after rotation, the retry comes within <see cref="RefreshConstants.InDoubtGraceShare"/> of it (halving
+    /// the remaining grace once that point has passed), even if the back-off or a <c>Retry-After</c> asks for longer: after
+    /// the window the grant could only be re-authorised.
+    /// </summary>
+    private static TimeSpan WithinRotationGrace(TimeSpan wait, DateTimeOffset firstSent, ProviderProfile profile, DateTimeOffset now)
+    {
+        if (profile.Rotation != RefreshTokenRotation.RotatingWithGrace || profile.RotationGrace <= TimeSpan.Zero)
+        {
+            return wait;
+        }
+
+        var target = firstSent + (profile.RotationGrace * RefreshConstants.InDoubtGraceShare);
+        var end = firstSent + profile.RotationGrace;
+        var latest = now < target ? target - now : now < end ? (end - now) / 2 : wait;
+        return wait < latest ? wait : latest;
     }
 
     private TimeSpan Backoff(int failures)

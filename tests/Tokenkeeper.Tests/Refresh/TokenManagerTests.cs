@@ -281,6 +281,34 @@ public sealed class TokenManagerTests
     }
 
     [Fact]
+    public async Task ALostAnswer_AtAProviderWithARotationGrace_IsRetriedInsideTheGrace_EvenWhenTheBackoffIsLonger()
+    {
+        // Xero: the old refresh token works for 30 minutes after rotation. The back-off here (20 minutes, then 40) would miss it.
+        await using var f = new ManagerFixture(o => { o.FailureBackoffBase = TimeSpan.FromMinutes(20); o.FailureBackoffMax = TimeSpan.FromHours(2); }, profile: ProviderProfiles.Xero);
+        await f.Manager.GetAccessTokenAsync(Id);
+        f.Clock.Advance(TimeSpan.FromHours(1));
+        var firstSent = f.Clock.GetUtcNow();
+        f.Provider.EnqueueDropAfter();
+        for (var i = 1; i < f.Options.MaxAttempts * 2; i++)
+        {
+            f.Provider.Enqueue(HttpStatusCode.ServiceUnavailable, """{"error":"temporarily_unavailable"}""");
+        }
+
+        await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var afterFirst = await f.RecordAsync();
+        f.Clock.SetUtcNow(afterFirst.NextAttemptAt!.Value);
+        await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var afterSecond = await f.RecordAsync();
+
+        var grace = ProviderProfiles.Xero.RotationGrace;
+        Assert.True(afterFirst.PendingRefresh!.ResponseLost);
+        Assert.InRange(afterFirst.NextAttemptAt!.Value, firstSent, firstSent + (grace * RefreshConstants.InDoubtGraceShare));
+        // The second cycle still counts the window from the first send, and retries within what is left of it.
+        Assert.InRange(afterSecond.PendingRefresh!.StartedAt, firstSent, firstSent + TimeSpan.FromMinutes(1));
+        Assert.InRange(afterSecond.NextAttemptAt!.Value, afterFirst.NextAttemptAt!.Value, firstSent + grace);
+    }
+
+    [Fact]
     public async Task Refresh_DeadEndpointForADay_CoolsDown_InsteadOfHammering()
     {
         await using var f = new ManagerFixture();
