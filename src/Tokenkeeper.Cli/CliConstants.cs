@@ -15,11 +15,16 @@ internal static class CliConstants
     /// <summary>Width of the live progress bar, in columns: 24.</summary>
     public const int ProgressBarWidth = 24;
 
-    /// <summary>Width of the live progress bar on a narrow terminal: 12 columns.</summary>
-    public const int NarrowProgressBarWidth = 12;
+    /// <summary>Width of the live progress bar on a terminal narrower than <see cref="WideTerminalColumns"/>: 10 columns.</summary>
+    public const int NarrowProgressBarWidth = 10;
 
-    /// <summary>Terminals at least this wide get every counter on the progress line: 130 columns.</summary>
+    /// <summary>Terminals at least this wide get the full-width progress bar (<see cref="ProgressBarWidth"/>): 130 columns.
+    /// Narrower ones get a shorter bar and, when needed, shorter wordings, never fewer of the counters.</summary>
     public const int WideTerminalColumns = 130;
+
+    /// <summary>Terminals at least this wide show the elapsed time on the live progress bar: 100 columns. Narrower ones leave
+    /// it out to keep the counters (the summary at the end says how long the run took).</summary>
+    public const int ElapsedTimeTerminalColumns = 100;
 
     /// <summary>Width of tables and panels when the output is not a terminal: 100 columns.</summary>
     public const int PlainOutputWidth = 100;

@@ -5,6 +5,9 @@ namespace Tokenkeeper.Cli.Infrastructure;
 /// <summary>Turns what goes wrong in a command into a clear message on stderr and the right exit code.</summary>
 internal static class CommandErrors
 {
+    /// <summary>The environment variable that turns colours off whatever its (non-empty) value (https://no-color.org).</summary>
+    private const string NoColorVariable = "NO_COLOR";
+
     public static async Task<int> RunAsync(Func<Task<int>> body)
     {
         try
@@ -27,9 +30,20 @@ internal static class CommandErrors
         }
     }
 
+    /// <summary>Writes <c>error: message</c> to stderr: in red on a terminal, plain text when stderr is a file or a pipe or
+    /// <c>NO_COLOR</c> is set, so logs never hold escape codes.</summary>
     public static void Fail(string message)
     {
+        if (!UsesColour(Console.IsErrorRedirected, Environment.GetEnvironmentVariable(NoColorVariable)))
+        {
+            Console.Error.WriteLine($"error: {message}");
+            return;
+        }
+
         var error = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         error.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
     }
+
+    /// <summary>Whether an error message may be coloured: only when stderr is a terminal and <c>NO_COLOR</c> is unset or empty.</summary>
+    internal static bool UsesColour(bool errorRedirected, string? noColor) => !errorRedirected && string.IsNullOrEmpty(noColor);
 }

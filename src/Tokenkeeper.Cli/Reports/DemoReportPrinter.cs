@@ -8,8 +8,8 @@ using Tokenkeeper.Sync;
 
 namespace Tokenkeeper.Cli.Reports;
 
-/// <summary>The end of <c>tokenkeeper demo</c>: what was transferred, what the tokens went through, what went wrong and was
-/// absorbed, and what the provider saw.</summary>
+/// <summary>The end of <c>tokenkeeper demo</c>: what was transferred, what the tokens went through, what went wrong and
+/// whether it was absorbed, and what the provider saw.</summary>
 internal static class DemoReportPrinter
 {
     public static void Print(IAnsiConsole console, DemoSettings settings, SyncRunOutcome outcome, SimulatorStats stats, bool exactlyOnce)
@@ -33,7 +33,7 @@ internal static class DemoReportPrinter
         Row(tokens, "requests replayed after a 401", Count(report.AuthReplays));
         Row(tokens, "lost refresh responses recovered (reuse interval)", Count(stats.ReuseWithinGrace));
 
-        var faults = new Table { Border = TableBorder.Rounded, Title = new TableTitle("[bold]Faults injected, all absorbed[/]") }
+        var faults = new Table { Border = TableBorder.Rounded, Title = new TableTitle($"[bold]{Markup.Escape(FaultsTitle(stats, report.FailuresSurfaced, exactlyOnce))}[/]") }
             .AddColumn("fault").AddColumn(new TableColumn("token endpoint").RightAligned()).AddColumn(new TableColumn("API").RightAligned());
         foreach (var kind in CliConstants.DemoFaults)
         {
@@ -59,6 +59,20 @@ internal static class DemoReportPrinter
             : new Markup($"[red bold]Not every contact arrived exactly once:[/] {Count(stats.ContactsStoredDistinct)} distinct of {Count(settings.Contacts)}, {Count(stats.ContactsReceived)} received.");
         console.Write(new Rows(new IRenderable[] { transfer, tokens, faults, provider, verdict }));
         console.WriteLine();
+    }
+
+    /// <summary>The faults table's title, true to the run: "all absorbed" only when none surfaced and every contact arrived
+    /// exactly once.</summary>
+    internal static string FaultsTitle(SimulatorStats stats, long failuresSurfaced, bool exactlyOnce)
+    {
+        var injected = stats.FaultsInjectedTotal + stats.TokensRevokedRandomly;
+        return (failuresSurfaced, exactlyOnce, injected) switch
+        {
+            ( > 0, _, _) => $"Faults injected: {Count(failuresSurfaced)} {(failuresSurfaced == 1 ? "failure" : "failures")} surfaced",
+            (_, false, _) => "Faults injected: not all absorbed",
+            (_, _, 0) => "No faults injected",
+            _ => "Faults injected, all absorbed",
+        };
     }
 
     private static Table Table(string title)

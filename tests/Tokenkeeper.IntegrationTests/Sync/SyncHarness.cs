@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
@@ -153,7 +154,7 @@ internal sealed class SyncHarness : IAsyncDisposable
     }
 
     /// <summary>Runs the sync command in this process (fast); <c>${env:…}</c> reads <see cref="Environment"/>.</summary>
-    public async Task<CliResult> RunSyncInProcessAsync(string jobPath, SyncRunSettings? settings = null)
+    public async Task<CliResult> RunSyncInProcessAsync(string jobPath, SyncRunSettings? settings = null, CancellationToken cancellationToken = default)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -167,7 +168,7 @@ internal sealed class SyncHarness : IAsyncDisposable
         var output = new CliOutput(console, stdout, stderr, Interactive: false);
         settings ??= new SyncRunSettings { Json = true };
         settings = settings with { Environment = settings.Environment ?? (name => Environment.GetValueOrDefault(name)) };
-        var exit = await SyncCommand.RunAsync(jobPath, settings, "none", output, CancellationToken.None);
+        var exit = await SyncCommand.RunAsync(jobPath, settings, "none", output, cancellationToken);
         return new CliResult(exit, stdout.ToString(), stderr.ToString());
     }
 
@@ -207,17 +208,30 @@ internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 internal sealed class CliProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly StringBuilder _stdoutSoFar = new();
     private readonly Task<string> _stdout;
     private readonly Task<string> _stderr;
 
     public CliProcess(Process process)
     {
         _process = process;
-        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stdout = CollectAsync(process.StandardOutput, _stdoutSoFar);
         _stderr = process.StandardError.ReadToEndAsync();
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>What the process has written to stdout so far.</summary>
+    public string StdoutSoFar
+    {
+        get
+        {
+            lock (_stdoutSoFar)
+            {
+                return _stdoutSoFar.ToString();
+            }
+        }
+    }
 
     /// <summary>SIGKILL: no handler runs, nothing is flushed — the process just stops.</summary>
     public void KillHard() => _process.Kill(entireProcessTree: true);
@@ -227,6 +241,24 @@ internal sealed class CliProcess : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await _process.WaitForExitAsync(timeout.Token);
         return new CliResult(_process.ExitCode, await _stdout, await _stderr);
+    }
+
+    private static async Task<string> CollectAsync(StreamReader reader, StringBuilder collected)
+    {
+        var buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            lock (collected)
+            {
+                collected.Append(buffer, 0, read);
+            }
+        }
+
+        lock (collected)
+        {
+            return collected.ToString();
+        }
     }
 
     public void Dispose()
