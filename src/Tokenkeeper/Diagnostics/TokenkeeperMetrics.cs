@@ -8,10 +8,11 @@ namespace Tokenkeeper.Diagnostics;
 /// that should not need a metrics pipeline. Instruments carry the connection id, never a token.
 /// </summary>
 /// <remarks>
-/// Instruments: <c>tokenkeeper.refreshes</c> (tags: connection, trigger, outcome), <c>tokenkeeper.singleflight.joins</c>,
-/// <c>tokenkeeper.auth.replays</c> (tag: outcome), <c>tokenkeeper.store.commit_conflicts</c>,
-/// <c>tokenkeeper.token_endpoint.duration</c> (s; tags: grant, outcome), <c>tokenkeeper.token.remaining_lifetime</c> (s, at use),
-/// <c>tokenkeeper.expiry.defaulted</c> (tag: source), <c>tokenkeeper.http.retries</c>, <c>tokenkeeper.lease.waits</c>.
+/// Instruments (docs/engine.md, "Diagnostics", lists their tag values): <c>tokenkeeper.refreshes</c> (tags: connection, trigger,
+/// outcome), <c>tokenkeeper.singleflight.joins</c> (connection), <c>tokenkeeper.auth.replays</c> (connection, outcome),
+/// <c>tokenkeeper.store.commit_conflicts</c> (connection, conflict), <c>tokenkeeper.token_endpoint.duration</c> (s; grant, outcome),
+/// <c>tokenkeeper.token.remaining_lifetime</c> (s, at use; connection), <c>tokenkeeper.expiry.defaulted</c> (source),
+/// <c>tokenkeeper.http.retries</c> (connection), <c>tokenkeeper.lease.waits</c> (connection).
 /// </remarks>
 public sealed class TokenkeeperMetrics : IDisposable
 {

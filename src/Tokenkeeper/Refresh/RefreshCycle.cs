@@ -36,10 +36,12 @@ internal sealed class RefreshCycle
         _options = options;
         _metrics = manager.Metrics;
         _logger = logger;
-        _retry = new ResiliencePipelineBuilder<TokenResult> { TimeProvider = _time }
+        // One attempt per cycle is valid (MaxAttempts = 1): Polly refuses a retry strategy with zero retries, so add none.
+        var retry = new ResiliencePipelineBuilder<TokenResult> { TimeProvider = _time };
+        _retry = options.MaxAttempts <= 1 ? retry.Build() : retry
             .AddRetry(new RetryStrategyOptions<TokenResult>
             {
-                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,

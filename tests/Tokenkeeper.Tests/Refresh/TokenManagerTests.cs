@@ -199,6 +199,22 @@ public sealed class TokenManagerTests
     }
 
     [Fact]
+    public async Task Refresh_WithMaxAttemptsOne_SendsOneRequestPerCycle_WithoutRetrying()
+    {
+        // One attempt per cycle is a valid setting (Validate accepts it): the manager must start and simply not retry.
+        await using var f = new ManagerFixture(o => o.MaxAttempts = 1);
+        f.Provider.Enqueue(HttpStatusCode.ServiceUnavailable, """{"error":"temporarily_unavailable"}""");
+
+        var error = await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        Assert.Equal(TokenFailureKind.Transient, error.Failure!.Kind);
+        Assert.Equal(1, f.Provider.Requests);
+        f.Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.False((await f.Manager.GetAccessTokenAsync(Id)).Token.IsEmpty);
+        Assert.Equal(2, f.Provider.Requests);
+    }
+
+    [Fact]
     public async Task Refresh_RateLimited_WaitsOutRetryAfter()
     {
         await using var f = new ManagerFixture();
