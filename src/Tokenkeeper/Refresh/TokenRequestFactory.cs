@@ -12,11 +12,17 @@ internal sealed class TokenRequestFactory(TimeProvider time, TokenManagerOptions
     private readonly ConcurrentDictionary<string, ClientSigningKey> _keys = new(StringComparer.Ordinal);
 
     public static string ClientKey(ConnectionRegistration registration, ProviderProfile profile) =>
-        $"{registration.TokenEndpoint}|{registration.ClientId}|{registration.ClientAuthMethod ?? profile.DefaultClientAuthMethod}|{registration.ClientSecret?.Fingerprint ?? registration.SigningKeyPem?.Fingerprint ?? "-"}";
+        $"{registration.TokenEndpoint}|{registration.ClientId}|{AuthMethodOf(registration, profile)}|{registration.ClientSecret?.Fingerprint ?? registration.SigningKeyPem?.Fingerprint ?? "-"}";
+
+    /// <summary>The client authentication a connection uses: the one it names; else <c>private_key_jwt</c> when it has a signing
+    /// key and no secret (a secret method could only fail); else the provider profile's default.</summary>
+    public static ClientAuthMethod AuthMethodOf(ConnectionRegistration registration, ProviderProfile profile) =>
+        registration.ClientAuthMethod
+        ?? (registration.SigningKeyPem is not null && registration.ClientSecret is null ? ClientAuthMethod.PrivateKeyJwt : profile.DefaultClientAuthMethod);
 
     public TokenEndpointRequest Create(ConnectionRegistration registration, ProviderProfile profile, RefreshToken? refreshToken)
     {
-        var method = registration.ClientAuthMethod ?? profile.DefaultClientAuthMethod;
+        var method = AuthMethodOf(registration, profile);
         var key = registration.SigningKeyPem is { } pem ? _keys.GetOrAdd(pem.Fingerprint, _ => LoadKey(pem, registration.SigningKeyId)) : null;
         var client = new ClientIdentity { ClientId = registration.ClientId, Secret = registration.ClientSecret, AuthMethod = method, SigningKey = key };
         string? assertion = null;
