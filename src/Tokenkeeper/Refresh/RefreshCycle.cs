@@ -36,10 +36,14 @@ internal sealed class RefreshCycle
         _options = options;
         _metrics = manager.Metrics;
         _logger = logger;
-        _retry = new ResiliencePipelineBuilder<TokenResult> { TimeProvider = _time }
-            .AddRetry(new RetryStrategyOptions<TokenResult>
+
+        // One attempt per cycle (MaxAttempts = 1) is a pipeline without a retry: Polly refuses a retry strategy of zero retries.
+        var retry = new ResiliencePipelineBuilder<TokenResult> { TimeProvider = _time };
+        if (options.MaxAttempts > 1)
+        {
+            retry.AddRetry(new RetryStrategyOptions<TokenResult>
             {
-                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
@@ -48,8 +52,10 @@ internal sealed class RefreshCycle
                     args.Outcome.Result is { IsSuccess: false, Failure: { IsRetryable: true } failure }
                     && (failure.RetryAfter is null || failure.RetryAfter <= options.MaxRetryAfterInCycle)),
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result?.Failure?.RetryAfter is { } wait && wait > TimeSpan.Zero ? wait : (TimeSpan?)null),
-            })
-            .Build();
+            });
+        }
+
+        _retry = retry.Build();
     }
 
     private DateTimeOffset Now => _time.GetUtcNow();
