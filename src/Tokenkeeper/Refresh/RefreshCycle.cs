@@ -36,10 +36,12 @@ internal sealed class RefreshCycle
         _options = options;
         _metrics = manager.Metrics;
         _logger = logger;
-        // One attempt per cycle is valid (MaxAttempts = 1): Polly refuses a retry strategy with zero retries, so add none.
+
+        // One attempt per cycle (MaxAttempts = 1) is a pipeline without a retry: Polly refuses a retry strategy of zero retries.
         var retry = new ResiliencePipelineBuilder<TokenResult> { TimeProvider = _time };
-        _retry = options.MaxAttempts <= 1 ? retry.Build() : retry
-            .AddRetry(new RetryStrategyOptions<TokenResult>
+        if (options.MaxAttempts > 1)
+        {
+            retry.AddRetry(new RetryStrategyOptions<TokenResult>
             {
                 MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
@@ -50,8 +52,10 @@ internal sealed class RefreshCycle
                     args.Outcome.Result is { IsSuccess: false, RotatedRefreshToken: null, Failure: { IsRetryable: true } failure }
                     && (failure.RetryAfter is null || failure.RetryAfter <= options.MaxRetryAfterInCycle)),
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result?.Failure?.RetryAfter is { } wait && wait > TimeSpan.Zero ? wait : (TimeSpan?)null),
-            })
-            .Build();
+            });
+        }
+
+        _retry = retry.Build();
     }
 
     private DateTimeOffset Now => _time.GetUtcNow();

@@ -12,6 +12,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _status = 200;
+    private volatile bool _hang;
 
     private WebhookReceiver(WebApplication app) => _app = app;
 
@@ -26,6 +27,13 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         set => Volatile.Write(ref _status, value);
     }
 
+    /// <summary>While set, each request is recorded (answered with 0) and then never answered: the sender times out or dies.</summary>
+    public bool Hang
+    {
+        get => _hang;
+        set => _hang = value;
+    }
+
     public static async Task<WebhookReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -37,14 +45,25 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
-            var status = receiver.Status;
+            var hang = receiver.Hang;
+            var status = hang ? 0 : receiver.Status;
             receiver.Requests.Enqueue(new Received(
                 body.ToArray(),
                 context.Request.Headers["X-Tokenkeeper-Signature"].ToString(),
                 context.Request.Headers["X-Tokenkeeper-Event"].ToString(),
                 context.Request.Headers["X-Tokenkeeper-Delivery"].ToString(),
                 int.Parse(context.Request.Headers["X-Tokenkeeper-Attempt"].ToString(), System.Globalization.CultureInfo.InvariantCulture),
-                status));
+                status)
+            {
+                ReceivedAt = DateTimeOffset.UtcNow,
+            });
+            if (hang)
+            {
+                using var gone = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, app.Lifetime.ApplicationStopping);
+                await Task.Delay(Timeout.InfiniteTimeSpan, gone.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            }
+
             context.Response.StatusCode = status;
         });
         await app.StartAsync();
@@ -60,6 +79,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public sealed record Received(byte[] Body, string Signature, string EventType, string DeliveryId, int Attempt, int AnsweredWith)
     {
+        /// <summary>When it arrived (wall clock: the senders are real processes).</summary>
+        public DateTimeOffset ReceivedAt { get; init; }
+
         public string Text => System.Text.Encoding.UTF8.GetString(Body);
     }
 }

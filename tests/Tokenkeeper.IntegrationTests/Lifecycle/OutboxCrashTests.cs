@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Tokenkeeper.Connections;
+using Tokenkeeper.Hosting;
+using Tokenkeeper.IntegrationTests.Support;
+using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Protocol;
+using Tokenkeeper.Refresh;
+using Tokenkeeper.Simulator;
+using Tokenkeeper.Sqlite;
+using Tokenkeeper.Storage;
+
+namespace Tokenkeeper.IntegrationTests.Lifecycle;
+
+/// <summary>
+/// The outbox survives the process that wrote it, with real <c>tokenkeeper lifecycle run</c> processes over one SQLite store:
+/// an event written by a process killed before any webhook delivery was tried, and an event claimed by a process killed in the
+/// middle of delivering it, are both delivered by the next process, signed, exactly once.
+/// </summary>
+public sealed class OutboxCrashTests : IAsyncLifetime
+{
+    private const string WebhookSecret = "ops-signing-key";
+    private const string ReconnectTemplate = "https://broker.example/connections/{connection}/reconnect";
+    private static readonly TimeSpan ProcessPatience = TimeSpan.FromSeconds(90);
+    private readonly string _directory = Directory.CreateTempSubdirectory("tk-outbox-crash-").FullName;
+    private readonly string _key = EncryptionKeys.NewKey();
+    private SimulatorServer _simulator = null!;
+
+    private string StorePath => Path.Combine(_directory, "tokenkeeper.db");
+
+    private Dictionary<string, string> Environment => new() { ["TOKENKEEPER_KEY"] = _key };
+
+    public async Task InitializeAsync() => _simulator = await SimulatorServer.StartAsync(new SimulatorOptions());
+
+    public async Task DisposeAsync()
+    {
+        await _simulator.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task AnEventWrittenByAProcessKilledBeforeAnyWebhookDelivery_IsDeliveredSignedByTheNextProcess()
+    {
+        // A Xero grant authorised 41 days ago (its keep-alive is due) that the user has since revoked at the provider.
+        var grant = await RegisterAsync("crm", ProviderProfiles.Xero, DateTimeOffset.UtcNow.AddDays(-41));
+        _simulator.RevokeGrant(grant.GrantId);
+        await using var receiver = await WebhookReceiver.StartAsync();
+
+        // A lifecycle service with no webhook finds the dead grant, writes the alert and is killed.
+        using (var first = CliProcess.Start(["lifecycle", "run", "--store", StorePath], Environment))
+        {
+            await Waits.UntilAsync(() => Outbox().Any(e => e.Event.Type == ConnectionEventTypes.ReconnectRequired) || first.HasExited, () => "the first process to write the alert: " + first.Output, ProcessPatience);
+            first.KillHard();
+        }
+
+        var written = Outbox().Single(e => e.Event.Type == ConnectionEventTypes.ReconnectRequired);
+        Assert.DoesNotContain(written.Deliveries, d => d.Sink == "webhook");
+        Assert.Empty(receiver.Requests);
+
+        string[] run = ["lifecycle", "run", "--store", StorePath, "--webhook", receiver.Url.ToString(), "--webhook-secret", WebhookSecret, "--reconnect-url", ReconnectTemplate];
+        using (var second = CliProcess.Start(run, Environment))
+        {
+            await Waits.UntilAsync(() => receiver.Requests.Any(r => r.EventType == ConnectionEventTypes.ReconnectRequired) || second.HasExited, () => "the next process to deliver the alert: " + second.Output, ProcessPatience);
+            second.KillHard();
+        }
+
+        var delivered = Assert.Single(receiver.Requests, r => r.EventType == ConnectionEventTypes.ReconnectRequired);
+        Assert.Equal((200, 1, written.Event.Id.ToString()), (delivered.AnsweredWith, delivered.Attempt, delivered.DeliveryId));
+        Assert.True(WebhookSignature.Verify(WebhookSecret, delivered.Body, delivered.Signature));
+        using var json = JsonDocument.Parse(delivered.Body);
+        var root = json.RootElement;
+        Assert.Equal(written.Event.Id.ToString(), root.GetProperty("id").GetString());
+        Assert.Equal("crm", root.GetProperty("connection_id").GetString());
+        Assert.Equal(nameof(ConnectionState.ReconnectRequired), root.GetProperty("state").GetString());
+        Assert.Equal(StateReasons.Revoked, root.GetProperty("reason").GetString());
+        Assert.Equal("https://broker.example/connections/crm/reconnect", root.GetProperty("reconnect_url").GetString());
+        Assert.DoesNotContain(grant.RefreshToken!, delivered.Text, StringComparison.Ordinal);
+        Assert.NotNull(Outbox().Single(e => e.Sequence == written.Sequence).Deliveries.Single(d => d.Sink == "webhook").DeliveredAt);
+    }
+
+    [Fact]
+    public async Task AProcessKilledMidDelivery_LeavesItsEventsClaimed_TheNextProcessDeliversThemAfterTheClaimLapses_ExactlyOnce()
+    {
+        // A google-testing grant authorised 6½ days ago: its 1-day warning is due as soon as the service looks.
+        await RegisterAsync("reports", ProviderProfiles.GoogleTesting, DateTimeOffset.UtcNow.AddDays(-6.5));
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Hang = true;
+        string[] run = ["lifecycle", "run", "--store", StorePath, "--webhook", receiver.Url.ToString(), "--webhook-secret", WebhookSecret];
+
+        // The first process claims the due events and is killed while the receiver holds its first POST (before the 10 s timeout).
+        using (var first = CliProcess.Start(run, Environment))
+        {
+            await Waits.UntilAsync(() => !receiver.Requests.IsEmpty || first.HasExited, () => "the first process to start a delivery: " + first.Output, ProcessPatience);
+            first.KillHard();
+        }
+
+        var hung = Assert.Single(receiver.Requests);
+        var claimed = Outbox();
+        Assert.Contains(claimed, e => e.Event.Type == ConnectionEventTypes.ExpiryWarning);
+        Assert.All(claimed, e =>
+        {
+            // Claimed (one attempt counted), with no outcome recorded: no other dispatcher may take it until the claim lapses.
+            var webhook = e.Deliveries.Single(d => d.Sink == "webhook");
+            Assert.Equal((1, null, null, null), (webhook.Attempts, webhook.DeliveredAt, webhook.DeadLetteredAt, webhook.LastError));
+        });
+
+        receiver.Hang = false;
+        using (var second = CliProcess.Start(run, Environment))
+        {
+            await Waits.UntilAsync(() => claimed.All(e => receiver.Requests.Any(r => r.DeliveryId == e.Event.Id.ToString() && r.AnsweredWith == 200)) || second.HasExited, () => "the next process to deliver every claimed event: " + second.Output, ProcessPatience);
+            second.KillHard();
+        }
+
+        // One more pass by another process sends nothing again.
+        var (exit, output) = await CliProcess.RunAsync([.. run, "--once"], Environment);
+        Assert.True(exit == 0, output);
+
+        var requests = receiver.Requests.ToList();
+        Assert.True(requests.Where(r => r.AnsweredWith == 200).Min(r => r.ReceivedAt) >= hung.ReceivedAt + LifecycleConstants.OutboxClaimFor - TimeSpan.FromSeconds(1), "an event was sent again while still claimed");
+        foreach (var entry in claimed)
+        {
+            var id = entry.Event.Id.ToString();
+            var accepted = Assert.Single(requests, r => r.DeliveryId == id && r.AnsweredWith == 200);
+            Assert.Equal(2, accepted.Attempt);
+            Assert.True(WebhookSignature.Verify(WebhookSecret, accepted.Body, accepted.Signature));
+            Assert.Equal(id == hung.DeliveryId ? 2 : 1, requests.Count(r => r.DeliveryId == id));
+        }
+
+        Assert.All(Outbox(), e => Assert.NotNull(e.Deliveries.Single(d => d.Sink == "webhook").DeliveredAt));
+        var warning = requests.Single(r => r.EventType == ConnectionEventTypes.ExpiryWarning);
+        Assert.Contains("\"days_left\":\"1\"", warning.Text, StringComparison.Ordinal);
+    }
+
+    private async Task<GrantTokens> RegisterAsync(string id, ProviderProfile profile, DateTimeOffset authorizedAt)
+    {
+        var grant = await _simulator.CreateGrantAsync("demo-client", "test-user", "contacts:read");
+        using var protector = new AesGcmSecretProtector(Convert.FromBase64String(_key));
+        using var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = StorePath, Protector = protector });
+        using var http = new HttpClient();
+        await using var manager = new TokenManager(store, new TokenEndpointClient(http));
+        var definition = new ConnectionOptions
+        {
+            Provider = profile.Name,
+            TokenEndpoint = _simulator.TokenEndpoint,
+            ClientId = "demo-client",
+            ClientSecret = "demo-secret",
+            RefreshToken = grant.RefreshToken,
+        }.ToDefinition(id) with { AuthorizedAt = authorizedAt };
+        await manager.RegisterAsync(definition);
+        return grant;
+    }
+
+    private IReadOnlyList<OutboxEntry> Outbox()
+    {
+        using var protector = new AesGcmSecretProtector(Convert.FromBase64String(_key));
+        using var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = StorePath, Protector = protector });
+        return store.ReadAsync().AsTask().GetAwaiter().GetResult();
+    }
+}
