@@ -28,7 +28,7 @@ public sealed class CustomWarningDaysTests
         };
         var deadline = authorized.AddDays(60);
 
-        var plan = new LifecyclePlanner(new LifecycleOptions { WarningDays = [2, 30, 10] }).Plan(record, SixtyDayGrant);
+        var plan = new LifecyclePlanner(new LifecycleOptions { WarningDays = [2, 30, 10] }).Plan(record, SixtyDayGrant, authorized);
 
         Assert.Equal(deadline, plan.AbsoluteDeadline);
         Assert.Equal([new PlannedWarning(30, deadline.AddDays(-30)), new PlannedWarning(10, deadline.AddDays(-10)), new PlannedWarning(2, deadline.AddDays(-2))], plan.Warnings);
