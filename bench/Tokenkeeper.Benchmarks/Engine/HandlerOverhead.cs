@@ -32,6 +32,7 @@ internal static class HandlerOverhead
             ("plain HttpClient, fixed header", WithHeader(new HttpClient(shared, disposeHandler: false), token.TokenType, token.Token.Value)),
             ("TokenkeeperHandler (defaults)", new HttpClient(new TokenkeeperHandler(manager, TokenkeeperContender.ConnectionId) { InnerHandler = shared }, disposeHandler: false)),
             ("TokenkeeperHandler (MaxRetries = 0)", new HttpClient(new TokenkeeperHandler(manager, TokenkeeperContender.ConnectionId, new TokenkeeperHandlerOptions { MaxRetries = 0 }) { InnerHandler = shared }, disposeHandler: false)),
+            ("control: an empty async DelegatingHandler, fixed header", WithHeader(new HttpClient(new PassThroughHandler { InnerHandler = shared }, disposeHandler: false), token.TokenType, token.Token.Value)),
             ("control: Polly retry pipeline only, fixed header", WithHeader(new HttpClient(new PollyRetryHandler { InnerHandler = shared }, disposeHandler: false), token.TokenType, token.Token.Value)),
             ("control: a second plain HttpClient (A/A, the noise floor)", WithHeader(new HttpClient(shared, disposeHandler: false), token.TokenType, token.Token.Value)),
         };
@@ -146,6 +147,13 @@ internal static class HandlerOverhead
         AutomaticDecompression = DecompressionMethods.None,
         PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
     };
+
+    /// <summary>A control: the least any handler-based token manager can cost, one <c>async</c> layer that awaits the next handler.</summary>
+    private sealed class PassThroughHandler : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// A control: only what the Tokenkeeper handler does around a GET that succeeds with its default retries — a Polly v8
