@@ -21,6 +21,8 @@ public sealed class LifecycleCliTests : IAsyncLifetime
 
     private string StorePath => Path.Combine(_directory, "tokenkeeper.db");
 
+    private CliStore Store => new(StorePath, _key);
+
     private Dictionary<string, string> Environment => new() { ["TOKENKEEPER_KEY"] = _key };
 
     public async Task InitializeAsync() =>
@@ -220,24 +222,8 @@ public sealed class LifecycleCliTests : IAsyncLifetime
         Assert.Contains("cannot be decrypted", output, StringComparison.Ordinal);
     }
 
-    private async Task<string> RegisterAsync(string id, ProviderProfile profile, DateTimeOffset authorizedAt)
-    {
-        var grant = await _simulator.CreateGrantAsync("demo-client", "test-user", "contacts:read");
-        using var protector = new AesGcmSecretProtector(Convert.FromBase64String(_key));
-        using var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = StorePath, Protector = protector });
-        using var http = new HttpClient();
-        await using var manager = new TokenManager(store, new TokenEndpointClient(http));
-        var definition = new ConnectionOptions
-        {
-            Provider = profile.Name,
-            TokenEndpoint = _simulator.TokenEndpoint,
-            ClientId = "demo-client",
-            ClientSecret = "demo-secret",
-            RefreshToken = grant.RefreshToken,
-        }.ToDefinition(id) with { AuthorizedAt = authorizedAt };
-        await manager.RegisterAsync(definition);
-        return grant.RefreshToken!;
-    }
+    private async Task<string> RegisterAsync(string id, ProviderProfile profile, DateTimeOffset authorizedAt) =>
+        (await Store.RegisterAsync(_simulator, id, profile, authorizedAt)).RefreshToken!;
 
     private sealed class WithinASecond : IEqualityComparer<DateTimeOffset>
     {
@@ -249,10 +235,5 @@ public sealed class LifecycleCliTests : IAsyncLifetime
     private bool WarningAttemptFailed() =>
         OutboxAsync().GetAwaiter().GetResult().Any(e => e.Event.Type == ConnectionEventTypes.ExpiryWarning && e.Deliveries.Any(d => d.Sink == "webhook" && d.LastError is not null));
 
-    private async Task<IReadOnlyList<OutboxEntry>> OutboxAsync()
-    {
-        using var protector = new AesGcmSecretProtector(Convert.FromBase64String(_key));
-        using var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = StorePath, Protector = protector });
-        return await store.ReadAsync();
-    }
+    private Task<IReadOnlyList<OutboxEntry>> OutboxAsync() => Task.FromResult(Store.Outbox());
 }

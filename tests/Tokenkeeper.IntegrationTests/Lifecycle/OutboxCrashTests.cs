@@ -131,29 +131,8 @@ public sealed class OutboxCrashTests : IAsyncLifetime
         Assert.Contains("\"days_left\":\"1\"", warning.Text, StringComparison.Ordinal);
     }
 
-    private async Task<GrantTokens> RegisterAsync(string id, ProviderProfile profile, DateTimeOffset authorizedAt)
-    {
-        var grant = await _simulator.CreateGrantAsync("demo-client", "test-user", "contacts:read");
-        using var protector = new AesGcmSecretProtector(Convert.FromBase64String(_key));
-        using var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = StorePath, Protector = protector });
-        using var http = new HttpClient();
-        await using var manager = new TokenManager(store, new TokenEndpointClient(http));
-        var definition = new ConnectionOptions
-        {
-            Provider = profile.Name,
-            TokenEndpoint = _simulator.TokenEndpoint,
-            ClientId = "demo-client",
-            ClientSecret = "demo-secret",
-            RefreshToken = grant.RefreshToken,
-        }.ToDefinition(id) with { AuthorizedAt = authorizedAt };
-        await manager.RegisterAsync(definition);
-        return grant;
-    }
+    private Task<GrantTokens> RegisterAsync(string id, ProviderProfile profile, DateTimeOffset authorizedAt) =>
+        new CliStore(StorePath, _key).RegisterAsync(_simulator, id, profile, authorizedAt);
 
-    private IReadOnlyList<OutboxEntry> Outbox()
-    {
-        using var protector = new AesGcmSecretProtector(Convert.FromBase64String(_key));
-        using var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = StorePath, Protector = protector });
-        return store.ReadAsync().AsTask().GetAwaiter().GetResult();
-    }
+    private IReadOnlyList<OutboxEntry> Outbox() => new CliStore(StorePath, _key).Outbox();
 }
