@@ -47,6 +47,7 @@ internal sealed class FrontApi : IAsyncDisposable
     private int _holdAt = -1;
     private TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _abandoned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private FrontApi(WebApplication app, SimulatorServer simulator, PagingStyle style)
     {
@@ -95,6 +96,23 @@ internal sealed class FrontApi : IAsyncDisposable
         return api;
     }
 
+    /// <summary>
+    /// Completes when a held request's client went away (killed, or it cancelled) before <see cref="Release"/>: that request
+    /// ends unanswered. Kestrel notices the closed connection asynchronously, some time after the client is gone, so a test
+    /// that stopped the client waits for this before it releases: otherwise the dead client's request could still be let
+    /// through and served (and counted in <see cref="PagesServed"/>) by the release.
+    /// </summary>
+    public Task HeldPageAbandoned
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _abandoned.Task;
+            }
+        }
+    }
+
     /// <summary>Requests for the page at <paramref name="offset"/> wait until <see cref="Release"/> (or until the client goes away).</summary>
     public void Hold(int offset)
     {
@@ -103,6 +121,7 @@ internal sealed class FrontApi : IAsyncDisposable
             _holdAt = offset;
             _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _abandoned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 
@@ -163,11 +182,13 @@ internal sealed class FrontApi : IAsyncDisposable
         var offset = query.TryGetValue(OffsetParam, out var after) ? int.Parse(after.ToString(), CultureInfo.InvariantCulture) : 0;
         var limit = int.Parse(query["limit"].ToString(), CultureInfo.InvariantCulture);
         Task release;
+        TaskCompletionSource? abandoned = null;
         lock (_gate)
         {
             release = offset == _holdAt ? _release.Task : Task.CompletedTask;
             if (offset == _holdAt)
             {
+                abandoned = _abandoned;
                 _held.TrySetResult();
             }
         }
@@ -178,6 +199,7 @@ internal sealed class FrontApi : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            abandoned?.TrySetResult();
             return;
         }
 

@@ -64,6 +64,7 @@ public sealed class PaginationTests : IAsyncLifetime
             Assert.NotEqual(0, (await exited).ExitCode);
         }
 
+        await HeldPageAbandonedAsync(source);
         await AssertCheckpointAtHeldPageAsync(source);
         var before = source.PagesServed.ToArray();
         source.Release();
@@ -91,6 +92,7 @@ public sealed class PaginationTests : IAsyncLifetime
         Assert.Equal("failed", (string?)cancelled.Json["status"]);
         Assert.Contains("cancelled; the checkpoint is kept after batch 7", cancelled.Stderr, StringComparison.Ordinal);
 
+        await HeldPageAbandonedAsync(source);
         await AssertCheckpointAtHeldPageAsync(source);
         var before = source.PagesServed.ToArray();
         source.Release();
@@ -108,6 +110,17 @@ public sealed class PaginationTests : IAsyncLifetime
     {
         var first = await Task.WhenAny(source.PageHeld, run).WaitAsync(TimeSpan.FromMinutes(1));
         Assert.True(first == source.PageHeld, $"the sync ended before it asked for page {HeldPage}: {(run.IsCompleted ? await run : null)}");
+    }
+
+    /// <summary>
+    /// Returns once the source has seen the stopped sync's request for the held page go away unanswered. The source learns
+    /// of a closed connection asynchronously: releasing before that could still serve the dead run's request, an extra
+    /// page the rerun never asked for.
+    /// </summary>
+    private static async Task HeldPageAbandonedAsync(FrontApi source)
+    {
+        var first = await Task.WhenAny(source.HeldPageAbandoned, Task.Delay(TimeSpan.FromMinutes(1)));
+        Assert.True(first == source.HeldPageAbandoned, $"the request for page {HeldPage} was still open a minute after the sync was stopped");
     }
 
     /// <summary>The stored checkpoint points 90 records into the page at offset 400: by its next URL, or its numeric cursor.</summary>
