@@ -4,10 +4,13 @@ using Tokenkeeper.Simulator;
 namespace Tokenkeeper.Benchmarks.Sync;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/Tokenkeeper.Benchmarks -- sync [--contacts N] [--rounds N]</c>: the cost of
+/// <c>dotnet run -c Release --project bench/Tokenkeeper.Benchmarks -- sync [--contacts N] [--rounds N] [--short-ttl-seconds 20]
+/// [--short-rotation reuse-detection|none]</c>: the cost of
 /// token management in the sync. The same sync runs with access tokens that never expire (no rotation) and with 20-second
 /// access tokens and single-use rotating refresh tokens, alternating, several rounds; it prints records/s for each run,
 /// the medians, the spread and the overhead. No faults are injected: they would drown the difference in retry delays.
+/// <c>--short-rotation none</c> keeps the short lifetime but drops rotation, and a long <c>--short-ttl-seconds</c> the
+/// reverse: together they tell a cost of short-lived tokens from a cost of the rotation mode.
 /// </summary>
 public static class SyncScenario
 {
@@ -24,11 +27,16 @@ public static class SyncScenario
     {
         var contacts = Option(args, "--contacts", DefaultContacts);
         var rounds = Option(args, "--rounds", DefaultRounds);
+        var shortTtl = TimeSpan.FromSeconds(Option(args, "--short-ttl-seconds", (int)ShortTtl.TotalSeconds));
+        var shortRotation = Array.IndexOf(args, "--short-rotation") is var at and >= 0 && at + 1 < args.Length && args[at + 1] == "none"
+            ? RotationMode.None
+            : RotationMode.ReuseDetection;
+        var shortName = $"{shortTtl.TotalSeconds:0} s tokens{(shortRotation == RotationMode.None ? "" : ", rotation")}";
         Console.WriteLine($"# Sync overhead: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {contacts:N0} contacts, pages and batches of {BatchSize}, {rounds} rounds");
 
         // Warm-up: JIT (tiered up), SQLite, Kestrel.
         await SyncRun.RunAsync("warm-up", Options(WarmUpContacts, NeverExpires, RotationMode.None), PageSize, BatchSize);
-        await SyncRun.RunAsync("warm-up", Options(WarmUpContacts, ShortTtl, RotationMode.ReuseDetection), PageSize, BatchSize);
+        await SyncRun.RunAsync("warm-up", Options(WarmUpContacts, shortTtl, shortRotation), PageSize, BatchSize);
 
         var never = new List<SyncRun.Outcome>();
         var rotating = new List<SyncRun.Outcome>();
@@ -42,7 +50,7 @@ public static class SyncScenario
                 GC.WaitForPendingFinalizers();
                 GC.Collect();
                 var outcome = shortTokens
-                    ? await SyncRun.RunAsync("20 s tokens, rotation", Options(contacts, ShortTtl, RotationMode.ReuseDetection), PageSize, BatchSize)
+                    ? await SyncRun.RunAsync(shortName, Options(contacts, shortTtl, shortRotation), PageSize, BatchSize)
                     : await SyncRun.RunAsync("never-expiring token", Options(contacts, NeverExpires, RotationMode.None), PageSize, BatchSize);
                 (shortTokens ? rotating : never).Add(outcome);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -54,11 +62,11 @@ public static class SyncScenario
         var rotatingMedian = Median(rotating);
         var overhead = (neverMedian - rotatingMedian) / neverMedian;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"never-expiring: median {neverMedian:N0} records/s (runs {Spread(never)})"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"20 s + rotation: median {rotatingMedian:N0} records/s (runs {Spread(rotating)})"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{shortName}: median {rotatingMedian:N0} records/s (runs {Spread(rotating)})"));
         var neverCpu = never.Select(o => o.CpuPerRecord).Order().ElementAt(never.Count / 2);
         var rotatingCpu = rotating.Select(o => o.CpuPerRecord).Order().ElementAt(rotating.Count / 2);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CPU per record: never-expiring median {neverCpu:0.00} µs (runs {string.Join(", ", never.Select(o => o.CpuPerRecord.ToString("0.00", CultureInfo.InvariantCulture)))}), 20 s + rotation median {rotatingCpu:0.00} µs (runs {string.Join(", ", rotating.Select(o => o.CpuPerRecord.ToString("0.00", CultureInfo.InvariantCulture)))}): {(rotatingCpu - neverCpu) / neverCpu:P2}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"time waiting for tokens, 20 s + rotation: median {rotating.Select(o => o.TokenWaitShare).Order().ElementAt(rotating.Count / 2):P3} of the run (never-expiring: {never.Select(o => o.TokenWaitShare).Order().ElementAt(never.Count / 2):P3})"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CPU per record: never-expiring median {neverCpu:0.00} µs (runs {string.Join(", ", never.Select(o => o.CpuPerRecord.ToString("0.00", CultureInfo.InvariantCulture)))}), {shortName} median {rotatingCpu:0.00} µs (runs {string.Join(", ", rotating.Select(o => o.CpuPerRecord.ToString("0.00", CultureInfo.InvariantCulture)))}): {(rotatingCpu - neverCpu) / neverCpu:P2}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"time waiting for tokens, {shortName}: median {rotating.Select(o => o.TokenWaitShare).Order().ElementAt(rotating.Count / 2):P3} of the run (never-expiring: {never.Select(o => o.TokenWaitShare).Order().ElementAt(never.Count / 2):P3})"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"token-management overhead (median vs median): {overhead:P2}; run-to-run spread of the never-expiring runs: {(never.Max(o => o.RecordsPerSecond) - never.Min(o => o.RecordsPerSecond)) / neverMedian:P2}"));
         // Bottom up: what the extra refreshes cost, against what the sync spends per second.
         var (wall, cpu) = await RefreshCost.MeasureAsync(RefreshSamples);
