@@ -1,6 +1,6 @@
 using System.Net;
-using System.Runtime.CompilerServices;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tokenkeeper.Diagnostics;
@@ -175,8 +175,6 @@ public sealed class TokenkeeperHandler : DelegatingHandler
 
         return cancellationToken => manager.GetAuthFailureMatcherAsync(connectionId, cancellationToken);
     }
-
-    private Task<HttpResponseMessage> SendInnerAsync(HttpRequestMessage request, CancellationToken cancellationToken) => base.SendAsync(request, cancellationToken);
 
     private async ValueTask<bool> MakeReplayableAsync(HttpContent? content, CancellationToken cancellationToken)
     {

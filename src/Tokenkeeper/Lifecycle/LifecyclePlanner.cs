@@ -20,7 +20,7 @@ public sealed class LifecyclePlanner(LifecycleOptions options)
         var hasRefreshToken = record.Registration.Grant == OAuthGrantType.RefreshToken && record.Tokens?.RefreshToken is not null;
         var idle = hasRefreshToken ? RefreshTokenDeadlines.Idle(record, profile) : null;
         var absolute = hasRefreshToken ? RefreshTokenDeadlines.Absolute(record, profile) : null;
-        return new ConnectionPlan
+        var plan = new ConnectionPlan
         {
             ConnectionId = record.ConnectionId,
             Provider = record.Registration.Provider,
@@ -30,9 +30,9 @@ public sealed class LifecyclePlanner(LifecycleOptions options)
             AbsoluteDeadline = absolute,
             NextKeepAliveAt = record.Status.IsUsable ? KeepAliveAt(idle, absolute, profile) : null,
             Warnings = record.Status.IsUsable && absolute is { } deadline && deadline > now ? Warnings(record, deadline) : [],
-            NextProbeAt = record.Status.IsUsable ? ProbeAt(record, idle, absolute) : null,
             NextAttemptAt = record.NextAttemptAt,
         };
+        return record.Status.IsUsable ? plan with { NextProbeAt = ProbeAt(record.LastRefreshAt, plan.RefreshTokenDeadline) } : plan;
     }
 
     /// <summary>The warnings due at <paramref name="now"/> (possibly several thresholds at once).</summary>
@@ -41,20 +41,8 @@ public sealed class LifecyclePlanner(LifecycleOptions options)
 
     /// <summary>The first refresh-token deadline, or, when the provider already accepted a refresh at or past it, one probe
     /// interval after that refresh: a grant that outlives its profile is checked daily, not on every pass.</summary>
-    private static DateTimeOffset? ProbeAt(ConnectionRecord record, DateTimeOffset? idle, DateTimeOffset? absolute)
-    {
-        DateTimeOffset? deadline = (idle, absolute) switch
-        {
-            ({ } i, { } a) => i < a ? i : a,
-            (var i, var a) => i ?? a,
-        };
-        if (deadline is not { } due)
-        {
-            return null;
-        }
-
-        return record.LastRefreshAt is { } last && last >= due ? last + LifecycleConstants.DeadlineProbeInterval : due;
-    }
+    private static DateTimeOffset? ProbeAt(DateTimeOffset? lastRefresh, DateTimeOffset? deadline) =>
+        deadline is { } due && lastRefresh is { } last && last >= due ? last + LifecycleConstants.DeadlineProbeInterval : deadline;
 
     private DateTimeOffset? KeepAliveAt(DateTimeOffset? idle, DateTimeOffset? absolute, ProviderProfile profile)
     {

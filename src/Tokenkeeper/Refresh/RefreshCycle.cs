@@ -578,16 +578,17 @@ internal sealed class RefreshCycle
             LastRefreshAt = now,
         };
 
+        var next = Apply(working);
         ConnectionRecord? committed;
         try
         {
-            committed = await CommitAsync(working, Apply(working), lease, null, CommitKind.Success, cancellationToken, merge: latest =>
+            committed = await CommitAsync(working, next, lease, null, CommitKind.Success, cancellationToken, merge: latest =>
                 latest.RefreshTokenGeneration == working.RefreshTokenGeneration && latest.Tokens?.RefreshToken == spent ? (Apply(latest), []) : null).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Same as a success the store would not take: the salvaged token is the only live one, keep it in memory.
-            source.Uncommitted = new UncommittedTokens(Apply(working).Tokens!, working.RefreshTokenGeneration, spent, flight.Trigger);
+            source.Uncommitted = new UncommittedTokens(next.Tokens!, working.RefreshTokenGeneration, spent, flight.Trigger);
             Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, false);
             throw new TokenStoreUnavailableException(working.ConnectionId, $"Connection '{working.ConnectionId}': a rotated refresh token could not be stored ({ex.GetType().Name}); it is kept and committed before any further refresh.", ex);
         }
