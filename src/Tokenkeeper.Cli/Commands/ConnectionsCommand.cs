@@ -189,7 +189,7 @@ internal static class ConnectionsCommand
         });
 
     /// <summary>One line per sink: delivered, dead-lettered, or the attempts so far and the last error.</summary>
-    private static string DeliverySummary(IReadOnlyList<DeliveryState> deliveries, DateTimeOffset now) =>
+    internal static string DeliverySummary(IReadOnlyList<DeliveryState> deliveries, DateTimeOffset now) =>
         deliveries.Count == 0
             ? "pending"
             : string.Join("; ", deliveries.Select(d => d switch
