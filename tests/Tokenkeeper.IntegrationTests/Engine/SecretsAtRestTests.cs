@@ -20,6 +20,18 @@ public sealed class SecretsAtRestTests
     {
         await using var h = await EngineHarness.StartAsync(new SimulatorOptions { AccessTtl = TimeSpan.FromMinutes(10), Rotation = RotationMode.Rotate, Seed = 13 });
         var manager = h.CreateManager(h.OpenStore(), o => o.MaxAttempts = 1);
+
+        // Other test classes call SqliteConnection.ClearAllPools(), which is process-wide: it closes this store's pooled
+        // connections too, and the last close checkpoints the WAL away. An unpooled connection held open keeps the WAL, with
+        // every version written, until the scan below has read it.
+        using var pin = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={h.StorePath};Pooling=False");
+        pin.Open();
+        using (var touch = pin.CreateCommand())
+        {
+            // SQLite opens the file lazily: only a statement makes this connection one the last close must wait for.
+            touch.CommandText = "SELECT count(*) FROM sqlite_master";
+            touch.ExecuteScalar();
+        }
         var (definition, grant) = await h.NewConnectionAsync(Id);
         await manager.RegisterAsync(definition);
         using var api = h.ApiClient(manager, Id);
@@ -57,6 +69,8 @@ public sealed class SecretsAtRestTests
         Assert.True(record.Version > Rotations * 2, $"the record went through only {record.Version} versions");
 
         var scanned = h.AssertNoSecretLeaked();
+        pin.Close();
+        h.AssertNoSecretLeaked(); // and once every connection is closed and the WAL checkpointed into the database
 
         Assert.Contains(scanned, f => f.Name == "tokenkeeper.db-wal" && f.Length > 0);
         Assert.Contains(scanned, f => f.Name == "tokenkeeper.db");
