@@ -59,7 +59,8 @@ public sealed class LifecycleCliTests : IAsyncLifetime
         receiver.Status = 200;
         using (var second = CliProcess.Start(run, Environment))
         {
-            await Waits.UntilAsync(() => receiver.Requests.Any(r => r.AnsweredWith == 200 && r.EventType == ConnectionEventTypes.ExpiryWarning) || second.HasExited, () => "the restarted process to deliver the warning: " + second.Output, TimeSpan.FromSeconds(90));
+            // Wait until the store records the delivery (written after the receiver answers), so the kill cannot fall between.
+            await Waits.UntilAsync(() => WarningDelivered() || second.HasExited, () => "the restarted process to deliver the warning and record it: " + second.Output, TimeSpan.FromSeconds(90));
             second.KillHard();
             var delivered = receiver.Requests.First(r => r.AnsweredWith == 200 && r.EventType == ConnectionEventTypes.ExpiryWarning);
             Assert.True(WebhookSignature.Verify(WebhookSecret, delivered.Body, delivered.Signature), second.Output);
@@ -234,6 +235,9 @@ public sealed class LifecycleCliTests : IAsyncLifetime
 
     private bool WarningAttemptFailed() =>
         OutboxAsync().GetAwaiter().GetResult().Any(e => e.Event.Type == ConnectionEventTypes.ExpiryWarning && e.Deliveries.Any(d => d.Sink == "webhook" && d.LastError is not null));
+
+    private bool WarningDelivered() =>
+        Store.Outbox().Any(e => e.Event.Type == ConnectionEventTypes.ExpiryWarning && e.Deliveries.Any(d => d.Sink == "webhook" && d.DeliveredAt is not null));
 
     private Task<IReadOnlyList<OutboxEntry>> OutboxAsync() => Task.FromResult(Store.Outbox());
 }

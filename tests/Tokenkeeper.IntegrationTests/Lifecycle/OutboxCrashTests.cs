@@ -60,7 +60,9 @@ public sealed class OutboxCrashTests : IAsyncLifetime
         string[] run = ["lifecycle", "run", "--store", StorePath, "--webhook", receiver.Url.ToString(), "--webhook-secret", WebhookSecret, "--reconnect-url", ReconnectTemplate];
         using (var second = CliProcess.Start(run, Environment))
         {
-            await Waits.UntilAsync(() => receiver.Requests.Any(r => r.EventType == ConnectionEventTypes.ReconnectRequired) || second.HasExited, () => "the next process to deliver the alert: " + second.Output, ProcessPatience);
+            // Wait for the delivery to be recorded in the store, not just for the POST to arrive: the receiver answers before the
+            // dispatcher writes "delivered", and killing the process in between would (rightly) leave the event undelivered.
+            await Waits.UntilAsync(() => DeliveredToWebhook(written.Sequence) || second.HasExited, () => "the next process to deliver the alert and record it: " + second.Output, ProcessPatience);
             second.KillHard();
         }
 
@@ -107,7 +109,8 @@ public sealed class OutboxCrashTests : IAsyncLifetime
         receiver.Hang = false;
         using (var second = CliProcess.Start(run, Environment))
         {
-            await Waits.UntilAsync(() => claimed.All(e => receiver.Requests.Any(r => r.DeliveryId == e.Event.Id.ToString() && r.AnsweredWith == 200)) || second.HasExited, () => "the next process to deliver every claimed event: " + second.Output, ProcessPatience);
+            // As above: wait until every delivery is recorded in the store, which happens after the receiver has answered.
+            await Waits.UntilAsync(() => claimed.All(e => DeliveredToWebhook(e.Sequence)) || second.HasExited, () => "the next process to deliver every claimed event and record it: " + second.Output, ProcessPatience);
             second.KillHard();
         }
 
@@ -135,4 +138,7 @@ public sealed class OutboxCrashTests : IAsyncLifetime
         new CliStore(StorePath, _key).RegisterAsync(_simulator, id, profile, authorizedAt);
 
     private IReadOnlyList<OutboxEntry> Outbox() => new CliStore(StorePath, _key).Outbox();
+
+    private bool DeliveredToWebhook(long sequence) =>
+        Outbox().Single(e => e.Sequence == sequence).Deliveries.Any(d => d.Sink == "webhook" && d.DeliveredAt is not null);
 }
