@@ -4,7 +4,8 @@ namespace Tokenkeeper.Lifecycle;
 
 /// <summary>
 /// The connection states and the transitions allowed between them. Every state can be disabled; only a disabled connection
-/// can be enabled; a connection that needs re-authorisation leaves that state only by being authorised (or disabled).
+/// can be enabled; a connection that needs re-authorisation leaves that state only by being authorised (or disabled: enabling it
+/// again without a new grant returns it to <see cref="ConnectionState.ReconnectRequired"/>).
 /// </summary>
 /// <remarks>
 /// <code>
@@ -12,7 +13,9 @@ namespace Tokenkeeper.Lifecycle;
 ///                                       │  └──refresh_failing──▶ │
 ///                                       └──revoked / expired / lost in flight / invalid_client──▶ ReconnectRequired
 ///                                                                  (also from Degraded)     ──authorized──▶ Active
-/// any ──disabled_by_operator──▶ Disabled ──enabled──▶ Active (or PendingAuthorization without tokens)
+/// any ──disabled_by_operator──▶ Disabled ──enabled──▶ Active (or PendingAuthorization without tokens, or back to
+///                                                     ReconnectRequired with its reason when it was disabled from there
+///                                                     and has not been re-authorised since)
 /// </code>
 /// </remarks>
 public static class ConnectionStateMachine
@@ -23,7 +26,7 @@ public static class ConnectionStateMachine
         [ConnectionState.Active] = [ConnectionState.Degraded, ConnectionState.ReconnectRequired, ConnectionState.Disabled],
         [ConnectionState.Degraded] = [ConnectionState.Active, ConnectionState.ReconnectRequired, ConnectionState.Disabled],
         [ConnectionState.ReconnectRequired] = [ConnectionState.Active, ConnectionState.Disabled],
-        [ConnectionState.Disabled] = [ConnectionState.Active, ConnectionState.PendingAuthorization],
+        [ConnectionState.Disabled] = [ConnectionState.Active, ConnectionState.PendingAuthorization, ConnectionState.ReconnectRequired],
     };
 
     /// <summary>Whether a connection may go from <paramref name="from"/> to <paramref name="to"/> (staying put is always allowed).</summary>

@@ -236,15 +236,25 @@ public sealed class TokenManager : IAsyncDisposable
     {
         var committed = await UpdateAsync(connectionId, (record, now) =>
         {
-            var next = record.WithStatus(ConnectionState.Disabled, StateReasons.DisabledByOperator, now, detail);
+            var next = record.WithStatus(ConnectionState.Disabled, StateReasons.DisabledByOperator, now, detail) with
+            {
+                StatusBeforeDisabled = record.Status.State switch
+                {
+                    ConnectionState.ReconnectRequired => record.Status,
+                    ConnectionState.Disabled => record.StatusBeforeDisabled,
+                    _ => null,
+                },
+            };
             return (next, StateEvents(record, next, now));
         }, cancellationToken).ConfigureAwait(false);
         SourceOf(connectionId).Reset();
         return committed;
     }
 
-    /// <summary>Enables a disabled connection (it becomes <see cref="ConnectionState.Active"/>, or
-    /// <see cref="ConnectionState.PendingAuthorization"/> without tokens).</summary>
+    /// <summary>Enables a disabled connection. It becomes <see cref="ConnectionState.Active"/>, or
+    /// <see cref="ConnectionState.PendingAuthorization"/> without tokens, or <see cref="ConnectionState.ReconnectRequired"/> (with
+    /// the original reason) when it was disabled while needing re-authorisation and no new grant has arrived since: enabling does
+    /// not make a dead refresh token live.</summary>
     public async Task<ConnectionRecord> EnableAsync(string connectionId, CancellationToken cancellationToken = default)
     {
         SourceOf(connectionId).Reset();
@@ -256,9 +266,12 @@ public sealed class TokenManager : IAsyncDisposable
             }
 
             var authorized = record.Tokens?.RefreshToken is not null || record.Registration.Grant != OAuthGrantType.RefreshToken;
-            var next = authorized
-                ? record.WithStatus(ConnectionState.Active, StateReasons.Authorized, now)
-                : record.WithStatus(ConnectionState.PendingAuthorization, StateReasons.NotAuthorized, now);
+            var next = (record.StatusBeforeDisabled, authorized) switch
+            {
+                ({ State: ConnectionState.ReconnectRequired } before, _) => record.WithStatus(ConnectionState.ReconnectRequired, before.Reason, now, before.Detail),
+                (_, true) => record.WithStatus(ConnectionState.Active, StateReasons.Authorized, now),
+                _ => record.WithStatus(ConnectionState.PendingAuthorization, StateReasons.NotAuthorized, now),
+            } with { StatusBeforeDisabled = null };
             return (next, StateEvents(record, next, now));
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -383,6 +396,9 @@ public sealed class TokenManager : IAsyncDisposable
                 next = next.Status is { State: ConnectionState.ReconnectRequired, Reason: StateReasons.InvalidClient or StateReasons.ConfigurationError }
                     ? next.WithStatus(ConnectionState.Active, StateReasons.Reconfigured, at)
                     : next;
+                next = next.StatusBeforeDisabled is { Reason: StateReasons.InvalidClient or StateReasons.ConfigurationError }
+                    ? next with { StatusBeforeDisabled = null }
+                    : next;
                 return (next, StateEvents(record, next, at));
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -435,11 +451,16 @@ public sealed class TokenManager : IAsyncDisposable
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token.Value)));
 
     /// <summary>Whether the stored grant can no longer be used and a new refresh token may replace it: never authorised, or the
-    /// provider refused the grant itself (revoked, expired, lost in flight). Client and configuration errors are not that.</summary>
+    /// provider refused the grant itself (revoked, expired, lost in flight), now or before the connection was disabled. Client and
+    /// configuration errors are not that.</summary>
     private static bool GrantIsDead(ConnectionRecord record) =>
         record.Tokens?.RefreshToken is null
         || record.Status.State == ConnectionState.PendingAuthorization
-        || record.Status is { State: ConnectionState.ReconnectRequired, Reason: StateReasons.Revoked or StateReasons.RefreshTokenExpired or StateReasons.RotationLostInFlight or StateReasons.NotAuthorized };
+        || IsDeadGrant(record.Status)
+        || (record.Status.State == ConnectionState.Disabled && record.StatusBeforeDisabled is { } before && IsDeadGrant(before));
+
+    private static bool IsDeadGrant(ConnectionStatus status) =>
+        status is { State: ConnectionState.ReconnectRequired, Reason: StateReasons.Revoked or StateReasons.RefreshTokenExpired or StateReasons.RotationLostInFlight or StateReasons.NotAuthorized };
 
     private static ConnectionRecord Authorized(ConnectionRecord record, TokenSet tokens, DateTimeOffset? authorizedAt, DateTimeOffset now)
     {
@@ -455,6 +476,7 @@ public sealed class TokenManager : IAsyncDisposable
             RefreshTokenGeneration = record.RefreshTokenGeneration + 1,
             WarnedDeadline = null,
             ExpiryWarningsSent = [],
+            StatusBeforeDisabled = null,
         };
         return record.Status.State == ConnectionState.Disabled ? next : next.WithStatus(ConnectionState.Active, StateReasons.Authorized, now);
     }

@@ -61,6 +61,13 @@ public sealed record ConnectionRecord
     /// <summary>The warning thresholds (days before <see cref="WarnedDeadline"/>) already announced, so each is sent once.</summary>
     public IReadOnlyList<int> ExpiryWarningsSent { get; init; } = [];
 
+    /// <summary>
+    /// While <see cref="ConnectionState.Disabled"/>: the <see cref="ConnectionState.ReconnectRequired"/> status the connection was
+    /// disabled from, so enabling it does not pretend a dead grant is alive. Cleared when the connection is re-authorised (or, for
+    /// a client or configuration error, reconfigured) and when it is enabled.
+    /// </summary>
+    public ConnectionStatus? StatusBeforeDisabled { get; init; }
+
     /// <summary>The most recent state changes, newest last; at most <see cref="StorageConstants.MaxHistory"/>.</summary>
     public IReadOnlyList<StateTransition> History { get; init; } = [];
 

@@ -72,6 +72,7 @@ public static class ConnectionRecordSerializer
             BootstrapHash = record.BootstrapHash,
             WarnedDeadline = record.WarnedDeadline,
             ExpiryWarningsSent = record.ExpiryWarningsSent.Count == 0 ? null : [.. record.ExpiryWarningsSent],
+            StatusBeforeDisabled = record.StatusBeforeDisabled,
             History = [.. record.History],
         };
         return JsonSerializer.Serialize(dto, RecordJsonContext.Default.RecordDto);
@@ -141,6 +142,7 @@ public static class ConnectionRecordSerializer
             BootstrapHash = dto.BootstrapHash,
             WarnedDeadline = dto.WarnedDeadline,
             ExpiryWarningsSent = dto.ExpiryWarningsSent ?? [],
+            StatusBeforeDisabled = dto.StatusBeforeDisabled,
             History = dto.History ?? [],
         };
 
@@ -189,6 +191,8 @@ public static class ConnectionRecordSerializer
         public DateTimeOffset? WarnedDeadline { get; set; }
 
         public List<int>? ExpiryWarningsSent { get; set; }
+
+        public ConnectionStatus? StatusBeforeDisabled { get; set; }
 
         public List<StateTransition>? History { get; set; }
     }

@@ -25,6 +25,7 @@ public sealed class ConnectionStateMachineTests
             (ConnectionState.ReconnectRequired, ConnectionState.Disabled),
             (ConnectionState.Disabled, ConnectionState.Active),
             (ConnectionState.Disabled, ConnectionState.PendingAuthorization),
+            (ConnectionState.Disabled, ConnectionState.ReconnectRequired),
         };
         var data = new TheoryData<ConnectionState, ConnectionState, bool>();
         foreach (var from in Enum.GetValues<ConnectionState>())

@@ -227,6 +227,66 @@ public sealed class StateTransitionTests : IDisposable
         await Assert.ThrowsAsync<ConnectionDisabledException>(() => f.Manager.GetAccessTokenAsync(Id).AsTask());
     }
 
+    [Fact]
+    public async Task ReconnectRequired_DisabledThenEnabled_WithoutANewGrant_NeedsReconnectingAgain_WithItsReason_AndCallsNoProvider()
+    {
+        await using var f = Fixture();
+        await f.Manager.GetAccessTokenAsync(Id).AsTask();
+        await RevokeAsync(f);
+        var dead = await f.RecordAsync();
+        var requests = f.Provider.Requests;
+        f.Clock.Advance(TimeSpan.FromHours(1));
+        await f.Manager.DisableAsync(Id, "investigating");
+        f.Clock.Advance(TimeSpan.FromHours(1));
+        var enabledAt = f.Clock.GetUtcNow();
+
+        await f.Manager.EnableAsync(Id);
+        var enabled = await f.RecordAsync();
+        var refused = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        // Enabling does not revive the revoked grant: the connection is back where it was, for the same reason, and says so.
+        Assert.Equal((ConnectionState.ReconnectRequired, StateReasons.Revoked), (dead.Status.State, dead.Status.Reason));
+        await AssertChangedAsync(f, enabled, ConnectionState.Disabled, ConnectionState.ReconnectRequired, StateReasons.Revoked, enabledAt);
+        Assert.Null(enabled.StatusBeforeDisabled);
+        Assert.Equal(StateReasons.Revoked, refused.Reason);
+        Assert.Equal(requests, f.Provider.Requests);
+
+        // ... and a new grant still brings it back, as for any connection that needs reconnecting.
+        var grant = f.Provider.NewRefreshToken();
+        Assert.True((await f.Manager.RegisterAsync(ManagerFixture.Definition(Id, grant))).Reauthorized);
+        var token = await f.Manager.GetAccessTokenAsync(Id);
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal(ConnectionState.Active, (await f.RecordAsync()).Status.State);
+    }
+
+    [Fact]
+    public async Task ReconnectRequired_Disabled_ANewBootstrapTokenWhileDisabled_IsTaken_StaysDisabled_ThenEnabled_IsActive()
+    {
+        await using var f = Fixture();
+        await f.Manager.GetAccessTokenAsync(Id).AsTask();
+        await RevokeAsync(f);
+        f.Clock.Advance(TimeSpan.FromHours(1));
+        await f.Manager.DisableAsync(Id, "waiting for the customer to re-consent");
+        var disabled = await f.RecordAsync();
+        f.Clock.Advance(TimeSpan.FromHours(1));
+        var grant = f.Provider.NewRefreshToken();
+
+        var outcome = await f.Manager.RegisterAsync(ManagerFixture.Definition(Id, grant));
+        var reauthorised = await f.RecordAsync();
+        f.Clock.Advance(TimeSpan.FromMinutes(5));
+        var enabledAt = f.Clock.GetUtcNow();
+        await f.Manager.EnableAsync(Id);
+        var token = await f.Manager.GetAccessTokenAsync(Id);
+
+        Assert.Equal((ConnectionState.ReconnectRequired, StateReasons.Revoked), (disabled.StatusBeforeDisabled?.State, disabled.StatusBeforeDisabled?.Reason));
+        Assert.True(outcome.Reauthorized);
+        Assert.Equal(ConnectionState.Disabled, reauthorised.Status.State);
+        Assert.Null(reauthorised.StatusBeforeDisabled);
+        await AssertChangedAsync(f, await f.RecordAsync(), ConnectionState.Disabled, ConnectionState.Active, StateReasons.Authorized, enabledAt);
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal(grant, f.Provider.PresentedRefreshTokens.Last());
+    }
+
     [Theory]
     [InlineData("code_exchange")]
     [InlineData("bootstrap_refresh_token")]
