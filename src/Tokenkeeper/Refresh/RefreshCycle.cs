@@ -560,6 +560,14 @@ internal sealed class RefreshCycle
             return (record, null);
         }
 
+        if (uncommitted.RefreshTokenOnly && uncommitted.Tokens.RefreshToken is { } salvaged)
+        {
+            // A salvaged refresh token: commit it as what it is (a new generation, no refresh, no event), then refresh with it.
+            await KeepRotatedRefreshTokenAsync(source, flight with { Trigger = uncommitted.Trigger }, record, lease, salvaged, uncommitted.Spent, cancellationToken).ConfigureAwait(false);
+            source.Uncommitted = null;
+            return (await ReadAsync(record.ConnectionId, cancellationToken).ConfigureAwait(false), null);
+        }
+
         var handle = await CommitSuccessAsync(source, flight with { Trigger = uncommitted.Trigger }, record, lease, uncommitted.Tokens, uncommitted.Spent, recoveredInDoubt: false, cancellationToken).ConfigureAwait(false);
         source.Uncommitted = null;
         return (await ReadAsync(record.ConnectionId, cancellationToken).ConfigureAwait(false), handle);
@@ -588,7 +596,7 @@ internal sealed class RefreshCycle
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Same as a success the store would not take: the salvaged token is the only live one, keep it in memory.
-            source.Uncommitted = new UncommittedTokens(next.Tokens!, working.RefreshTokenGeneration, spent, flight.Trigger);
+            source.Uncommitted = new UncommittedTokens(next.Tokens!, working.RefreshTokenGeneration, spent, flight.Trigger, RefreshTokenOnly: true);
             Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, false);
             throw new TokenStoreUnavailableException(working.ConnectionId, $"Connection '{working.ConnectionId}': a rotated refresh token could not be stored ({ex.GetType().Name}); it is kept and committed before any further refresh.", ex);
         }

@@ -10,4 +10,6 @@ namespace Tokenkeeper.Refresh;
 /// <param name="Generation">The refresh-token generation the refresh spent.</param>
 /// <param name="Spent">The refresh token the refresh spent.</param>
 /// <param name="Trigger">Why the refresh ran.</param>
-internal sealed record UncommittedTokens(TokenSet Tokens, int Generation, RefreshToken? Spent, RefreshTrigger Trigger);
+/// <param name="RefreshTokenOnly">Only the refresh token is new (salvaged from an otherwise unusable answer); the access token is
+/// the one the connection already had, so committing these is not a successful refresh.</param>
+internal sealed record UncommittedTokens(TokenSet Tokens, int Generation, RefreshToken? Spent, RefreshTrigger Trigger, bool RefreshTokenOnly = false);

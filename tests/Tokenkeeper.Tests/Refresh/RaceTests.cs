@@ -166,7 +166,8 @@ public sealed class RaceTests
         var clock = new Tokenkeeper.Time.ManualTimeProvider();
         var down = false;
         var spent = "";
-        var hooked = new HookStore(new InMemoryTokenStore(clock))
+        var inner = new InMemoryTokenStore(clock);
+        var hooked = new HookStore(inner)
         {
             // The salvage commit: no events, intent cleared, a new refresh token. Every other write goes through.
             BeforeCommit = commit => down && commit.Events is null && commit.Record.PendingRefresh is null
@@ -175,7 +176,7 @@ public sealed class RaceTests
                     : null,
         };
         await using var f = new ManagerFixture(store: hooked, clock: clock);
-        await f.Manager.GetAccessTokenAsync(Id);
+        var first = await f.Manager.GetAccessTokenAsync(Id);
         spent = (await f.RecordAsync()).Tokens!.RefreshToken!.Value.Value;
         f.Provider.EnqueueRotatedButGarbled();
         f.Clock.Advance(TimeSpan.FromHours(2));
@@ -191,7 +192,14 @@ public sealed class RaceTests
         Assert.False(token.Token.IsEmpty);
         var sent = f.Provider.PresentedRefreshTokens.Skip(sentBefore).ToList();
         Assert.Equal(1, sent.Count(t => t == spent)); // the dead token is never sent again
-        Assert.Equal(ConnectionState.Active, (await f.RecordAsync()).Status.State);
+        Assert.Equal(2, sent.Count); // the garbled answer, then one refresh with the salvaged token
+        var record = await f.RecordAsync();
+        Assert.Equal((ConnectionState.Active, token.Token), (record.Status.State, record.Tokens!.AccessToken));
+
+        // The salvage, committed late, is not passed off as a refresh: the only "refreshed" events are the two real ones, and
+        // none carries the access token the connection had before the garbled answer.
+        var refreshed = (await inner.ReadAsync()).Select(e => e.Event).Where(e => e.Type == ConnectionEventTypes.Refreshed).ToList();
+        Assert.Equal([first.Token.Fingerprint, token.Token.Fingerprint], refreshed.Select(e => e.Data!["access_token"]));
     }
 
     [Fact]
