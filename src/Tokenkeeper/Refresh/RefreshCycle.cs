@@ -373,7 +373,7 @@ internal sealed class RefreshCycle
                     var request = _manager.Requests.Create(registration, profile, usedRefreshToken);
                     var startedAt = _time.GetTimestamp();
                     var outcome = await _manager.Client.RequestTokenAsync(request, token).ConfigureAwait(false);
-                    _metrics.RecordEndpoint(GrantName(registration.Grant), outcome.IsSuccess ? "success" : outcome.Failure.Kind.ToString(), _time.GetElapsedTime(startedAt));
+                    _metrics.RecordEndpoint(GrantName(registration.Grant), outcome.IsSuccess ? "success" : TagValue.Of(outcome.Failure.Kind), _time.GetElapsedTime(startedAt));
                     if (!outcome.IsSuccess)
                     {
                         Log.AttemptFailed(_logger, id, attempt, outcome.Failure.ToString());
@@ -488,7 +488,7 @@ internal sealed class RefreshCycle
                     ["refresh_token"] = tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None,
                     ["rotated"] = rotated ? "true" : "false",
                     ["expires_at"] = tokens.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
-                    ["expiry_source"] = tokens.ExpirySource.ToString(),
+                    ["expiry_source"] = TagValue.Of(tokens.ExpirySource),
                     ["recovered_in_doubt"] = recoveredInDoubt ? "true" : "false",
                 },
             },
@@ -535,8 +535,8 @@ internal sealed class RefreshCycle
         Log.Refreshed(_logger, id, TriggerName(flight.Trigger), tokens.AccessToken.Fingerprint, tokens.Lifetime.TotalSeconds, tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, rotated ? " (rotated)" : "");
         if (tokens.ExpirySource is ExpirySource.Default or ExpirySource.ProviderProfile)
         {
-            _metrics.RecordDefaulted(tokens.ExpirySource.ToString());
-            Log.ExpiryAssumed(_logger, id, tokens.ExpirySource.ToString(), tokens.Lifetime.TotalSeconds);
+            _metrics.RecordDefaulted(TagValue.Of(tokens.ExpirySource));
+            Log.ExpiryAssumed(_logger, id, TagValue.Of(tokens.ExpirySource), tokens.Lifetime.TotalSeconds);
         }
 
         // Committed; served only if the connection may serve and was not re-authorised or switched since the flight began.
@@ -643,7 +643,7 @@ internal sealed class RefreshCycle
                 Type = ConnectionEventTypes.RefreshFailed,
                 OccurredAt = now,
                 State = next.Status.State.ToString(),
-                Reason = failure.Kind.ToString(),
+                Reason = TagValue.Of(failure.Kind),
                 Detail = failure.Message,
                 Data = new Dictionary<string, string>
                 {
@@ -668,7 +668,7 @@ internal sealed class RefreshCycle
         }).ConfigureAwait(false);
 
         var final = committed ?? next;
-        _metrics.RecordRefresh(id, TriggerName(flight.Trigger), failure.Kind.ToString());
+        _metrics.RecordRefresh(id, TriggerName(flight.Trigger), TagValue.Of(failure.Kind));
         Log.RefreshFailed(_logger, id, failure.ToString(), final.ConsecutiveFailures, final.NextAttemptAt ?? now);
         throw new TokenEndpointUnavailableException(id, $"Connection '{id}': refresh failed: {failure.Message}", failure, final.NextAttemptAt);
     }
@@ -760,7 +760,7 @@ internal sealed class RefreshCycle
                 return currentNext with { Version = result.Version };
             }
 
-            _metrics.RecordConflict(id, result.Conflict.ToString());
+            _metrics.RecordConflict(id, TagValue.Of(result.Conflict));
             if (result.Conflict == CommitConflict.LeaseLost)
             {
                 if (kind != CommitKind.Success)
@@ -858,7 +858,7 @@ internal sealed class RefreshCycle
                 Type = ConnectionEventTypes.RepeatedFailures,
                 OccurredAt = now,
                 State = next.Status.State.ToString(),
-                Reason = failure.Kind.ToString(),
+                Reason = TagValue.Of(failure.Kind),
                 Detail = $"{next.ConsecutiveFailures} refresh attempts in a row failed; the last: {failure.Message}",
                 Data = new Dictionary<string, string> { ["consecutive_failures"] = next.ConsecutiveFailures.ToString(CultureInfo.InvariantCulture) },
             });

@@ -513,7 +513,7 @@ public sealed class TokenManager : IAsyncDisposable
                 return next with { Version = result.Version };
             }
 
-            Metrics.RecordConflict(connectionId, result.Conflict.ToString());
+            Metrics.RecordConflict(connectionId, TagValue.Of(result.Conflict));
         }
     }
 

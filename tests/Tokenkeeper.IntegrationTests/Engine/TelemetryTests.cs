@@ -162,20 +162,20 @@ public sealed class TelemetryTests
         var refreshes = Of(all, "tokenkeeper.refreshes");
         Assert.All(refreshes, m => Assert.Equal(Id, m.Tags["connection"]));
         Assert.Equal(
-            new[] { "no_token/success", "forced/success", "forced/adopted", "rejected/success", "forced/success", "forced/Transient" }.Order(StringComparer.Ordinal),
+            new[] { "no_token/success", "forced/success", "forced/adopted", "rejected/success", "forced/success", "forced/transient" }.Order(StringComparer.Ordinal),
             refreshes.Select(m => $"{m.Tags["trigger"]}/{m.Tags["outcome"]}").Order(StringComparer.Ordinal));
         Assert.Equal(Id, Assert.Single(Of(all, "tokenkeeper.singleflight.joins")).Tags["connection"]);
         Assert.Equal("new_token", Assert.Single(Of(all, "tokenkeeper.auth.replays")).Tags["outcome"]);
         Assert.Equal(Id, Assert.Single(Of(all, "tokenkeeper.http.retries")).Tags["connection"]);
         Assert.All(Of(all, "tokenkeeper.lease.waits"), m => Assert.Equal(Id, m.Tags["connection"]));
         Assert.NotEmpty(Of(all, "tokenkeeper.lease.waits"));
-        Assert.Equal(nameof(ExpirySource.Default), Assert.Single(Of(all, "tokenkeeper.expiry.defaulted")).Tags["source"]);
+        Assert.Equal("default", Assert.Single(Of(all, "tokenkeeper.expiry.defaulted")).Tags["source"]);
 
         // Histograms in seconds on the injected clock: the held request took the endpoint's delay; tokens live ten minutes.
         var durations = Of(all, "tokenkeeper.token_endpoint.duration");
         Assert.All(durations, m => Assert.Equal("refresh_token", m.Tags["grant"]));
         Assert.Equal(4, durations.Count(m => (string?)m.Tags["outcome"] == "success"));
-        Assert.Single(durations, m => (string?)m.Tags["outcome"] == nameof(TokenFailureKind.Transient));
+        Assert.Single(durations, m => (string?)m.Tags["outcome"] == "transient");
         Assert.Single(durations, m => m.Value >= EndpointDelay.TotalSeconds && m.Value < EndpointDelay.TotalSeconds * 2);
         var remaining = Of(all, "tokenkeeper.token.remaining_lifetime");
         Assert.NotEmpty(remaining);
