@@ -28,4 +28,15 @@ public static class ConnectionEvents
             Data = new Dictionary<string, string> { ["from"] = from, ["to"] = to },
         };
     }
+
+    /// <summary>The <c>reconnect_required</c> alert: the connection needs a person, for <paramref name="reason"/>.</summary>
+    public static ConnectionEvent ReconnectRequired(string connectionId, string reason, string? detail, DateTimeOffset at) => new()
+    {
+        ConnectionId = connectionId,
+        Type = ConnectionEventTypes.ReconnectRequired,
+        OccurredAt = at,
+        State = nameof(Connections.ConnectionState.ReconnectRequired),
+        Reason = reason,
+        Detail = detail,
+    };
 }

@@ -118,13 +118,13 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
         }
     }
 
-    /// <summary>Forgets the cached token, uncommitted tokens and any failure backoff, and starts a new epoch: the connection was
-    /// re-authorised, enabled or disabled, so nothing obtained before may be published.</summary>
+    /// <summary>Forgets the cached token and any failure backoff, and starts a new epoch: the connection was re-authorised,
+    /// reconfigured, enabled or disabled, so nothing obtained before may be published. Uncommitted tokens are kept: they may hold
+    /// the only live refresh token, and the next commit attempt drops them by itself if the store has moved to another grant.</summary>
     public void Reset()
     {
         Interlocked.Increment(ref _epoch);
         _current = null;
-        _uncommitted = null;
         Interlocked.Exchange(ref _notBeforeTicks, 0);
     }
 

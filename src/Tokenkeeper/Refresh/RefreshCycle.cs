@@ -408,9 +408,11 @@ internal sealed class RefreshCycle
         {
             case TokenFailureKind.InvalidGrant:
                 var latest = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
-                if (!latest.Status.IsUsable)
+                var disabledSameGrant = latest.Status.State == ConnectionState.Disabled && latest.RefreshTokenGeneration == working.RefreshTokenGeneration;
+                if (!latest.Status.IsUsable && !disabledSameGrant)
                 {
-                    // Disabled or re-marked while we were sending: leave its state alone, clear our intent, say what it is.
+                    // Re-marked (or disabled and re-authorised) while we were sending: leave its state alone, clear our intent,
+                    // say what it is. Disabled with the same grant goes on below: the verdict is kept for when it is enabled.
                     await ClearIntentAsync(latest, currentLease, cancellationToken).ConfigureAwait(false);
                     ThrowIfNotUsable(latest);
                 }
@@ -521,6 +523,15 @@ internal sealed class RefreshCycle
         if (committed is null)
         {
             var latest = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
+            if (rotated && latest.RefreshTokenGeneration == working.RefreshTokenGeneration && latest.Tokens?.RefreshToken == usedRefreshToken)
+            {
+                // The commit gave up (repeated conflicts or store failures) but nobody replaced the spent refresh token: the
+                // one just issued is the only live one. Keep it, exactly as when the store throws.
+                source.Uncommitted = new UncommittedTokens(tokens, working.RefreshTokenGeneration, usedRefreshToken, flight.Trigger);
+                Log.CommitConflict(_logger, id, "commit gave up; tokens kept in memory until they can be committed", tokens.AccessToken.Fingerprint);
+                throw new TokenStoreUnavailableException(id, $"Connection '{id}': the refreshed tokens could not be stored (the commit gave up); they are kept and committed before any further refresh.", null);
+            }
+
             Log.CommitConflict(_logger, id, "superseded", tokens.AccessToken.Fingerprint);
             ThrowIfNotUsable(latest);
             if (TryAdopt(source, latest, flight, out var adopted))
@@ -560,17 +571,36 @@ internal sealed class RefreshCycle
             return (record, null);
         }
 
+        ManagedAccessToken? handle = null;
+        var original = flight with { Trigger = uncommitted.Trigger };
         if (uncommitted.RefreshTokenOnly && uncommitted.Tokens.RefreshToken is { } salvaged)
         {
             // A salvaged refresh token: commit it as what it is (a new generation, no refresh, no event), then refresh with it.
-            await KeepRotatedRefreshTokenAsync(source, flight with { Trigger = uncommitted.Trigger }, record, lease, salvaged, uncommitted.Spent, cancellationToken).ConfigureAwait(false);
-            source.Uncommitted = null;
-            return (await ReadAsync(record.ConnectionId, cancellationToken).ConfigureAwait(false), null);
+            await KeepRotatedRefreshTokenAsync(source, original, record, lease, salvaged, uncommitted.Spent, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            handle = await CommitSuccessAsync(source, original, record, lease, uncommitted.Tokens, uncommitted.Spent, recoveredInDoubt: false, cancellationToken).ConfigureAwait(false);
         }
 
-        var handle = await CommitSuccessAsync(source, flight with { Trigger = uncommitted.Trigger }, record, lease, uncommitted.Tokens, uncommitted.Spent, recoveredInDoubt: false, cancellationToken).ConfigureAwait(false);
+        // Both commits can give up without throwing (conflicts, a lost lease, repeated store failures). Forget the kept tokens
+        // only once the store has moved on from the refresh token they replaced: while it still holds that spent token, ours
+        // is the only live one, and refreshing with the stored one would present a dead token (and, with reuse detection,
+        // get the whole grant revoked).
+        var latest = await ReadAsync(record.ConnectionId, cancellationToken).ConfigureAwait(false);
+        if (uncommitted.CarriesNewRefreshToken && latest.RefreshTokenGeneration == uncommitted.Generation && latest.Tokens?.RefreshToken == uncommitted.Spent)
+        {
+            if (handle is not null && handle.IsUsableAt(Now.UtcTicks, flight.MinValidity) && flight.Rejected != handle.Token)
+            {
+                return (latest, handle);
+            }
+
+            var id = record.ConnectionId;
+            throw new TokenStoreUnavailableException(id, $"Connection '{id}': the kept refresh token could not be stored yet; it stays in memory and is stored before any further refresh.", null);
+        }
+
         source.Uncommitted = null;
-        return (await ReadAsync(record.ConnectionId, cancellationToken).ConfigureAwait(false), handle);
+        return (latest, handle);
     }
 
     /// <summary>Commits a refresh token salvaged from an unusable answer: a new generation, the intent cleared (nothing is in
@@ -596,13 +626,32 @@ internal sealed class RefreshCycle
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Same as a success the store would not take: the salvaged token is the only live one, keep it in memory.
-            source.Uncommitted = new UncommittedTokens(next.Tokens!, working.RefreshTokenGeneration, spent, flight.Trigger, RefreshTokenOnly: true);
-            Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, false);
-            throw new TokenStoreUnavailableException(working.ConnectionId, $"Connection '{working.ConnectionId}': a rotated refresh token could not be stored ({ex.GetType().Name}); it is kept and committed before any further refresh.", ex);
+            throw KeepInMemory(ex.GetType().Name, ex);
         }
 
-        Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, committed is not null);
-        return committed ?? working;
+        if (committed is null)
+        {
+            // The commit gave up (conflicts, a lost lease, store failures). If another writer moved the connection on, theirs
+            // wins; if the store still holds the spent token, ours is still the only live one: keep it in memory.
+            var latest = await ReadAsync(working.ConnectionId, cancellationToken).ConfigureAwait(false);
+            if (latest.RefreshTokenGeneration == working.RefreshTokenGeneration && latest.Tokens?.RefreshToken == spent)
+            {
+                throw KeepInMemory("the commit gave up", null);
+            }
+
+            Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, false);
+            return latest;
+        }
+
+        Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, true);
+        return committed;
+
+        TokenStoreUnavailableException KeepInMemory(string why, Exception? inner)
+        {
+            source.Uncommitted = new UncommittedTokens(next.Tokens!, working.RefreshTokenGeneration, spent, flight.Trigger, RefreshTokenOnly: true);
+            Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, false);
+            return new TokenStoreUnavailableException(working.ConnectionId, $"Connection '{working.ConnectionId}': a rotated refresh token could not be stored ({why}); it is kept and committed before any further refresh.", inner);
+        }
     }
 
     private async Task<ManagedAccessToken> FailTransientlyAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord working, StoreLease lease, TokenEndpointFailure failure, bool keepInDoubt, CancellationToken cancellationToken)
@@ -677,27 +726,46 @@ internal sealed class RefreshCycle
     {
         var id = record.ConnectionId;
         var now = Now;
-        if (!record.Status.IsUsable)
+        if (!record.Status.IsUsable && record.Status.State != ConnectionState.Disabled)
         {
             await ClearIntentAsync(record, lease, cancellationToken).ConfigureAwait(false);
             ThrowIfNotUsable(record);
         }
 
-        ConnectionRecord Apply(ConnectionRecord baseRecord) => (baseRecord with
+        // A connection disabled while this refresh was in flight stays disabled; the verdict is kept for when it is enabled
+        // (it then needs reconnecting, and a new grant offered meanwhile is taken). Alerts wait for that moment too.
+        static bool Open(ConnectionRecord r) => r.Status.IsUsable || r.Status.State == ConnectionState.Disabled;
+        ConnectionRecord Apply(ConnectionRecord baseRecord)
         {
-            PendingRefresh = null,
-            LastAttemptAt = now,
-            LastError = detail,
-            ConsecutiveFailures = baseRecord.ConsecutiveFailures + 1,
-        }).WithStatus(ConnectionState.ReconnectRequired, reason, now, detail);
+            var failed = baseRecord with
+            {
+                PendingRefresh = null,
+                LastAttemptAt = now,
+                LastError = detail,
+                ConsecutiveFailures = baseRecord.ConsecutiveFailures + 1,
+            };
+            return baseRecord.Status.State == ConnectionState.Disabled
+                ? failed with { StatusBeforeDisabled = new ConnectionStatus(ConnectionState.ReconnectRequired, reason, now, detail) }
+                : failed.WithStatus(ConnectionState.ReconnectRequired, reason, now, detail);
+        }
+
+        List<ConnectionEvent> EventsFor(ConnectionRecord before, ConnectionRecord after)
+        {
+            var list = new List<ConnectionEvent>();
+            if (after.Status.State == ConnectionState.ReconnectRequired)
+            {
+                AddStateChange(list, before, after, now);
+                list.Add(ConnectionEvents.ReconnectRequired(id, reason, detail, now));
+            }
+
+            return list;
+        }
 
         var next = Apply(record);
-        var events = new List<ConnectionEvent>();
-        AddStateChange(events, record, next, now);
-        events.Add(new ConnectionEvent { ConnectionId = id, Type = ConnectionEventTypes.ReconnectRequired, OccurredAt = now, State = nameof(ConnectionState.ReconnectRequired), Reason = reason, Detail = detail });
+        var events = EventsFor(record, next);
         var committed = await CommitAsync(record, next, lease, events, CommitKind.Failure, cancellationToken, merge: latest =>
-            latest.RefreshTokenGeneration == record.RefreshTokenGeneration && latest.Status.IsUsable
-                ? (Apply(latest), MergeEvents(events, latest, Apply(latest), now))
+            latest.RefreshTokenGeneration == record.RefreshTokenGeneration && Open(latest)
+                ? (Apply(latest), EventsFor(latest, Apply(latest)))
                 : null).ConfigureAwait(false);
 
         if (committed is null)
@@ -716,6 +784,7 @@ internal sealed class RefreshCycle
         source.Invalidate();
         _metrics.RecordRefresh(id, TriggerName(flight.Trigger), reason);
         Log.ReconnectRequired(_logger, id, reason, detail);
+        ThrowIfNotUsable(committed);
         throw new ReconnectRequiredException(id, reason, detail);
     }
 

@@ -272,7 +272,11 @@ public sealed class TokenManager : IAsyncDisposable
                 (_, true) => record.WithStatus(ConnectionState.Active, StateReasons.Authorized, now),
                 _ => record.WithStatus(ConnectionState.PendingAuthorization, StateReasons.NotAuthorized, now),
             } with { StatusBeforeDisabled = null };
-            return (next, StateEvents(record, next, now));
+
+            // Back to needing a person: say so again, as loudly as the first time (the alert goes to the webhooks).
+            return next.Status.State == ConnectionState.ReconnectRequired
+                ? (next, [.. StateEvents(record, next, now), ConnectionEvents.ReconnectRequired(connectionId, next.Status.Reason, next.Status.Detail, now)])
+                : (next, StateEvents(record, next, now));
         }, cancellationToken).ConfigureAwait(false);
     }
 

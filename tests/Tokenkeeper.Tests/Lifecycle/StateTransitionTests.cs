@@ -250,6 +250,8 @@ public sealed class StateTransitionTests : IDisposable
         Assert.Null(enabled.StatusBeforeDisabled);
         Assert.Equal(StateReasons.Revoked, refused.Reason);
         Assert.Equal(requests, f.Provider.Requests);
+        var alert = (await EventsAsync(f)).Last(e => e.Type == ConnectionEventTypes.ReconnectRequired);
+        Assert.Equal((enabledAt, StateReasons.Revoked), (alert.OccurredAt, alert.Reason)); // alerted again, as loudly as the first time
 
         // ... and a new grant still brings it back, as for any connection that needs reconnecting.
         var grant = f.Provider.NewRefreshToken();
@@ -257,6 +259,36 @@ public sealed class StateTransitionTests : IDisposable
         var token = await f.Manager.GetAccessTokenAsync(Id);
         Assert.False(token.Token.IsEmpty);
         Assert.Equal(ConnectionState.Active, (await f.RecordAsync()).Status.State);
+    }
+
+    [Fact]
+    public async Task DisabledWhileARefreshIsInFlight_ThatTheProviderRefuses_StaysDisabled_AndNeedsReconnectingOnceEnabled()
+    {
+        await using var f = Fixture();
+        await f.Manager.GetAccessTokenAsync(Id).AsTask();
+        f.Clock.Advance(TimeSpan.FromHours(2));
+        f.Provider.BeforeRefresh = async _ =>
+        {
+            // The operator disables the connection while its refresh is at the provider, which refuses the grant.
+            f.Provider.BeforeRefresh = null;
+            await f.Manager.DisableAsync(Id, "customer offboarding");
+            f.Provider.RevokeAll();
+        };
+
+        var during = await Assert.ThrowsAsync<ConnectionDisabledException>(() => f.Manager.GetAccessTokenAsync(Id).AsTask());
+        var disabled = await f.RecordAsync();
+        var alertsWhileDisabled = (await EventsAsync(f)).Count(e => e.Type == ConnectionEventTypes.ReconnectRequired);
+        f.Clock.Advance(TimeSpan.FromMinutes(5));
+        var enabledAt = f.Clock.GetUtcNow();
+        await f.Manager.EnableAsync(Id);
+        var enabled = await f.RecordAsync();
+
+        Assert.Equal(Id, during.ConnectionId);
+        Assert.Equal((ConnectionState.Disabled, ConnectionState.ReconnectRequired, StateReasons.Revoked), (disabled.Status.State, disabled.StatusBeforeDisabled?.State, disabled.StatusBeforeDisabled?.Reason));
+        Assert.Null(disabled.PendingRefresh);
+        Assert.Equal(0, alertsWhileDisabled);
+        await AssertChangedAsync(f, enabled, ConnectionState.Disabled, ConnectionState.ReconnectRequired, StateReasons.Revoked, enabledAt, last: false);
+        Assert.Single(await EventsAsync(f), e => e.Type == ConnectionEventTypes.ReconnectRequired);
     }
 
     [Fact]

@@ -161,6 +161,34 @@ public sealed class RaceTests
     }
 
     [Fact]
+    public async Task ARefreshWhoseCommitKeepsConflicting_KeepsTheRotatedTokens_AndCommitsThemBeforeAnyNewRefresh()
+    {
+        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var conflicting = true;
+        var hooked = new HookStore(new InMemoryTokenStore(clock))
+        {
+            // Every attempt to commit the refresh conflicts (as if peers kept writing), so the commit gives up without a throw.
+            BeforeCommit = commit => conflicting && commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true
+                ? new CommitResult(CommitConflict.VersionMismatch, commit.ExpectedVersion)
+                : null,
+        };
+        await using var f = new ManagerFixture(store: hooked, clock: clock);
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var stored = await f.RecordAsync();
+        conflicting = false;
+        f.Clock.Advance(TimeSpan.FromSeconds(5));
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.IsType<TokenStoreUnavailableException>(failure);
+        Assert.Equal(f.InitialRefreshToken, stored.Tokens!.RefreshToken!.Value.Value);
+        Assert.Single(f.Provider.PresentedRefreshTokens); // the kept tokens are committed; the spent bootstrap token is not sent again
+        var record = await f.RecordAsync();
+        Assert.Equal(token.Token, record.Tokens!.AccessToken);
+        Assert.NotEqual(f.InitialRefreshToken, record.Tokens.RefreshToken!.Value.Value);
+    }
+
+    [Fact]
     public async Task AStoreThatStaysDown_WhileSalvagingARotatedRefreshToken_KeepsItInMemory_AndNeverResendsTheDeadOne()
     {
         var clock = new Tokenkeeper.Time.ManualTimeProvider();
@@ -200,6 +228,62 @@ public sealed class RaceTests
         // none carries the access token the connection had before the garbled answer.
         var refreshed = (await inner.ReadAsync()).Select(e => e.Event).Where(e => e.Type == ConnectionEventTypes.Refreshed).ToList();
         Assert.Equal([first.Token.Fingerprint, token.Token.Fingerprint], refreshed.Select(e => e.Data!["access_token"]));
+    }
+
+    [Theory]
+    [InlineData("conflicts")]
+    [InlineData("store_failures_then_conflict")]
+    public async Task ADeferredSalvageCommitThatGivesUp_KeepsTheSalvagedToken_EvenAcrossDisableAndEnable_AndNeverSendsTheDeadOne(string how)
+    {
+        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var blocking = false;
+        var salvageCommits = 0;
+        var spent = "";
+        var inner = new InMemoryTokenStore(clock);
+        var hooked = new HookStore(inner)
+        {
+            // The salvage commit (no events, intent cleared, a refresh token other than the spent one) gives up without throwing:
+            // every attempt conflicts, or the store fails until the last attempt, which conflicts.
+            BeforeCommit = commit =>
+            {
+                if (!blocking || commit.Events is { Count: > 0 } || commit.Record.PendingRefresh is not null || commit.Record.Tokens?.RefreshToken is not { } rt || rt.Value == spent)
+                {
+                    return null;
+                }
+
+                salvageCommits++;
+                return how == "conflicts" || salvageCommits % RefreshConstants.MaxCommitAttempts == 0
+                    ? new CommitResult(CommitConflict.VersionMismatch, commit.ExpectedVersion)
+                    : throw new IOException("disk full");
+            },
+        };
+        await using var f = new ManagerFixture(store: hooked, clock: clock);
+        await f.Manager.GetAccessTokenAsync(Id);
+        spent = (await f.RecordAsync()).Tokens!.RefreshToken!.Value.Value;
+        f.Provider.EnqueueRotatedButGarbled();
+        f.Clock.Advance(TimeSpan.FromHours(2));
+        var sentBefore = f.Provider.PresentedRefreshTokens.Count;
+
+        // The garbled answer's salvage cannot be stored; then neither can the deferred commit, twice, with the connection
+        // disabled and enabled in between (which must not make this instance forget the only live refresh token).
+        blocking = true;
+        var first = await Assert.ThrowsAnyAsync<Exception>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var second = await Assert.ThrowsAnyAsync<Exception>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        await f.Manager.DisableAsync(Id, "looking into it");
+        await f.Manager.EnableAsync(Id);
+        var third = await Assert.ThrowsAnyAsync<Exception>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var sentWhileBlocked = f.Provider.PresentedRefreshTokens.Skip(sentBefore).ToList();
+        blocking = false;
+        f.Clock.Advance(TimeSpan.FromMinutes(10));
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.All([first, second, third], e => Assert.IsType<TokenStoreUnavailableException>(e));
+        Assert.Equal([spent], sentWhileBlocked); // only the garbled exchange itself: nothing is refreshed while the token is unstored
+        var sent = f.Provider.PresentedRefreshTokens.Skip(sentBefore).ToList();
+        Assert.Equal(2, sent.Count);
+        Assert.NotEqual(spent, sent[1]);
+        var record = await f.RecordAsync();
+        Assert.Equal((ConnectionState.Active, token.Token), (record.Status.State, record.Tokens!.AccessToken));
     }
 
     [Fact]

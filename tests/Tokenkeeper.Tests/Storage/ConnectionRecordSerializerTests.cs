@@ -40,6 +40,27 @@ public sealed class ConnectionRecordSerializerTests
         Assert.Equal(record.ExpiryWarningsSent, back.ExpiryWarningsSent);
         Assert.Equal(record with { Version = 7, History = back.History, Registration = back.Registration, ExpiryWarningsSent = back.ExpiryWarningsSent }, back);
     }
+
+    [Fact]
+    public void ADisabledRecord_KeepsTheStatusItWasDisabledFrom_AndARecordWrittenBeforeThatFieldExisted_StillLoads()
+    {
+        using var protector = new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32));
+        var dead = StoreSamples.Record("crm").WithStatus(ConnectionState.ReconnectRequired, StateReasons.Revoked, StoreSamples.Now, "invalid_grant");
+        var disabled = dead.WithStatus(ConnectionState.Disabled, StateReasons.DisabledByOperator, StoreSamples.Now.AddHours(1)) with { StatusBeforeDisabled = dead.Status };
+
+        var back = ConnectionRecordSerializer.Deserialize(ConnectionRecordSerializer.Serialize(disabled, protector), 3, protector);
+
+        // The same record as an older version wrote it: no such property at all.
+        var old = System.Text.Json.Nodes.JsonNode.Parse(ConnectionRecordSerializer.Serialize(disabled, protector))!.AsObject();
+        var property = Assert.Single(old, p => p.Key.Equals("StatusBeforeDisabled", StringComparison.OrdinalIgnoreCase) || p.Key == "status_before_disabled").Key;
+        old.Remove(property);
+        var fromOld = ConnectionRecordSerializer.Deserialize(old.ToJsonString(), 3, protector);
+
+        Assert.Equal(dead.Status, back.StatusBeforeDisabled);
+        Assert.Null(fromOld.StatusBeforeDisabled);
+        Assert.Equal(disabled.Status, fromOld.Status);
+        Assert.Equal(disabled.Tokens, fromOld.Tokens);
+    }
 }
 
 internal static class StoreSamples
