@@ -15,6 +15,7 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
     private volatile Task<ManagedAccessToken>? _flight;
     private volatile UncommittedTokens? _uncommitted;
     private Task? _loading;
+    private int _keeping;
     private long _notBeforeTicks;
     private int _epoch;
     private int _flightEpoch;
@@ -34,11 +35,19 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
     /// <summary>Changes whenever the connection is re-authorised, enabled or disabled.</summary>
     public int Epoch => Volatile.Read(ref _epoch);
 
-    /// <summary>Tokens issued but not yet committed (the store failed); committed before any further refresh.</summary>
+    /// <summary>Tokens issued but not yet committed (the store failed, or the commit gave up); committed before any further
+    /// refresh, and retried in the background until stored or superseded (see <see cref="KeepStoringAsync"/>).</summary>
     public UncommittedTokens? Uncommitted
     {
         get => _uncommitted;
-        set => _uncommitted = value;
+        set
+        {
+            _uncommitted = value;
+            if (value is not null)
+            {
+                StartKeeping();
+            }
+        }
     }
 
     public ValueTask<ManagedAccessToken> GetTokenAsync(TimeSpan minValidity = default, CancellationToken cancellationToken = default)
@@ -263,6 +272,61 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
             return task;
+        }
+    }
+
+    private void StartKeeping()
+    {
+        if (Interlocked.Exchange(ref _keeping, 1) == 0)
+        {
+            _ = Task.Run(KeepStoringAsync, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// While tokens are kept in memory, tries to store them in the background (as a <see cref="RefreshTrigger.StoreKept"/>
+    /// flight, so it never runs beside another flight of this instance), 500 ms after they were kept and then doubling up to
+    /// 5 s (<see cref="RefreshConstants.KeptTokensRetryFirst"/>, <see cref="RefreshConstants.KeptTokensRetryMax"/>). Without it,
+    /// a connection nobody asks for again would hold its only live refresh token in memory until a peer, seeing this
+    /// instance's refresh intent grow old, took it for a lost response and sent the spent token.
+    /// </summary>
+    private async Task KeepStoringAsync()
+    {
+        var shutdown = _manager.ShutdownToken;
+        try
+        {
+            var delay = RefreshConstants.KeptTokensRetryFirst;
+            while (_uncommitted is not null && !shutdown.IsCancellationRequested)
+            {
+                await Task.Delay(delay, _time, shutdown).ConfigureAwait(false);
+                if (_uncommitted is null)
+                {
+                    break;
+                }
+
+                try
+                {
+                    await StartOrJoin(RefreshTrigger.StoreKept, null, TimeSpan.Zero, countJoin: false, ignoreBackoff: true).ConfigureAwait(false);
+                }
+                catch (TokenAcquisitionException)
+                {
+                    // Still unstorable, or stored and then not refreshable (disabled, cooling down): the loop condition decides.
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, RefreshConstants.KeptTokensRetryMax.Ticks));
+            }
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+            // The manager is shutting down: what is still kept is lost with the process, as a lost response would be.
+        }
+        finally
+        {
+            Volatile.Write(ref _keeping, 0);
+            if (_uncommitted is not null && !shutdown.IsCancellationRequested)
+            {
+                StartKeeping(); // kept again while this loop was finishing
+            }
         }
     }
 

@@ -46,6 +46,14 @@ public static class RefreshConstants
     /// <summary>Wait before retrying a failed commit, times the attempt number: 500 ms.</summary>
     public static readonly TimeSpan CommitRetryDelay = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>First wait before this process tries again, in the background, to store tokens it keeps in memory (the store
+    /// failed or the commit gave up): 500 ms, doubling up to <see cref="KeptTokensRetryMax"/>.</summary>
+    public static readonly TimeSpan KeptTokensRetryFirst = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Longest wait between background attempts to store kept tokens: 5 seconds, well inside a request window, so
+    /// the kept refresh token is stored before a peer could take this instance's refresh intent for a lost response.</summary>
+    public static readonly TimeSpan KeptTokensRetryMax = TimeSpan.FromSeconds(5);
+
     /// <summary>Token requests per second each client may make to its token endpoint, sustained: 10.</summary>
     public const int DefaultTokenEndpointRequestsPerSecond = 10;
 

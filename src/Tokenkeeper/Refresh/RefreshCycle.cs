@@ -75,19 +75,25 @@ internal sealed class RefreshCycle
         activity?.SetTag("tokenkeeper.trigger", TriggerName(flight.Trigger));
         try
         {
-            if (CachedIsGoodEnough(source, flight) is { } cached)
+            // Tokens kept in memory are stored before anything else, even when the cached token would do: their refresh token
+            // may be the only live one. Storing them is allowed whatever the connection's state or cooldown; refreshing is not.
+            if (source.Uncommitted is null && CachedIsGoodEnough(source, flight) is { } cached)
             {
                 return cached;
             }
 
             var record = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
-            if (source.Uncommitted is null && TryAdopt(source, record, flight, out var adopted))
+            if (source.Uncommitted is null)
             {
-                return adopted;
+                if (TryAdopt(source, record, flight, out var adopted))
+                {
+                    return adopted;
+                }
+
+                EnsureRefreshable(record);
+                EnsureAttainable(record, flight);
             }
 
-            EnsureRefreshable(record);
-            EnsureAttainable(record, flight);
             var (lease, underLease, adoptedWhileWaiting) = await AcquireLeaseAsync(source, flight, cancellationToken).ConfigureAwait(false);
             if (adoptedWhileWaiting is not null)
             {
@@ -104,9 +110,22 @@ internal sealed class RefreshCycle
                         return handle;
                     }
 
+                    // Stored (or dropped because the store moved on): serve what is good enough before spending anything.
+                    if (CachedIsGoodEnough(source, flight) is { } stillGood)
+                    {
+                        return stillGood;
+                    }
+
+                    if (source.Uncommitted is null && TryAdopt(source, committed, flight, out var adoptedAfterCommit))
+                    {
+                        return adoptedAfterCommit;
+                    }
+
                     underLease = committed;
                 }
 
+                EnsureRefreshable(underLease!);
+                EnsureAttainable(underLease!, flight);
                 var token = await RefreshUnderLeaseAsync(source, flight, underLease!, lease!, secondChance: false, cancellationToken).ConfigureAwait(false);
                 activity?.SetTag("tokenkeeper.outcome", "success");
                 return token;
@@ -264,7 +283,10 @@ internal sealed class RefreshCycle
                 {
                     try
                     {
-                        EnsureRefreshable(record);
+                        if (source.Uncommitted is null)
+                        {
+                            EnsureRefreshable(record);
+                        }
                     }
                     catch
                     {
@@ -294,7 +316,10 @@ internal sealed class RefreshCycle
                 return (null, null, adoptedWhileWaiting);
             }
 
-            EnsureRefreshable(latest);
+            if (source.Uncommitted is null)
+            {
+                EnsureRefreshable(latest);
+            }
         }
     }
 
@@ -949,6 +974,7 @@ internal sealed class RefreshCycle
         RefreshTrigger.Rejected => "rejected",
         RefreshTrigger.MinValidity => "min_validity",
         RefreshTrigger.KeepAlive => "keepalive",
+        RefreshTrigger.StoreKept => "store_kept",
         _ => "forced",
     };
 

@@ -23,4 +23,8 @@ public enum RefreshTrigger
 
     /// <summary>The lifecycle service exercising the refresh token before its idle deadline, or probing one past its deadline.</summary>
     KeepAlive,
+
+    /// <summary>This instance keeps tokens in memory that the store would not take (their refresh token may be the only live
+    /// one): store them first, then serve or refresh as for an expiring token.</summary>
+    StoreKept,
 }

@@ -161,6 +161,116 @@ public sealed class RaceTests
     }
 
     [Fact]
+    public async Task KeptTokens_AreStoredInTheBackground_WithNoCallerAsking_SoAPeerLaterSpendsTheLiveRefreshToken()
+    {
+        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var down = true;
+        var hooked = new HookStore(new InMemoryTokenStore(clock))
+        {
+            BeforeCommit = commit => down && commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true ? throw new IOException("disk full") : null,
+        };
+        await using var f = new ManagerFixture(store: hooked, clock: clock);
+        await Assert.ThrowsAsync<TokenStoreUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var whileDown = await f.RecordAsync();
+
+        // The store recovers; nobody asks this instance for a token again.
+        down = false;
+        var recovered = clock.GetUtcNow();
+        await f.DriveAsync(UntilAsync(async () => (await f.RecordAsync()).Tokens!.RefreshToken!.Value.Value != f.InitialRefreshToken));
+        var stored = await f.RecordAsync();
+
+        // Much later a peer instance needs a token: it spends the live refresh token, never the spent one.
+        clock.Advance(TimeSpan.FromDays(2));
+        await using var peer = new ManagerFixture(store: hooked, clock: clock, provider: f.Provider);
+        var token = await peer.DriveAsync(peer.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.Equal(f.InitialRefreshToken, whileDown.Tokens!.RefreshToken!.Value.Value);
+        Assert.NotNull(whileDown.PendingRefresh);
+        Assert.True(clock.GetUtcNow() - TimeSpan.FromDays(2) - recovered <= RefreshConstants.KeptTokensRetryMax, "stored within one background retry interval");
+        Assert.Null(stored.PendingRefresh);
+        Assert.Equal(ConnectionState.Active, stored.Status.State);
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal(2, f.Provider.PresentedRefreshTokens.Count);
+        Assert.Equal(f.Provider.PresentedRefreshTokens.Count, f.Provider.PresentedRefreshTokens.Distinct().Count());
+        Assert.Equal(stored.Tokens!.RefreshToken!.Value.Value, f.Provider.PresentedRefreshTokens.Last());
+    }
+
+    [Fact]
+    public async Task ASalvagedTokenKeptWhileTheConnectionIsDisabled_IsStored_ButNothingIsRefreshedUntilItIsEnabled()
+    {
+        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var down = false;
+        var spent = "";
+        var hooked = new HookStore(new InMemoryTokenStore(clock))
+        {
+            BeforeCommit = commit => down && commit.Events is not { Count: > 0 } && commit.Record.PendingRefresh is null
+                && commit.Record.Tokens?.RefreshToken is { } rt && rt.Value != spent
+                    ? throw new IOException("disk full")
+                    : null,
+        };
+        await using var f = new ManagerFixture(store: hooked, clock: clock);
+        await f.Manager.GetAccessTokenAsync(Id);
+        spent = (await f.RecordAsync()).Tokens!.RefreshToken!.Value.Value;
+        f.Provider.EnqueueRotatedButGarbled();
+        f.Clock.Advance(TimeSpan.FromHours(2));
+        down = true;
+        await Assert.ThrowsAsync<TokenStoreUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        await f.Manager.DisableAsync(Id, "maintenance");
+        var requests = f.Provider.Requests;
+
+        down = false;
+        await f.DriveAsync(UntilAsync(async () => (await f.RecordAsync()).Tokens!.RefreshToken!.Value.Value != spent));
+        var stored = await f.RecordAsync();
+        await Assert.ThrowsAsync<ConnectionDisabledException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var requestsWhileDisabled = f.Provider.Requests - requests;
+        await f.Manager.EnableAsync(Id);
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.Equal(ConnectionState.Disabled, stored.Status.State);
+        Assert.Equal(0, requestsWhileDisabled);
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal(stored.Tokens!.RefreshToken!.Value.Value, f.Provider.PresentedRefreshTokens.Last());
+        Assert.Equal(1, f.Provider.PresentedRefreshTokens.Count(t => t == spent));
+    }
+
+    [Fact]
+    public async Task KeptTokensMadeObsoleteByAReauthorisationElsewhere_AreDropped_AndTheNewGrantsTokenIsServedWithoutARefresh()
+    {
+        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var down = true;
+        var hooked = new HookStore(new InMemoryTokenStore(clock))
+        {
+            BeforeCommit = commit => down && commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true ? throw new IOException("disk full") : null,
+        };
+        await using var f = new ManagerFixture(store: hooked, clock: clock);
+        await Assert.ThrowsAsync<TokenStoreUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        // Another instance re-authorises the connection (a new consent) while this one still keeps its tokens.
+        await using var peer = new ManagerFixture(store: new HookStore(((HookStore)f.Store).Inner), clock: clock, provider: f.Provider);
+        var now = clock.GetUtcNow();
+        await peer.Manager.AuthorizeAsync(Id, new TokenSet { AccessToken = new AccessToken("at-after-reconsent"), RefreshToken = new RefreshToken(f.Provider.NewRefreshToken()), IssuedAt = now, ExpiresAt = now.AddHours(1) });
+        down = false;
+        var requests = f.Provider.Requests;
+        clock.Advance(TimeSpan.FromSeconds(2)); // past the one-second fail-fast after the failed refresh
+
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.Equal("at-after-reconsent", token.Token.Value);
+        Assert.Equal(requests, f.Provider.Requests);
+    }
+
+    /// <summary>Completes when <paramref name="condition"/> holds; yields between checks (the fake clock is driven by the caller).</summary>
+    private static async Task<bool> UntilAsync(Func<Task<bool>> condition)
+    {
+        while (!await condition())
+        {
+            await Task.Yield();
+        }
+
+        return true;
+    }
+
+    [Fact]
     public async Task ARefreshWhoseCommitKeepsConflicting_KeepsTheRotatedTokens_AndCommitsThemBeforeAnyNewRefresh()
     {
         var clock = new Tokenkeeper.Time.ManualTimeProvider();
@@ -408,6 +518,8 @@ public sealed class RaceTests
     /// <summary>A store with hooks at the points the races need.</summary>
     private sealed class HookStore(ITokenStore inner) : ITokenStore
     {
+        public ITokenStore Inner => inner;
+
         public Func<Task>? AfterGetOrCreate { get; set; }
 
         public Func<ConnectionCommit, CommitResult?>? BeforeCommit { get; set; }
