@@ -292,7 +292,17 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
     /// </summary>
     private async Task KeepStoringAsync()
     {
-        var shutdown = _manager.ShutdownToken;
+        CancellationToken shutdown;
+        try
+        {
+            shutdown = _manager.ShutdownToken;
+        }
+        catch (ObjectDisposedException)
+        {
+            Interlocked.Exchange(ref _keeping, 0);
+            return; // the manager is gone: nothing can be stored any more
+        }
+
         try
         {
             var delay = RefreshConstants.KeptTokensRetryFirst;
@@ -308,9 +318,10 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
                 {
                     await StartOrJoin(RefreshTrigger.StoreKept, null, TimeSpan.Zero, countJoin: false, ignoreBackoff: true).ConfigureAwait(false);
                 }
-                catch (TokenAcquisitionException)
+                catch (Exception) when (!shutdown.IsCancellationRequested)
                 {
                     // Still unstorable, or stored and then not refreshable (disabled, cooling down): the loop condition decides.
+                    // The flight's failure is for callers; this loop only keeps trying while tokens are kept.
                 }
 
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, RefreshConstants.KeptTokensRetryMax.Ticks));
@@ -322,7 +333,9 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
         }
         finally
         {
-            Volatile.Write(ref _keeping, 0);
+            // A full fence (not a volatile write): the read of _uncommitted below must not move before it, or a setter that
+            // saw the flag still set and this loop that saw no kept tokens could both decide the other one will do it.
+            Interlocked.Exchange(ref _keeping, 0);
             if (_uncommitted is not null && !shutdown.IsCancellationRequested)
             {
                 StartKeeping(); // kept again while this loop was finishing

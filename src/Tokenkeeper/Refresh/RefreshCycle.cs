@@ -605,7 +605,25 @@ internal sealed class RefreshCycle
         }
         else
         {
-            handle = await CommitSuccessAsync(source, original, record, lease, uncommitted.Tokens, uncommitted.Spent, recoveredInDoubt: false, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                handle = await CommitSuccessAsync(source, original, record, lease, uncommitted.Tokens, uncommitted.Spent, recoveredInDoubt: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TokenAcquisitionException ex) when (ex is not TokenStoreUnavailableException)
+            {
+                // Stored, then not servable (disabled or re-marked meanwhile, or re-authorised during the commit): the kept
+                // tokens are in the store now, so forget them before saying so. Storing them again would move LastRefreshAt
+                // (the refresh token's idle clock) without any refresh.
+                // (Not stored, with the spent token still in the store, would have been a TokenStoreUnavailableException; the
+                // check is repeated here so that no path can drop the only live refresh token.)
+                var stored = await ReadAsync(record.ConnectionId, cancellationToken).ConfigureAwait(false);
+                if (!(uncommitted.CarriesNewRefreshToken && stored.RefreshTokenGeneration == uncommitted.Generation && stored.Tokens?.RefreshToken == uncommitted.Spent))
+                {
+                    source.Uncommitted = null;
+                }
+
+                throw;
+            }
         }
 
         // Both commits can give up without throwing (conflicts, a lost lease, repeated store failures). Forget the kept tokens

@@ -233,6 +233,36 @@ public sealed class RaceTests
         Assert.Equal(1, f.Provider.PresentedRefreshTokens.Count(t => t == spent));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task KeptTokensStoredWhileTheConnectionIsDisabled_AreStoredOnce_AndTheIdleClockIsNotMovedAgain(bool rotate)
+    {
+        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var down = true;
+        var inner = new InMemoryTokenStore(clock);
+        var hooked = new HookStore(inner)
+        {
+            BeforeCommit = commit => down && commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true ? throw new IOException("disk full") : null,
+        };
+        await using var f = new ManagerFixture(store: hooked, clock: clock);
+        f.Provider.Rotate = rotate;
+        await Assert.ThrowsAsync<TokenStoreUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        await f.Manager.DisableAsync(Id, "maintenance");
+        down = false;
+
+        // Let the background attempts run for a few minutes of fake time.
+        var until = clock.GetUtcNow().AddMinutes(3);
+        await f.DriveAsync(Task.Delay(TimeSpan.FromMinutes(3), clock));
+        var refreshedEvents = (await inner.ReadAsync()).Count(e => e.Event.Type == ConnectionEventTypes.Refreshed);
+        var record = await f.RecordAsync();
+
+        Assert.Equal(1, refreshedEvents);
+        Assert.Equal(ConnectionState.Disabled, record.Status.State);
+        Assert.True(record.LastRefreshAt < until.AddMinutes(-2), $"the idle clock moved to {record.LastRefreshAt:O} without a refresh");
+        Assert.Single(f.Provider.PresentedRefreshTokens);
+    }
+
     [Fact]
     public async Task KeptTokensMadeObsoleteByAReauthorisationElsewhere_AreDropped_AndTheNewGrantsTokenIsServedWithoutARefresh()
     {
