@@ -528,7 +528,7 @@ internal sealed class RefreshCycle
             committed = await CommitAsync(working, next, lease, events, CommitKind.Success, cancellationToken, merge: latest =>
             {
                 // Only merge onto a record whose refresh token nobody else changed; otherwise the other change wins.
-                if (latest.RefreshTokenGeneration != working.RefreshTokenGeneration || latest.Tokens?.RefreshToken != working.Tokens?.RefreshToken)
+                if (!StillHolds(latest, working.RefreshTokenGeneration, working.Tokens?.RefreshToken))
                 {
                     return null;
                 }
@@ -548,7 +548,7 @@ internal sealed class RefreshCycle
         if (committed is null)
         {
             var latest = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
-            if (rotated && latest.RefreshTokenGeneration == working.RefreshTokenGeneration && latest.Tokens?.RefreshToken == usedRefreshToken)
+            if (rotated && StillHolds(latest, working.RefreshTokenGeneration, usedRefreshToken))
             {
                 // The commit gave up (repeated conflicts or store failures) but nobody replaced the spent refresh token: the
                 // one just issued is the only live one. Keep it, exactly as when the store throws.
@@ -589,62 +589,45 @@ internal sealed class RefreshCycle
     /// <summary>Commits tokens a previous refresh could not store, if nothing moved on since; drops them otherwise.</summary>
     private async Task<(ConnectionRecord Record, ManagedAccessToken? Handle)> CommitUncommittedAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord record, StoreLease lease, UncommittedTokens uncommitted, CancellationToken cancellationToken)
     {
-        if (record.RefreshTokenGeneration != uncommitted.Generation || record.Tokens?.RefreshToken != uncommitted.Spent)
+        if (!StillHolds(record, uncommitted.Generation, uncommitted.Spent))
         {
             // Someone stored another grant or rotation meanwhile: ours is obsolete.
             source.Uncommitted = null;
             return (record, null);
         }
 
+        // Both commits keep the tokens in memory again and throw TokenStoreUnavailableException whenever they could not store a
+        // new refresh token while the store still holds the spent one (the store failed, or the commit gave up). Any other
+        // outcome means the tokens are stored or superseded: forget them. That includes "stored, then not servable" (disabled
+        // or re-marked meanwhile): storing them again would move LastRefreshAt, the refresh token's idle clock, with no refresh.
         ManagedAccessToken? handle = null;
         var original = flight with { Trigger = uncommitted.Trigger };
-        if (uncommitted.RefreshTokenOnly && uncommitted.Tokens.RefreshToken is { } salvaged)
+        try
         {
-            // A salvaged refresh token: commit it as what it is (a new generation, no refresh, no event), then refresh with it.
-            await KeepRotatedRefreshTokenAsync(source, original, record, lease, salvaged, uncommitted.Spent, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            try
+            if (uncommitted.RefreshTokenOnly && uncommitted.Tokens.RefreshToken is { } salvaged)
+            {
+                // A salvaged refresh token: commit it as what it is (a new generation, no refresh, no event), then refresh with it.
+                await KeepRotatedRefreshTokenAsync(source, original, record, lease, salvaged, uncommitted.Spent, cancellationToken).ConfigureAwait(false);
+            }
+            else
             {
                 handle = await CommitSuccessAsync(source, original, record, lease, uncommitted.Tokens, uncommitted.Spent, recoveredInDoubt: false, cancellationToken).ConfigureAwait(false);
             }
-            catch (TokenAcquisitionException ex) when (ex is not TokenStoreUnavailableException)
-            {
-                // Stored, then not servable (disabled or re-marked meanwhile, or re-authorised during the commit): the kept
-                // tokens are in the store now, so forget them before saying so. Storing them again would move LastRefreshAt
-                // (the refresh token's idle clock) without any refresh.
-                // (Not stored, with the spent token still in the store, would have been a TokenStoreUnavailableException; the
-                // check is repeated here so that no path can drop the only live refresh token.)
-                var stored = await ReadAsync(record.ConnectionId, cancellationToken).ConfigureAwait(false);
-                if (!(uncommitted.CarriesNewRefreshToken && stored.RefreshTokenGeneration == uncommitted.Generation && stored.Tokens?.RefreshToken == uncommitted.Spent))
-                {
-                    source.Uncommitted = null;
-                }
-
-                throw;
-            }
         }
-
-        // Both commits can give up without throwing (conflicts, a lost lease, repeated store failures). Forget the kept tokens
-        // only once the store has moved on from the refresh token they replaced: while it still holds that spent token, ours
-        // is the only live one, and refreshing with the stored one would present a dead token (and, with reuse detection,
-        // get the whole grant revoked).
-        var latest = await ReadAsync(record.ConnectionId, cancellationToken).ConfigureAwait(false);
-        if (uncommitted.CarriesNewRefreshToken && latest.RefreshTokenGeneration == uncommitted.Generation && latest.Tokens?.RefreshToken == uncommitted.Spent)
+        catch (TokenAcquisitionException ex) when (ex is not TokenStoreUnavailableException)
         {
-            if (handle is not null && handle.IsUsableAt(Now.UtcTicks, flight.MinValidity) && flight.Rejected != handle.Token)
-            {
-                return (latest, handle);
-            }
-
-            var id = record.ConnectionId;
-            throw new TokenStoreUnavailableException(id, $"Connection '{id}': the kept refresh token could not be stored yet; it stays in memory and is stored before any further refresh.", null);
+            source.Uncommitted = null;
+            throw;
         }
 
         source.Uncommitted = null;
-        return (latest, handle);
+        return (await ReadAsync(record.ConnectionId, cancellationToken).ConfigureAwait(false), handle);
     }
+
+    /// <summary>Whether <paramref name="record"/> still holds <paramref name="refreshToken"/> at <paramref name="generation"/>: nobody
+    /// has stored another grant or rotation since.</summary>
+    private static bool StillHolds(ConnectionRecord record, int generation, RefreshToken? refreshToken) =>
+        record.RefreshTokenGeneration == generation && record.Tokens?.RefreshToken == refreshToken;
 
     /// <summary>Commits a refresh token salvaged from an unusable answer: a new generation, the intent cleared (nothing is in
     /// doubt any more), the refresh token's idle clock restarted; the access token stays as it was.</summary>
@@ -664,7 +647,7 @@ internal sealed class RefreshCycle
         try
         {
             committed = await CommitAsync(working, next, lease, null, CommitKind.Success, cancellationToken, merge: latest =>
-                latest.RefreshTokenGeneration == working.RefreshTokenGeneration && latest.Tokens?.RefreshToken == spent ? (Apply(latest), []) : null).ConfigureAwait(false);
+                StillHolds(latest, working.RefreshTokenGeneration, spent) ? (Apply(latest), []) : null).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -677,7 +660,7 @@ internal sealed class RefreshCycle
             // The commit gave up (conflicts, a lost lease, store failures). If another writer moved the connection on, theirs
             // wins; if the store still holds the spent token, ours is still the only live one: keep it in memory.
             var latest = await ReadAsync(working.ConnectionId, cancellationToken).ConfigureAwait(false);
-            if (latest.RefreshTokenGeneration == working.RefreshTokenGeneration && latest.Tokens?.RefreshToken == spent)
+            if (StillHolds(latest, working.RefreshTokenGeneration, spent))
             {
                 throw KeepInMemory("the commit gave up", null);
             }

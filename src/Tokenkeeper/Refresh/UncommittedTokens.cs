@@ -12,9 +12,4 @@ namespace Tokenkeeper.Refresh;
 /// <param name="Trigger">Why the refresh ran.</param>
 /// <param name="RefreshTokenOnly">Only the refresh token is new (salvaged from an otherwise unusable answer); the access token is
 /// the one the connection already had, so committing these is not a successful refresh.</param>
-internal sealed record UncommittedTokens(TokenSet Tokens, int Generation, RefreshToken? Spent, RefreshTrigger Trigger, bool RefreshTokenOnly = false)
-{
-    /// <summary>Whether they hold a refresh token other than the one spent: then they must not be lost, because the provider
-    /// will refuse the spent one.</summary>
-    public bool CarriesNewRefreshToken => Tokens.RefreshToken is { } fresh && fresh != Spent;
-}
+internal sealed record UncommittedTokens(TokenSet Tokens, int Generation, RefreshToken? Spent, RefreshTrigger Trigger, bool RefreshTokenOnly = false);
