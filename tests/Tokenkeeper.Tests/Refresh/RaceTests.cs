@@ -121,12 +121,7 @@ public sealed class RaceTests
     {
         var clock = new Tokenkeeper.Time.ManualTimeProvider();
         var failures = 2;
-        var hooked = new HookStore(new InMemoryTokenStore(clock))
-        {
-            BeforeCommit = commit => commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true && Interlocked.Decrement(ref failures) >= 0
-                ? throw new IOException("disk I/O error")
-                : null,
-        };
+        var hooked = Failing(new InMemoryTokenStore(clock), commit => IsRefreshCommit(commit) && Interlocked.Decrement(ref failures) >= 0);
         await using var f = new ManagerFixture(store: hooked, clock: clock);
 
         var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
@@ -141,10 +136,7 @@ public sealed class RaceTests
     {
         var clock = new Tokenkeeper.Time.ManualTimeProvider();
         var down = true;
-        var hooked = new HookStore(new InMemoryTokenStore(clock))
-        {
-            BeforeCommit = commit => down && commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true ? throw new IOException("disk full") : null,
-        };
+        var hooked = Failing(new InMemoryTokenStore(clock), commit => down && IsRefreshCommit(commit));
         await using var f = new ManagerFixture(store: hooked, clock: clock);
 
         var failure = await Assert.ThrowsAsync<TokenStoreUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
@@ -165,10 +157,7 @@ public sealed class RaceTests
     {
         var clock = new Tokenkeeper.Time.ManualTimeProvider();
         var down = true;
-        var hooked = new HookStore(new InMemoryTokenStore(clock))
-        {
-            BeforeCommit = commit => down && commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true ? throw new IOException("disk full") : null,
-        };
+        var hooked = Failing(new InMemoryTokenStore(clock), commit => down && IsRefreshCommit(commit));
         await using var f = new ManagerFixture(store: hooked, clock: clock);
         await Assert.ThrowsAsync<TokenStoreUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
         var whileDown = await f.RecordAsync();
@@ -201,13 +190,7 @@ public sealed class RaceTests
         var clock = new Tokenkeeper.Time.ManualTimeProvider();
         var down = false;
         var spent = "";
-        var hooked = new HookStore(new InMemoryTokenStore(clock))
-        {
-            BeforeCommit = commit => down && commit.Events is not { Count: > 0 } && commit.Record.PendingRefresh is null
-                && commit.Record.Tokens?.RefreshToken is { } rt && rt.Value != spent
-                    ? throw new IOException("disk full")
-                    : null,
-        };
+        var hooked = Failing(new InMemoryTokenStore(clock), commit => down && IsSalvageCommit(commit, spent));
         await using var f = new ManagerFixture(store: hooked, clock: clock);
         await f.Manager.GetAccessTokenAsync(Id);
         spent = (await f.RecordAsync()).Tokens!.RefreshToken!.Value.Value;
@@ -241,10 +224,7 @@ public sealed class RaceTests
         var clock = new Tokenkeeper.Time.ManualTimeProvider();
         var down = true;
         var inner = new InMemoryTokenStore(clock);
-        var hooked = new HookStore(inner)
-        {
-            BeforeCommit = commit => down && commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true ? throw new IOException("disk full") : null,
-        };
+        var hooked = Failing(inner, commit => down && IsRefreshCommit(commit));
         await using var f = new ManagerFixture(store: hooked, clock: clock);
         f.Provider.Rotate = rotate;
         await Assert.ThrowsAsync<TokenStoreUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
@@ -268,10 +248,7 @@ public sealed class RaceTests
     {
         var clock = new Tokenkeeper.Time.ManualTimeProvider();
         var down = true;
-        var hooked = new HookStore(new InMemoryTokenStore(clock))
-        {
-            BeforeCommit = commit => down && commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true ? throw new IOException("disk full") : null,
-        };
+        var hooked = Failing(new InMemoryTokenStore(clock), commit => down && IsRefreshCommit(commit));
         await using var f = new ManagerFixture(store: hooked, clock: clock);
         await Assert.ThrowsAsync<TokenStoreUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
 
@@ -288,6 +265,17 @@ public sealed class RaceTests
         Assert.Equal("at-after-reconsent", token.Token.Value);
         Assert.Equal(requests, f.Provider.Requests);
     }
+
+    /// <summary>A commit of a successful refresh: it carries the <c>refreshed</c> event.</summary>
+    private static bool IsRefreshCommit(ConnectionCommit commit) => commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true;
+
+    /// <summary>A commit of a salvaged refresh token: no events, the intent cleared, a refresh token other than <paramref name="spent"/>.</summary>
+    private static bool IsSalvageCommit(ConnectionCommit commit, string spent) =>
+        commit.Events is not { Count: > 0 } && commit.Record.PendingRefresh is null && commit.Record.Tokens?.RefreshToken is { } rt && rt.Value != spent;
+
+    /// <summary>A store that fails, as a full disk would, every commit <paramref name="fails"/> picks.</summary>
+    private static HookStore Failing(ITokenStore inner, Func<ConnectionCommit, bool> fails) =>
+        new(inner) { BeforeCommit = commit => fails(commit) ? throw new IOException("disk full") : null };
 
     /// <summary>Completes when <paramref name="condition"/> holds; yields between checks (the fake clock is driven by the caller).</summary>
     private static async Task<bool> UntilAsync(Func<Task<bool>> condition)
@@ -308,7 +296,7 @@ public sealed class RaceTests
         var hooked = new HookStore(new InMemoryTokenStore(clock))
         {
             // Every attempt to commit the refresh conflicts (as if peers kept writing), so the commit gives up without a throw.
-            BeforeCommit = commit => conflicting && commit.Events?.Any(e => e.Type == ConnectionEventTypes.Refreshed) == true
+            BeforeCommit = commit => conflicting && IsRefreshCommit(commit)
                 ? new CommitResult(CommitConflict.VersionMismatch, commit.ExpectedVersion)
                 : null,
         };
@@ -335,14 +323,7 @@ public sealed class RaceTests
         var down = false;
         var spent = "";
         var inner = new InMemoryTokenStore(clock);
-        var hooked = new HookStore(inner)
-        {
-            // The salvage commit: no events, intent cleared, a new refresh token. Every other write goes through.
-            BeforeCommit = commit => down && commit.Events is null && commit.Record.PendingRefresh is null
-                && commit.Record.Tokens?.RefreshToken is { } rt && rt.Value != spent
-                    ? throw new IOException("disk full")
-                    : null,
-        };
+        var hooked = Failing(inner, commit => down && IsSalvageCommit(commit, spent)); // every other write goes through
         await using var f = new ManagerFixture(store: hooked, clock: clock);
         var first = await f.Manager.GetAccessTokenAsync(Id);
         spent = (await f.RecordAsync()).Tokens!.RefreshToken!.Value.Value;
@@ -386,7 +367,7 @@ public sealed class RaceTests
             // every attempt conflicts, or the store fails until the last attempt, which conflicts.
             BeforeCommit = commit =>
             {
-                if (!blocking || commit.Events is { Count: > 0 } || commit.Record.PendingRefresh is not null || commit.Record.Tokens?.RefreshToken is not { } rt || rt.Value == spent)
+                if (!blocking || !IsSalvageCommit(commit, spent))
                 {
                     return null;
                 }
