@@ -18,6 +18,7 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
     private readonly ISecretProtector _protector;
     private readonly TimeProvider _time;
     private readonly bool _ownsProtector;
+    private readonly SqliteRetry _retry;
 
     /// <summary>Opens (creating and migrating when needed) the store described by <paramref name="options"/>.</summary>
     /// <exception cref="TokenkeeperConfigurationException">No encryption key, or the file is not a Tokenkeeper store.</exception>
@@ -40,8 +41,9 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
             DataSource = Path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = Math.Max(1, (int)options.BusyTimeout.TotalSeconds),
+            DefaultTimeout = Math.Max(1, (int)StorageConstants.SqliteBusyTimeout.TotalSeconds),
         }.ToString();
+        _retry = new SqliteRetry(options.RetryWindow, _time, Path);
         SchemaVersion = Migrate();
     }
 
@@ -54,61 +56,67 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
     /// <inheritdoc />
     public async ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT version, record FROM connections WHERE id = $id";
-        command.Parameters.AddWithValue("$id", connectionId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(connectionId, reader.GetInt64(0), reader.GetString(1)) : null;
+        return await WithConnectionAsync<ConnectionRecord?>(async (connection, cancellationToken) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT version, record FROM connections WHERE id = $id";
+            command.Parameters.AddWithValue("$id", connectionId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(connectionId, reader.GetInt64(0), reader.GetString(1)) : null;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<ConnectionRecord>> ListAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, version, record FROM connections ORDER BY id";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var records = new List<ConnectionRecord>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        return await WithConnectionAsync<IReadOnlyList<ConnectionRecord>>(async (connection, cancellationToken) =>
         {
-            records.Add(Read(reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
-        }
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT id, version, record FROM connections ORDER BY id";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var records = new List<ConnectionRecord>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                records.Add(Read(reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
+            }
 
-        return records;
+            return records;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask<(ConnectionRecord Record, bool Created)> GetOrCreateAsync(ConnectionRecord record, IReadOnlyList<ConnectionEvent>? events = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var select = connection.CreateCommand())
+        return await WithConnectionAsync<(ConnectionRecord Record, bool Created)>(async (connection, cancellationToken) =>
         {
-            select.CommandText = "SELECT version, record FROM connections WHERE id = $id";
-            select.Parameters.AddWithValue("$id", record.ConnectionId);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (var select = connection.CreateCommand())
             {
-                return (Read(record.ConnectionId, reader.GetInt64(0), reader.GetString(1)), false);
+                select.CommandText = "SELECT version, record FROM connections WHERE id = $id";
+                select.Parameters.AddWithValue("$id", record.ConnectionId);
+                await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return (Read(record.ConnectionId, reader.GetInt64(0), reader.GetString(1)), false);
+                }
             }
-        }
 
-        var created = record with { Version = 1 };
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.CommandText = "INSERT INTO connections (id, version, record, state, updated_at) VALUES ($id, 1, $record, $state, $now)";
-            insert.Parameters.AddWithValue("$id", record.ConnectionId);
-            insert.Parameters.AddWithValue("$record", ConnectionRecordSerializer.Serialize(created, _protector));
-            insert.Parameters.AddWithValue("$state", created.Status.State.ToString());
-            insert.Parameters.AddWithValue("$now", Timestamp(_time.GetUtcNow()));
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+            var created = record with { Version = 1 };
+            await using (var insert = connection.CreateCommand())
+            {
+                insert.CommandText = "INSERT INTO connections (id, version, record, state, updated_at) VALUES ($id, 1, $record, $state, $now)";
+                insert.Parameters.AddWithValue("$id", record.ConnectionId);
+                insert.Parameters.AddWithValue("$record", ConnectionRecordSerializer.Serialize(created, _protector));
+                insert.Parameters.AddWithValue("$state", created.Status.State.ToString());
+                insert.Parameters.AddWithValue("$now", Timestamp(_time.GetUtcNow()));
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-        await EnqueueAsync(connection, events, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (created, true);
+            await EnqueueAsync(connection, events, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return (created, true);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -116,50 +124,52 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
     {
         ArgumentNullException.ThrowIfNull(commit);
         var id = commit.Record.ConnectionId;
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        long version;
-        long fence;
-        await using (var select = connection.CreateCommand())
+        return await WithConnectionAsync<CommitResult>(async (connection, cancellationToken) =>
         {
-            select.CommandText = "SELECT version, lease_fence FROM connections WHERE id = $id";
-            select.Parameters.AddWithValue("$id", id);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            long version;
+            long fence;
+            await using (var select = connection.CreateCommand())
             {
-                return CommitResult.Failed(CommitConflict.NotFound);
+                select.CommandText = "SELECT version, lease_fence FROM connections WHERE id = $id";
+                select.Parameters.AddWithValue("$id", id);
+                await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return CommitResult.Failed(CommitConflict.NotFound);
+                }
+
+                version = reader.GetInt64(0);
+                fence = reader.GetInt64(1);
             }
 
-            version = reader.GetInt64(0);
-            fence = reader.GetInt64(1);
-        }
+            if (version != commit.ExpectedVersion)
+            {
+                return CommitResult.Failed(CommitConflict.VersionMismatch);
+            }
 
-        if (version != commit.ExpectedVersion)
-        {
-            return CommitResult.Failed(CommitConflict.VersionMismatch);
-        }
+            if (commit.Lease is { } lease && lease.Fence != fence)
+            {
+                return CommitResult.Failed(CommitConflict.LeaseLost);
+            }
 
-        if (commit.Lease is { } lease && lease.Fence != fence)
-        {
-            return CommitResult.Failed(CommitConflict.LeaseLost);
-        }
+            var next = version + 1;
+            await using (var update = connection.CreateCommand())
+            {
+                update.CommandText = "UPDATE connections SET version = $next, record = $record, state = $state, updated_at = $now WHERE id = $id AND version = $expected";
+                update.Parameters.AddWithValue("$id", id);
+                update.Parameters.AddWithValue("$next", next);
+                update.Parameters.AddWithValue("$expected", version);
+                update.Parameters.AddWithValue("$record", ConnectionRecordSerializer.Serialize(commit.Record, _protector));
+                update.Parameters.AddWithValue("$state", commit.Record.Status.State.ToString());
+                update.Parameters.AddWithValue("$now", Timestamp(_time.GetUtcNow()));
+                await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-        var next = version + 1;
-        await using (var update = connection.CreateCommand())
-        {
-            update.CommandText = "UPDATE connections SET version = $next, record = $record, state = $state, updated_at = $now WHERE id = $id AND version = $expected";
-            update.Parameters.AddWithValue("$id", id);
-            update.Parameters.AddWithValue("$next", next);
-            update.Parameters.AddWithValue("$expected", version);
-            update.Parameters.AddWithValue("$record", ConnectionRecordSerializer.Serialize(commit.Record, _protector));
-            update.Parameters.AddWithValue("$state", commit.Record.Status.State.ToString());
-            update.Parameters.AddWithValue("$now", Timestamp(_time.GetUtcNow()));
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await EnqueueAsync(connection, commit.Events, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return CommitResult.Success(next);
+            await EnqueueAsync(connection, commit.Events, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return CommitResult.Success(next);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -167,36 +177,40 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
     {
         var now = _time.GetUtcNow();
         var expires = now + duration;
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            UPDATE connections
-            SET lease_owner = $owner, lease_fence = lease_fence + 1, lease_expires_at = $expires
-            WHERE id = $id AND (lease_owner IS NULL OR lease_expires_at <= $now OR lease_owner = $owner OR lease_owner = $dead)
-            RETURNING lease_fence
-            """;
-        command.Parameters.AddWithValue("$id", connectionId);
-        command.Parameters.AddWithValue("$owner", owner);
-        command.Parameters.AddWithValue("$dead", (object?)takeOverFrom ?? DBNull.Value);
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
-        var fence = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return fence is long value ? new StoreLease(connectionId, owner, value, expires) : null;
+        return await WithConnectionAsync<StoreLease?>(async (connection, cancellationToken) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                UPDATE connections
+                SET lease_owner = $owner, lease_fence = lease_fence + 1, lease_expires_at = $expires
+                WHERE id = $id AND (lease_owner IS NULL OR lease_expires_at <= $now OR lease_owner = $owner OR lease_owner = $dead)
+                RETURNING lease_fence
+                """;
+            command.Parameters.AddWithValue("$id", connectionId);
+            command.Parameters.AddWithValue("$owner", owner);
+            command.Parameters.AddWithValue("$dead", (object?)takeOverFrom ?? DBNull.Value);
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
+            var fence = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return fence is long value ? new StoreLease(connectionId, owner, value, expires) : null;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT lease_owner, lease_fence, lease_expires_at FROM connections WHERE id = $id AND lease_owner IS NOT NULL AND lease_expires_at > $now";
-        command.Parameters.AddWithValue("$id", connectionId);
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new StoreLease(connectionId, reader.GetString(0), reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)))
-            : null;
+        return await WithConnectionAsync<StoreLease?>(async (connection, cancellationToken) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT lease_owner, lease_fence, lease_expires_at FROM connections WHERE id = $id AND lease_owner IS NOT NULL AND lease_expires_at > $now";
+            command.Parameters.AddWithValue("$id", connectionId);
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? new StoreLease(connectionId, reader.GetString(0), reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)))
+                : null;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -204,54 +218,63 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
     {
         ArgumentNullException.ThrowIfNull(lease);
         var expires = _time.GetUtcNow() + duration;
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE connections SET lease_owner = $owner, lease_expires_at = $expires WHERE id = $id AND lease_fence = $fence";
-        command.Parameters.AddWithValue("$id", lease.ConnectionId);
-        command.Parameters.AddWithValue("$owner", lease.Owner);
-        command.Parameters.AddWithValue("$fence", lease.Fence);
-        command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? lease with { ExpiresAt = expires } : null;
+        return await WithConnectionAsync<StoreLease?>(async (connection, cancellationToken) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE connections SET lease_owner = $owner, lease_expires_at = $expires WHERE id = $id AND lease_fence = $fence";
+            command.Parameters.AddWithValue("$id", lease.ConnectionId);
+            command.Parameters.AddWithValue("$owner", lease.Owner);
+            command.Parameters.AddWithValue("$fence", lease.Fence);
+            command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? lease with { ExpiresAt = expires } : null;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask ReleaseLeaseAsync(StoreLease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE connections SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $id AND lease_fence = $fence";
-        command.Parameters.AddWithValue("$id", lease.ConnectionId);
-        command.Parameters.AddWithValue("$fence", lease.Fence);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await WithConnectionAsync(async (connection, cancellationToken) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE connections SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $id AND lease_fence = $fence";
+            command.Parameters.AddWithValue("$id", lease.ConnectionId);
+            command.Parameters.AddWithValue("$fence", lease.Fence);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask<StoredCheckpoint?> GetCheckpointAsync(string jobId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT version, payload, updated_at FROM checkpoints WHERE job_id = $job";
-        command.Parameters.AddWithValue("$job", jobId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new StoredCheckpoint(jobId, reader.GetInt64(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture))
-            : null;
+        return await WithConnectionAsync<StoredCheckpoint?>(async (connection, cancellationToken) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT version, payload, updated_at FROM checkpoints WHERE job_id = $job";
+            command.Parameters.AddWithValue("$job", jobId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? new StoredCheckpoint(jobId, reader.GetInt64(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture))
+                : null;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask<long?> CommitCheckpointAsync(string jobId, string payload, long expectedVersion, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = expectedVersion == 0
-            ? "INSERT INTO checkpoints (job_id, version, payload, updated_at) VALUES ($job, 1, $payload, $now) ON CONFLICT (job_id) DO NOTHING"
-            : "UPDATE checkpoints SET version = version + 1, payload = $payload, updated_at = $now WHERE job_id = $job AND version = $expected";
-        command.Parameters.AddWithValue("$job", jobId);
-        command.Parameters.AddWithValue("$payload", payload);
-        command.Parameters.AddWithValue("$expected", expectedVersion);
-        command.Parameters.AddWithValue("$now", Timestamp(_time.GetUtcNow()));
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? expectedVersion + 1 : null;
+        return await WithConnectionAsync<long?>(async (connection, cancellationToken) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = expectedVersion == 0
+                ? "INSERT INTO checkpoints (job_id, version, payload, updated_at) VALUES ($job, 1, $payload, $now) ON CONFLICT (job_id) DO NOTHING"
+                : "UPDATE checkpoints SET version = version + 1, payload = $payload, updated_at = $now WHERE job_id = $job AND version = $expected";
+            command.Parameters.AddWithValue("$job", jobId);
+            command.Parameters.AddWithValue("$payload", payload);
+            command.Parameters.AddWithValue("$expected", expectedVersion);
+            command.Parameters.AddWithValue("$now", Timestamp(_time.GetUtcNow()));
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? expectedVersion + 1 : null;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -263,7 +286,18 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
         }
     }
 
-    internal async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="work"/> on an open connection, retried as a whole while the database is busy or unavailable
+    /// (see <see cref="SqliteRetry"/>).</summary>
+    internal Task<T> WithConnectionAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        _retry.RunAsync(
+            async token =>
+            {
+                await using var connection = await OpenAsync(token).ConfigureAwait(false);
+                return await work(connection, token).ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    private async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         try

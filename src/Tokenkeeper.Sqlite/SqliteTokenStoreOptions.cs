@@ -15,6 +15,8 @@ public sealed class SqliteTokenStoreOptions
     /// <summary>A file holding the base64 key, used when <c>TOKENKEEPER_KEY</c> is not set.</summary>
     public string? KeyFile { get; set; }
 
-    /// <summary>How long a writer waits for another process's write lock. Default <see cref="StorageConstants.SqliteBusyTimeout"/>.</summary>
-    public TimeSpan BusyTimeout { get; set; } = StorageConstants.SqliteBusyTimeout;
+    /// <summary>How long an operation keeps retrying, with backoff, while the database is locked by another process or cannot be
+    /// opened, before it fails with a transient <see cref="TokenStoreException"/>. Default
+    /// <see cref="StorageConstants.DefaultStoreRetryWindow"/> (60 s).</summary>
+    public TimeSpan RetryWindow { get; set; } = StorageConstants.DefaultStoreRetryWindow;
 }

@@ -72,6 +72,12 @@ internal static class DemoJob
     private static Refresh.ConnectionDefinition Connection(string id, string provider, SimulatorServer simulator, string? refreshToken, string scope) => new ConnectionOptions
     {
         Provider = provider,
+
+        // What the demo's provider does: single-use refresh tokens with reuse detection and a reuse interval, inside which an
+        // answer lost after the provider rotated (a drop-after fault) may be recovered with the same refresh token.
+        Rotation = Connections.RefreshTokenRotation.ReuseDetection,
+        RotationGrace = CliConstants.DemoReuseInterval,
+        IntrospectionEndpoint = new Uri(simulator.BaseAddress, "oauth/introspect"),
         TokenEndpoint = simulator.TokenEndpoint,
         ClientId = ClientId,
         ClientSecret = ClientSecret,

@@ -12,7 +12,17 @@ internal static class ConnectionSectionReader
     [
         "provider", "tokenEndpoint", "revocationEndpoint", "clientId", "clientSecret", "clientAuth", "grant", "scope",
         "refreshToken", "resource", "audience", "signingKeyFile", "signingKeyId", "jwtBearerSubject", "allowInsecureHttp",
+        "introspectionEndpoint", "rotation", "rotationGrace",
     ];
+
+    private static readonly Dictionary<string, RefreshTokenRotation> Rotations = new(StringComparer.Ordinal)
+    {
+        ["none"] = RefreshTokenRotation.None,
+        ["rotating"] = RefreshTokenRotation.Rotating,
+        ["rotating_with_grace"] = RefreshTokenRotation.RotatingWithGrace,
+        ["reuse_detection"] = RefreshTokenRotation.ReuseDetection,
+        ["unknown"] = RefreshTokenRotation.Unknown,
+    };
 
     private static readonly Dictionary<string, OAuthGrantType> Grants = new(StringComparer.Ordinal)
     {
@@ -53,6 +63,9 @@ internal static class ConnectionSectionReader
             Provider = provider,
             TokenEndpoint = section.Url("tokenEndpoint", required: true, insecure, "token endpoint"),
             RevocationEndpoint = section.Url("revocationEndpoint", required: false, insecure, "revocation endpoint"),
+            IntrospectionEndpoint = section.Url("introspectionEndpoint", required: false, insecure, "introspection endpoint"),
+            Rotation = section.Has("rotation") ? Choice(section, "rotation", Rotations, RefreshTokenRotation.Unknown) : null,
+            RotationGrace = section.Duration("rotationGrace", allowZero: true),
             ClientId = section.RequiredString("clientId"),
             ClientSecret = section.NonEmptyString("clientSecret"),
             ClientAuthMethod = section.Has("clientAuth") ? Choice(section, "clientAuth", AuthMethods, ClientAuthMethod.ClientSecretBasic) : null,
@@ -66,6 +79,11 @@ internal static class ConnectionSectionReader
             JwtBearerSubject = section.NonEmptyString("jwtBearerSubject"),
             AllowInsecureHttp = insecure,
         };
+        if (options.IntrospectionEndpoint is not null && options.ClientAuthMethod == ClientAuthMethod.None)
+        {
+            throw section.Error("introspectionEndpoint", "needs client authentication: a public client (clientAuth none) cannot introspect (RFC 7662 §2.1)");
+        }
+
         if (grant == OAuthGrantType.JwtBearer && options.JwtBearerSubject is null)
         {
             throw section.Error("jwtBearerSubject", "is required for the jwt_bearer grant");

@@ -14,6 +14,14 @@ public sealed record JobFile
     /// <summary>A file holding the store's encryption key, absolute; null: <c>TOKENKEEPER_KEY</c> / <c>TOKENKEEPER_KEY_FILE</c>.</summary>
     public string? KeyFile { get; init; }
 
+    /// <summary>How long one token request may take before it is given up as lost (<c>tokenTimeout</c>). Null: the default,
+    /// <see cref="Protocol.TokenEndpointConstants.DefaultTimeout"/>.</summary>
+    public TimeSpan? TokenTimeout { get; init; }
+
+    /// <summary>How long a store operation keeps retrying while the store is busy or unreachable (<c>storeRetryWindow</c>).
+    /// Null: the default, <see cref="Storage.StorageConstants.DefaultStoreRetryWindow"/>.</summary>
+    public TimeSpan? StoreRetryWindow { get; init; }
+
     /// <summary>The connections, registered in the store before the job runs. A refresh token here only bootstraps a
     /// connection the store does not know yet (or whose grant is dead).</summary>
     public required IReadOnlyList<ConnectionDefinition> Connections { get; init; }

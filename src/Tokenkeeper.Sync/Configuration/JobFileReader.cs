@@ -57,7 +57,7 @@ public static class JobFileReader
         using (document)
         {
             var root = new JsonSection(document.RootElement, "$", context);
-            root.AllowOnly("store", "keyFile", "connections", "job");
+            root.AllowOnly("store", "keyFile", "tokenTimeout", "storeRetryWindow", "connections", "job");
             var connections = ReadConnections(root.RequiredObject("connections"), out var origins);
             var job = JobSectionReader.Read(root.RequiredObject("job"), connections);
             var keyFile = root.NonEmptyString("keyFile");
@@ -66,6 +66,8 @@ public static class JobFileReader
                 Path = path,
                 StorePath = System.IO.Path.GetFullPath(root.NonEmptyString("store") ?? SyncConstants.DefaultStoreFileName, directory),
                 KeyFile = keyFile is null ? null : System.IO.Path.GetFullPath(keyFile, directory),
+                TokenTimeout = root.Duration("tokenTimeout"),
+                StoreRetryWindow = root.Duration("storeRetryWindow"),
                 Connections = [.. connections.Values],
                 RefreshTokenOrigins = origins,
                 Job = job,

@@ -128,6 +128,20 @@ internal sealed class JsonSection
         };
     }
 
+    /// <summary>An optional duration such as <c>30s</c>, <c>5m</c> or <c>2h</c> (<c>0</c> too when <paramref name="allowZero"/>).</summary>
+    public TimeSpan? Duration(string key, bool allowZero = false)
+    {
+        if (!Has(key))
+        {
+            return null;
+        }
+
+        var text = OptionalString(key);
+        return DurationText.TryParse(text, out var duration, allowZero)
+            ? duration
+            : throw Error(key, $"must be a duration such as 500ms, 30s, 5m or 2h{(allowZero ? " (or 0)" : "")}, not '{text}'");
+    }
+
     /// <summary>An absolute http(s) URL; plain http only on loopback unless <paramref name="allowInsecureHttp"/>.</summary>
     public Uri? Url(string key, bool required, bool allowInsecureHttp, string what)
     {

@@ -29,11 +29,15 @@ public sealed record ProviderProfile
     /// <summary>How long a refresh token survives without being used. Null: no idle limit known.</summary>
     public TimeSpan? RefreshTokenIdleLifetime { get; init; }
 
-    /// <summary>How the provider rotates refresh tokens.</summary>
-    public RefreshTokenRotation Rotation { get; init; } = RefreshTokenRotation.None;
+    /// <summary>How the provider rotates refresh tokens. Default <see cref="RefreshTokenRotation.Unknown"/> (treated as rotating:
+    /// a refresh whose answer was lost is not sent again unless the provider's introspection says the token is still active).</summary>
+    public RefreshTokenRotation Rotation { get; init; } = RefreshTokenRotation.Unknown;
 
-    /// <summary>How long an old refresh token still works after rotation (for <see cref="RefreshTokenRotation.RotatingWithGrace"/>).</summary>
+    /// <summary>How long an old refresh token still works after rotation: the grace period of
+    /// <see cref="RefreshTokenRotation.RotatingWithGrace"/>, or the reuse interval of <see cref="RefreshTokenRotation.ReuseDetection"/>.
+    /// Zero: none. A refresh whose answer was lost is sent again only well inside it (docs/engine.md, "A lost answer").</summary>
     public TimeSpan RotationGrace { get; init; }
+
 
     /// <summary>The client authentication the provider expects by default.</summary>
     public ClientAuthMethod DefaultClientAuthMethod { get; init; } = ClientAuthMethod.ClientSecretBasic;

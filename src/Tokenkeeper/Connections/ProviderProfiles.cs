@@ -10,7 +10,7 @@ namespace Tokenkeeper.Connections;
 public static class ProviderProfiles
 {
     /// <summary>Plain RFC 6749 provider: everything comes from the token response.</summary>
-    public static readonly ProviderProfile Generic = new() { Name = "generic", Notes = "RFC 6749 defaults; nothing assumed." };
+    public static readonly ProviderProfile Generic = new() { Name = "generic", Notes = "RFC 6749 defaults; nothing assumed (rotation unknown: treated as single-use)." };
 
     /// <summary>Salesforce: no <c>expires_in</c>; the session timeout (default 2 h) counts from <c>issued_at</c> (epoch ms);
     /// refresh tokens die after 30 days unused on many orgs; <c>INVALID_SESSION_ID</c> on expired sessions.</summary>
@@ -22,7 +22,7 @@ public static class ProviderProfiles
         RefreshTokenIdleLifetime = TimeSpan.FromDays(30),
         DefaultClientAuthMethod = ClientAuthMethod.ClientSecretPost,
         AuthFailureMatcher = SalesforceSessionMatcher.Instance,
-        Notes = "Session timeout is an org setting (2 h default); refresh-token idle limit of 30 days is now common.",
+        Notes = "Session timeout is an org setting (2 h default); refresh-token idle limit of 30 days is now common; rotation is an app setting (reuse revokes the grant), so unknown.",
     };
 
     /// <summary>HubSpot: 30-minute access tokens, long-lived refresh tokens, legacy <c>BAD_REFRESH_TOKEN</c> errors.</summary>
@@ -39,7 +39,8 @@ public static class ProviderProfiles
             ["BAD_CLIENT_SECRET"] = OAuthErrorCodes.InvalidClient,
             ["BAD_REDIRECT_URI"] = OAuthErrorCodes.InvalidRequest,
         },
-        Notes = "expires_in 1800; store whatever refresh token comes back.",
+        Rotation = RefreshTokenRotation.None,
+        Notes = "expires_in 1800; long-lived refresh tokens that do not rotate; store whatever refresh token comes back.",
     };
 
     /// <summary>Zendesk Sell: about one hour (<c>expires_in: 3599</c> seen); rotation undocumented, so treated as rotating.</summary>
@@ -55,16 +56,19 @@ public static class ProviderProfiles
     public static readonly ProviderProfile GenesysCloud = new()
     {
         Name = "genesys",
+        Rotation = RefreshTokenRotation.None,
         Notes = "Client credentials; lifetime per OAuth client (300 s - 48 h).",
     };
 
-    /// <summary>Microsoft Entra ID: 60-90 minute access tokens; refresh tokens live 90 days sliding (idle), a new one each use.</summary>
+    /// <summary>Microsoft Entra ID: 60-90 minute access tokens; refresh tokens live 90 days sliding (idle), a new one each use
+    /// while the old one stays valid (modelled as a one-day grace, far shorter than the truth).</summary>
     public static readonly ProviderProfile MicrosoftEntra = new()
     {
         Name = "microsoft-entra",
         AccessTokenLifetime = TimeSpan.FromMinutes(60),
         RefreshTokenIdleLifetime = TimeSpan.FromDays(90),
-        Rotation = RefreshTokenRotation.Rotating,
+        Rotation = RefreshTokenRotation.RotatingWithGrace,
+        RotationGrace = TimeSpan.FromDays(1),
         DefaultClientAuthMethod = ClientAuthMethod.ClientSecretPost,
         Notes = "A new refresh token on each use, the old stays valid: always keep the newest.",
     };
@@ -75,6 +79,7 @@ public static class ProviderProfiles
         Name = "google",
         AccessTokenLifetime = TimeSpan.FromHours(1),
         RefreshTokenIdleLifetime = TimeSpan.FromDays(180),
+        Rotation = RefreshTokenRotation.None,
         DefaultClientAuthMethod = ClientAuthMethod.ClientSecretPost,
         Notes = "No rotation; refresh tokens of apps in 'testing' publishing status die after 7 days (use google-testing).",
     };

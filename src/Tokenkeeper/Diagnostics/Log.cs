@@ -32,7 +32,7 @@ internal static partial class Log
     [LoggerMessage(9, LogLevel.Warning, "Connection {ConnectionId}: request {Method} {Path} was rejected again after a replay with token {Fingerprint}")]
     public static partial void RejectedAfterReplay(ILogger logger, string connectionId, string method, string path, string fingerprint);
 
-    [LoggerMessage(10, LogLevel.Warning, "Connection {ConnectionId}: refresh of generation {Generation} (refresh token {RefreshFingerprint}) is in doubt: the provider may have rotated it and the response was lost; retrying with the same refresh token")]
+    [LoggerMessage(10, LogLevel.Warning, "Connection {ConnectionId}: refresh of generation {Generation} (refresh token {RefreshFingerprint}) is in doubt: an earlier request with it has no known outcome (its answer was lost, or the process that sent it died)")]
     public static partial void InDoubt(ILogger logger, string connectionId, int generation, string refreshFingerprint);
 
     [LoggerMessage(11, LogLevel.Information, "Connection {ConnectionId}: the store already holds refresh token {StoredFingerprint}; the configured bootstrap refresh token is ignored")]
@@ -70,4 +70,22 @@ internal static partial class Log
 
     [LoggerMessage(22, LogLevel.Warning, "Connection {ConnectionId}: the token endpoint rotated refresh token {Spent} to {Kept} in an otherwise unusable answer; the new one was kept (committed: {Committed})")]
     public static partial void RotatedRefreshTokenKept(ILogger logger, string connectionId, string spent, string kept, bool committed);
+
+    [LoggerMessage(23, LogLevel.Warning, "Connection {ConnectionId}: refresh in doubt: {Verdict}, because {Why}")]
+    public static partial void InDoubtDecision(ILogger logger, string connectionId, string verdict, string why);
+
+    [LoggerMessage(24, LogLevel.Warning, "Connection {ConnectionId}: tokens the store would not take (refresh token {RefreshFingerprint}, replacing generation {Generation}) are kept beside the store until it takes them")]
+    public static partial void TokensKept(ILogger logger, string connectionId, string refreshFingerprint, int generation);
+
+    [LoggerMessage(25, LogLevel.Critical, "Connection {ConnectionId}: tokens the store would not take (refresh token {RefreshFingerprint}) could not be kept beside it: {Problem}. They live only in this process's memory until the store takes them")]
+    public static partial void TokensNotKept(ILogger logger, string connectionId, string refreshFingerprint, string problem);
+
+    [LoggerMessage(26, LogLevel.Warning, "Connection {ConnectionId}: taking over tokens {KeptBy} kept beside the store at {KeptAt:O} (refresh token {RefreshFingerprint}); they are stored before any refresh")]
+    public static partial void KeptTokensAdopted(ILogger logger, string connectionId, string keptBy, DateTimeOffset keptAt, string refreshFingerprint);
+
+    [LoggerMessage(27, LogLevel.Information, "Stopping: waiting for {Count} token request(s) in flight to answer and be committed, so no rotated refresh token is lost")]
+    public static partial void StoppingWithRefreshesInFlight(ILogger logger, int count);
+
+    [LoggerMessage(28, LogLevel.Warning, "The host's shutdown deadline passed while {Count} token request(s) were still in flight; still waiting for them (their refresh tokens may have been rotated). Raise HostOptions.ShutdownTimeout above the token request timeout plus the store retry window")]
+    public static partial void StopOutlastsHost(ILogger logger, int count);
 }

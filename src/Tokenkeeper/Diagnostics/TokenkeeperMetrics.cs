@@ -12,7 +12,8 @@ namespace Tokenkeeper.Diagnostics;
 /// outcome), <c>tokenkeeper.singleflight.joins</c> (connection), <c>tokenkeeper.auth.replays</c> (connection, outcome),
 /// <c>tokenkeeper.store.commit_conflicts</c> (connection, conflict), <c>tokenkeeper.token_endpoint.duration</c> (s; grant, outcome),
 /// <c>tokenkeeper.token.remaining_lifetime</c> (s, at use; connection), <c>tokenkeeper.expiry.defaulted</c> (source),
-/// <c>tokenkeeper.http.retries</c> (connection), <c>tokenkeeper.lease.waits</c> (connection).
+/// <c>tokenkeeper.http.retries</c> (connection), <c>tokenkeeper.lease.waits</c> (connection), <c>tokenkeeper.token_endpoint.retries</c>
+/// (connection), <c>tokenkeeper.introspections</c> (connection, answer).
 /// </remarks>
 public sealed class TokenkeeperMetrics : IDisposable
 {
@@ -26,6 +27,8 @@ public sealed class TokenkeeperMetrics : IDisposable
     private readonly Counter<long> _defaulted;
     private readonly Counter<long> _httpRetries;
     private readonly Counter<long> _leaseWaits;
+    private readonly Counter<long> _tokenRetries;
+    private readonly Counter<long> _introspections;
 
     private long _refreshCount;
     private long _refreshFailureCount;
@@ -37,6 +40,7 @@ public sealed class TokenkeeperMetrics : IDisposable
     private long _endpointRequestCount;
     private long _httpRetryCount;
     private long _leaseWaitCount;
+    private long _tokenRetryCount;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (or a private meter without one).</summary>
     public TokenkeeperMetrics(IMeterFactory? meterFactory = null)
@@ -51,6 +55,8 @@ public sealed class TokenkeeperMetrics : IDisposable
         _defaulted = _meter.CreateCounter<long>("tokenkeeper.expiry.defaulted", description: "Tokens whose expiry had to be assumed.");
         _httpRetries = _meter.CreateCounter<long>("tokenkeeper.http.retries", description: "Resource requests retried after 429/5xx.");
         _leaseWaits = _meter.CreateCounter<long>("tokenkeeper.lease.waits", description: "Times a refresh waited for another instance's lease.");
+        _tokenRetries = _meter.CreateCounter<long>("tokenkeeper.token_endpoint.retries", description: "Token requests sent again: a retry inside a refresh cycle, or a refresh in doubt sent again.");
+        _introspections = _meter.CreateCounter<long>("tokenkeeper.introspections", description: "Introspection requests about a refresh in doubt, by answer.");
     }
 
     /// <summary>Successful refreshes committed by this instance.</summary>
@@ -82,6 +88,9 @@ public sealed class TokenkeeperMetrics : IDisposable
 
     /// <summary>Times a refresh waited for another instance's lease.</summary>
     public long LeaseWaits => Interlocked.Read(ref _leaseWaitCount);
+
+    /// <summary>Token requests sent again: the second and later attempts of a refresh cycle, and refreshes in doubt sent again.</summary>
+    public long TokenRetries => Interlocked.Read(ref _tokenRetryCount);
 
     internal bool RemainingLifetimeEnabled => _remaining.Enabled;
 
@@ -145,6 +154,15 @@ public sealed class TokenkeeperMetrics : IDisposable
         Interlocked.Increment(ref _leaseWaitCount);
         _leaseWaits.Add(1, new KeyValuePair<string, object?>("connection", connectionId));
     }
+
+    internal void RecordTokenRetry(string connectionId)
+    {
+        Interlocked.Increment(ref _tokenRetryCount);
+        _tokenRetries.Add(1, new KeyValuePair<string, object?>("connection", connectionId));
+    }
+
+    internal void RecordIntrospection(string connectionId, string answer) =>
+        _introspections.Add(1, new TagList { { "connection", connectionId }, { "answer", answer } });
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

@@ -21,6 +21,16 @@ public sealed class ConnectionOptions
     /// <summary>The revocation endpoint, if any.</summary>
     public Uri? RevocationEndpoint { get; set; }
 
+    /// <summary>The introspection endpoint (RFC 7662), if the provider lets this client introspect its refresh tokens: a refresh
+    /// whose answer was lost at a rotating provider is then recovered when the provider says the token is still active.</summary>
+    public Uri? IntrospectionEndpoint { get; set; }
+
+    /// <summary>Overrides the profile's refresh-token rotation. Null: the profile's.</summary>
+    public RefreshTokenRotation? Rotation { get; set; }
+
+    /// <summary>Overrides the profile's rotation grace (grace period, or reuse interval with reuse detection). Null: the profile's.</summary>
+    public TimeSpan? RotationGrace { get; set; }
+
     /// <summary>The OAuth client id.</summary>
     public string? ClientId { get; set; }
 
@@ -72,6 +82,9 @@ public sealed class ConnectionOptions
             Provider = Profile?.Name ?? Provider,
             TokenEndpoint = TokenEndpoint ?? throw new TokenkeeperConfigurationException($"Connection '{connectionId}' needs a TokenEndpoint."),
             RevocationEndpoint = RevocationEndpoint,
+            IntrospectionEndpoint = IntrospectionEndpoint,
+            Rotation = Rotation,
+            RotationGrace = RotationGrace,
             ClientId = ClientId ?? throw new TokenkeeperConfigurationException($"Connection '{connectionId}' needs a ClientId."),
             ClientSecret = string.IsNullOrEmpty(ClientSecret) ? null : new ClientSecret(ClientSecret),
             SigningKeyPem = string.IsNullOrEmpty(SigningKeyPem) ? null : new ClientSecret(SigningKeyPem),

@@ -101,7 +101,7 @@ public sealed class TokenEndpointClient
     private static List<string> SecretsOf(List<KeyValuePair<string, string>> form, ClientIdentity client)
     {
         var secrets = form
-            .Where(p => p.Key is "refresh_token" or "code" or "code_verifier" or "assertion" or "client_secret" or "client_assertion")
+            .Where(p => p.Key is "refresh_token" or "code" or "code_verifier" or "assertion" or "client_secret" or "client_assertion" or "token")
             .Select(p => p.Value)
             .ToList();
         if (client.Secret is { } secret)
@@ -147,6 +147,69 @@ public sealed class TokenEndpointClient
 
         var parsed = TokenResponseParser.Parse(outcome.Status, outcome.MediaType, outcome.Body, outcome.RetryAfter, outcome.BasicChallenge, new TokenResponseContext(_time.GetUtcNow(), _time.GetUtcNow(), null, Connections.ProviderProfiles.Generic, TimeSpan.Zero, null, null));
         return parsed.Failure;
+    }
+
+    /// <summary>
+    /// Asks an introspection endpoint (RFC 7662) whether a token is active, authenticating as <paramref name="client"/>. A 200
+    /// whose JSON has a boolean <c>active</c> is an answer; anything else is a typed failure in the result. Never throws for what
+    /// the provider sends.
+    /// </summary>
+    /// <param name="introspectionEndpoint">The introspection endpoint.</param>
+    /// <param name="client">The client asking (introspection needs client authentication, RFC 7662 §2.1).</param>
+    /// <param name="token">The token to ask about.</param>
+    /// <param name="tokenTypeHint"><c>refresh_token</c> or <c>access_token</c>.</param>
+    /// <param name="allowInsecureHttp">Allow plain http on a non-loopback host.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<IntrospectionResult> IntrospectAsync(Uri introspectionEndpoint, ClientIdentity client, string token, string? tokenTypeHint = null, bool allowInsecureHttp = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(introspectionEndpoint);
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        EndpointSecurity.EnsureAllowed(introspectionEndpoint, allowInsecureHttp, "introspection endpoint");
+        using var message = new HttpRequestMessage(HttpMethod.Post, introspectionEndpoint);
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        message.Headers.ConnectionClose = true;
+        var form = new List<KeyValuePair<string, string>> { new("token", token) };
+        if (tokenTypeHint is not null)
+        {
+            form.Add(new("token_type_hint", tokenTypeHint));
+        }
+
+        ApplyClientAuthentication(message, form, client, introspectionEndpoint);
+        message.Content = new FormUrlEncodedContent(form);
+        var outcome = await SendAsync(message, cancellationToken).ConfigureAwait(false);
+        if (outcome.Failure is not null)
+        {
+            return new IntrospectionResult { Failure = Redact(outcome.Failure, SecretsOf(form, client)) };
+        }
+
+        if (outcome.Status is >= 200 and < 300 && IntrospectionActive(outcome.Body) is { } active)
+        {
+            return new IntrospectionResult { Active = active };
+        }
+
+        var context = new TokenResponseContext(_time.GetUtcNow(), _time.GetUtcNow(), null, Connections.ProviderProfiles.Generic, TimeSpan.Zero, null, null);
+        var failure = outcome.Status is >= 200 and < 300
+            ? new TokenEndpointFailure { Kind = TokenFailureKind.Protocol, StatusCode = outcome.Status, Message = $"introspection endpoint answered HTTP {outcome.Status} without a boolean 'active'" }
+            : TokenResponseParser.Parse(outcome.Status, outcome.MediaType, outcome.Body, outcome.RetryAfter, outcome.BasicChallenge, context).Failure!;
+        return new IntrospectionResult { Failure = Redact(failure with { Message = "introspection: " + failure.Message }, SecretsOf(form, client)) };
+    }
+
+    private static bool? IntrospectionActive(byte[] body)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && document.RootElement.TryGetProperty("active", out var active)
+                && active.ValueKind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False
+                ? active.GetBoolean()
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     private static List<KeyValuePair<string, string>> BuildForm(TokenEndpointRequest request)

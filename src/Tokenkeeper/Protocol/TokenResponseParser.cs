@@ -31,7 +31,8 @@ internal static class TokenResponseParser
             Description = description,
             StatusCode = status,
             RetryAfter = retryAfter,
-            MaybeProcessed = status is 500 or 502 or 504,
+            // A bare 500/502/504 may come from a proxy after the provider acted; an OAuth error body is the provider saying it did not.
+            MaybeProcessed = status is 500 or 502 or 504 && error is not (OAuthErrorCodes.ServerError or OAuthErrorCodes.TemporarilyUnavailable),
             Message = error is null
                 ? $"token endpoint answered HTTP {status} without an OAuth error{DescribeBody(mediaType, body.Length, document)}"
                 : $"token endpoint answered HTTP {status} '{error}'{(description is null ? "" : ": " + description)}",
@@ -75,7 +76,7 @@ internal static class TokenResponseParser
                 Error = error,
                 Description = description,
                 StatusCode = status,
-                MaybeProcessed = kind is TokenFailureKind.Transient or TokenFailureKind.Protocol,
+                MaybeProcessed = kind is TokenFailureKind.Transient or TokenFailureKind.Protocol && error is not (OAuthErrorCodes.ServerError or OAuthErrorCodes.TemporarilyUnavailable),
                 Message = $"token endpoint answered HTTP {status} carrying error '{error}'{(description is null ? "" : ": " + description)}",
             });
         }

@@ -15,6 +15,7 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
     private volatile Task<ManagedAccessToken>? _flight;
     private volatile UncommittedTokens? _uncommitted;
     private Task? _loading;
+    private Task? _keepingLoop;
     private int _keeping;
     private long _notBeforeTicks;
     private int _epoch;
@@ -29,6 +30,9 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
 
     public string ConnectionId { get; }
 
+    /// <summary>Whether a refresh of this connection is in flight.</summary>
+    public bool IsRefreshing => _flight is { IsCompleted: false };
+
     /// <summary>The cached token, if any.</summary>
     public ManagedAccessToken? Current => _current;
 
@@ -37,15 +41,35 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
 
     /// <summary>Tokens issued but not yet committed (the store failed, or the commit gave up); committed before any further
     /// refresh, and retried in the background until stored or superseded (see <see cref="KeepStoringAsync"/>).</summary>
-    public UncommittedTokens? Uncommitted
+    public UncommittedTokens? Uncommitted => _uncommitted;
+
+    /// <summary>Keeps <paramref name="tokens"/> until they are stored, and starts storing them in the background.</summary>
+    public void Keep(UncommittedTokens tokens)
     {
-        get => _uncommitted;
-        set
+        _uncommitted = tokens;
+        StartKeeping();
+    }
+
+    /// <summary>Forgets kept tokens once stored or obsolete, unless others have been kept since.</summary>
+    public void ForgetUncommitted(UncommittedTokens tokens) => Interlocked.CompareExchange(ref _uncommitted, null, tokens);
+
+    /// <summary>Waits for this connection's refresh in flight and its background storing of kept tokens to end (the manager is
+    /// stopping, so neither starts again). Their failures are theirs to report; here they are only waited for.</summary>
+    public async Task DrainAsync()
+    {
+        Task? flight;
+        Task? keeping;
+        lock (_gate)
         {
-            _uncommitted = value;
-            if (value is not null)
+            flight = _flight;
+            keeping = _keepingLoop;
+        }
+
+        foreach (var task in new[] { flight, keeping })
+        {
+            if (task is not null)
             {
-                StartKeeping();
+                await task.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
     }
@@ -171,10 +195,13 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
     {
         try
         {
-            await _manager.EnsureRegisteredAsync(ConnectionId, _manager.ShutdownToken).ConfigureAwait(false);
-            var record = await _manager.Store.GetAsync(ConnectionId, _manager.ShutdownToken).ConfigureAwait(false)
+            await _manager.EnsureRegisteredAsync(ConnectionId, _manager.StoppingToken).ConfigureAwait(false);
+            var record = await _manager.Store.GetAsync(ConnectionId, _manager.StoppingToken).ConfigureAwait(false)
                 ?? throw new TokenkeeperConfigurationException($"The store has no connection '{ConnectionId}' and none is registered under that id.");
             _manager.Cycle.TryAdopt(this, record, new Flight(RefreshTrigger.NoToken, null, TimeSpan.Zero, Epoch), out _, loading: true);
+
+            // Tokens another process kept beside the store (the store would not take them before it exited) are stored first.
+            await _manager.Cycle.AdoptKeptAsync(this, record).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not TokenAcquisitionException and not OperationCanceledException)
         {
@@ -237,6 +264,12 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
                 return running;
             }
 
+            if (_manager.IsStopping)
+            {
+                // Read under the gate that the manager's drain also takes: a flight is either started before it looks, or never.
+                return Task.FromException<ManagedAccessToken>(_manager.Cycle.StoppingException(ConnectionId));
+            }
+
             var notBefore = Volatile.Read(ref _notBeforeTicks);
             if (!ignoreBackoff && _flightEpoch == Epoch && _time.GetUtcNow().UtcTicks < notBefore && _flight?.Exception?.InnerException is TokenAcquisitionException last)
             {
@@ -279,7 +312,10 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
     {
         if (Interlocked.Exchange(ref _keeping, 1) == 0)
         {
-            _ = Task.Run(KeepStoringAsync, CancellationToken.None);
+            lock (_gate)
+            {
+                _keepingLoop = Task.Run(KeepStoringAsync, CancellationToken.None);
+            }
         }
     }
 
@@ -295,7 +331,7 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
         CancellationToken shutdown;
         try
         {
-            shutdown = _manager.ShutdownToken;
+            shutdown = _manager.StoppingToken;
         }
         catch (ObjectDisposedException)
         {
@@ -329,7 +365,7 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
-            // The manager is shutting down: what is still kept is lost with the process, as a lost response would be.
+            // The manager is stopping: it makes the last attempt to store what is still kept, and it is kept beside the store.
         }
         finally
         {
@@ -345,9 +381,14 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
 
     private async Task<ManagedAccessToken> RunGuardedAsync(Flight flight)
     {
+        var stopping = _manager.StoppingToken;
         try
         {
-            return await _manager.Cycle.RunAsync(this, flight, _manager.ShutdownToken).ConfigureAwait(false);
+            return await _manager.Cycle.RunAsync(this, flight, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            throw _manager.Cycle.StoppingException(ConnectionId);
         }
         catch (Exception ex) when (ex is not TokenAcquisitionException and not OperationCanceledException)
         {

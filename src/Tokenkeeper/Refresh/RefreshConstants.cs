@@ -26,6 +26,11 @@ public static class RefreshConstants
     /// from when the refresh token was first sent), whatever the back-off says: one half (15 minutes of Xero's 30).</summary>
     public const double InDoubtGraceShare = 0.5;
 
+    /// <summary>A refresh whose answer was lost is sent again with the same refresh token only while less than this share of the
+    /// provider's rotation grace (or reuse interval) has passed since it was first sent: 0.8 (24 minutes of Xero's 30), leaving a
+    /// margin for clock differences and the time the retry takes to arrive.</summary>
+    public const double InDoubtGraceUsableShare = 0.8;
+
     /// <summary>How long a caller waits for another instance's lease before giving up: 30 seconds.</summary>
     public static readonly TimeSpan DefaultLeaseWaitTimeout = TimeSpan.FromSeconds(30);
 
@@ -40,11 +45,10 @@ public static class RefreshConstants
     /// as possibly still in flight.</summary>
     public static readonly TimeSpan LeaseSafetyMargin = TimeSpan.FromSeconds(5);
 
-    /// <summary>Attempts to commit refreshed tokens (store failures are retried: the tokens may hold the only live refresh token): 5.</summary>
+    /// <summary>Attempts at a compare-and-swap commit that keeps meeting newer versions (each re-reads and re-applies the change): 5.
+    /// A store failure is not retried here: the store retries its own busy or unreachable moments (its retry window), and tokens
+    /// it would not take are kept.</summary>
     public const int MaxCommitAttempts = 5;
-
-    /// <summary>Wait before retrying a failed commit, times the attempt number: 500 ms.</summary>
-    public static readonly TimeSpan CommitRetryDelay = TimeSpan.FromMilliseconds(500);
 
     /// <summary>First wait before this process tries again, in the background, to store tokens it keeps in memory (the store
     /// failed or the commit gave up): 500 ms, doubling up to <see cref="KeptTokensRetryMax"/>.</summary>

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.Retry;
 using Tokenkeeper.Connections;
 using Tokenkeeper.Diagnostics;
 using Tokenkeeper.Lifecycle;
@@ -26,9 +24,9 @@ internal sealed class RefreshCycle
     private readonly TokenManagerOptions _options;
     private readonly TokenkeeperMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly ResiliencePipeline<TokenResult> _retry;
+    private readonly Func<double> _jitter;
 
-    public RefreshCycle(TokenManager manager, TokenManagerOptions options, ILogger logger)
+    public RefreshCycle(TokenManager manager, TokenManagerOptions options, ILogger logger, Func<double>? jitter = null)
     {
         _manager = manager;
         _store = manager.Store;
@@ -36,26 +34,7 @@ internal sealed class RefreshCycle
         _options = options;
         _metrics = manager.Metrics;
         _logger = logger;
-
-        // One attempt per cycle (MaxAttempts = 1) is a pipeline without a retry: Polly refuses a retry strategy of zero retries.
-        var retry = new ResiliencePipelineBuilder<TokenResult> { TimeProvider = _time };
-        if (options.MaxAttempts > 1)
-        {
-            retry.AddRetry(new RetryStrategyOptions<TokenResult>
-            {
-                MaxRetryAttempts = options.MaxAttempts - 1,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.RetryBaseDelay,
-                MaxDelay = options.RetryMaxDelay,
-                ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Result is { IsSuccess: false, RotatedRefreshToken: null, Failure: { IsRetryable: true } failure }
-                    && (failure.RetryAfter is null || failure.RetryAfter <= options.MaxRetryAfterInCycle)),
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result?.Failure?.RetryAfter is { } wait && wait > TimeSpan.Zero ? wait : (TimeSpan?)null),
-            });
-        }
-
-        _retry = retry.Build();
+        _jitter = jitter ?? Random.Shared.NextDouble;
     }
 
     private DateTimeOffset Now => _time.GetUtcNow();
@@ -67,8 +46,13 @@ internal sealed class RefreshCycle
     private TimeSpan LeaseSpan => _options.LeaseDuration > RequestWindow * 2 ? _options.LeaseDuration : RequestWindow * 2;
 
     /// <summary>Runs a refresh and returns the token callers should use now.</summary>
-    public async Task<ManagedAccessToken> RunAsync(ConnectionTokenSource source, Flight flight, CancellationToken cancellationToken)
+    /// <param name="source">The connection's source.</param>
+    /// <param name="flight">Why, and for whom.</param>
+    /// <param name="stopping">Trips when the manager stops: it ends waits (for a lease, between attempts) so nothing new is sent. It
+    /// never cancels a token request that may have reached the provider, nor the commit of what that request returned.</param>
+    public async Task<ManagedAccessToken> RunAsync(ConnectionTokenSource source, Flight flight, CancellationToken stopping)
     {
+        var cancellationToken = stopping;
         var id = source.ConnectionId;
         using var activity = TokenkeeperTelemetry.ActivitySource.StartActivity("tokenkeeper.refresh");
         activity?.SetTag("tokenkeeper.connection", id);
@@ -83,6 +67,11 @@ internal sealed class RefreshCycle
             }
 
             var record = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
+            if (source.Uncommitted is null)
+            {
+                await AdoptKeptAsync(source, record).ConfigureAwait(false);
+            }
+
             if (source.Uncommitted is null)
             {
                 if (TryAdopt(source, record, flight, out var adopted))
@@ -104,7 +93,8 @@ internal sealed class RefreshCycle
             {
                 if (source.Uncommitted is { } uncommitted)
                 {
-                    var (committed, handle) = await CommitUncommittedAsync(source, flight, underLease!, lease!, uncommitted, cancellationToken).ConfigureAwait(false);
+                    // Tokens the provider already issued: storing them is never cancelled.
+                    var (committed, handle) = await CommitUncommittedAsync(source, flight, underLease!, lease!, uncommitted, CancellationToken.None).ConfigureAwait(false);
                     if (handle is not null && handle.IsUsableAt(Now.UtcTicks, flight.MinValidity) && flight.Rejected != handle.Token)
                     {
                         return handle;
@@ -279,7 +269,8 @@ internal sealed class RefreshCycle
                     return (null, null, adopted);
                 }
 
-                if (!IsYoungForeignIntent(record))
+                // Kept tokens that replace the record's refresh token are the outcome of any intent on it: store them at once.
+                if (!IsYoungForeignIntent(record) || (source.Uncommitted is { } kept && StillHolds(record, kept.Generation, kept.Spent)))
                 {
                     try
                     {
@@ -342,82 +333,87 @@ internal sealed class RefreshCycle
         && Now < intent.StartedAt + RequestWindow
         && !LeaseOwners.IsDeadLocalProcess(intent.Owner);
 
-    private async Task<ManagedAccessToken> RefreshUnderLeaseAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord record, StoreLease lease, bool secondChance, CancellationToken cancellationToken)
+    /// <summary>
+    /// Refreshes under the lease: settles a refresh left in doubt first (<see cref="LostAnswerPolicy"/>), then sends the grant with
+    /// retries, and commits or classifies what comes back. Once a request may have reached the provider, nothing here is cancelled:
+    /// <paramref name="stopping"/> only ends the waits between attempts, and everything after a send runs to completion.
+    /// </summary>
+    private async Task<ManagedAccessToken> RefreshUnderLeaseAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord record, StoreLease lease, bool secondChance, CancellationToken stopping)
     {
+        var none = CancellationToken.None;
         var id = record.ConnectionId;
         var registration = record.Registration;
         var profile = _manager.GetProfile(id, registration);
         var clientKey = TokenRequestFactory.ClientKey(registration, profile);
         if (_manager.ClientHealth.IsRejected(clientKey, out var why))
         {
-            return await FailPermanentlyAsync(source, flight, record, lease, StateReasons.InvalidClient, why, cancellationToken).ConfigureAwait(false);
+            return await FailPermanentlyAsync(source, flight, record, lease, StateReasons.InvalidClient, why, none).ConfigureAwait(false);
         }
 
         var spendsRefreshToken = registration.Grant == OAuthGrantType.RefreshToken;
         var usedRefreshToken = record.Tokens?.RefreshToken;
+        TokenEndpointRequest request;
         try
         {
             // Build the request once before anything is recorded: a bad key or endpoint is a configuration error, not a refresh.
-            _manager.Requests.Create(registration, profile, usedRefreshToken);
+            request = _manager.Requests.Create(registration, profile, usedRefreshToken);
         }
         catch (TokenkeeperConfigurationException ex)
         {
-            return await FailPermanentlyAsync(source, flight, record, lease, StateReasons.ConfigurationError, ex.Message, cancellationToken).ConfigureAwait(false);
+            return await FailPermanentlyAsync(source, flight, record, lease, StateReasons.ConfigurationError, ex.Message, none).ConfigureAwait(false);
         }
 
-        var generation = record.RefreshTokenGeneration;
-        var inDoubt = spendsRefreshToken && record.PendingRefresh is { } pending && pending.Generation == generation;
-        if (inDoubt)
+        var send = new SendState(record, lease, Now);
+        if (spendsRefreshToken && record.PendingRefresh is { } pending && pending.Generation == record.RefreshTokenGeneration)
         {
-            Log.InDoubt(_logger, id, generation, usedRefreshToken?.Fingerprint ?? TokenFingerprint.None);
+            // An earlier request with this refresh token has no known outcome (a lost answer, a killed process): settle that first.
+            Log.InDoubt(_logger, id, record.RefreshTokenGeneration, usedRefreshToken?.Fingerprint ?? TokenFingerprint.None);
+            var decision = LostAnswerPolicy.Decide(profile, CanIntrospect(registration, profile), pending.StartedAt, Now, RequestWindow);
+            if (decision.Verdict == LostAnswerVerdict.Introspect)
+            {
+                decision = await IntrospectAsync(record, request).ConfigureAwait(false);
+            }
+
+            Log.InDoubtDecision(_logger, id, decision.Verdict.ToString(), decision.Why);
+            switch (decision.Verdict)
+            {
+                case LostAnswerVerdict.Resend when decision.TokenActive == true:
+                    break; // the lost request never reached the provider: this is a first send of the token
+                case LostAnswerVerdict.Resend:
+                    send = send with { FirstSent = pending.StartedAt, InDoubt = true }; // the grace window counts from the first send
+                    break;
+                case LostAnswerVerdict.WaitToIntrospect:
+                    return await FailInDoubtAsync(source, flight, record, lease, decision, none).ConfigureAwait(false);
+                default:
+                    var reason = decision.TokenActive == false && RefreshTokenDeadlines.HasPassed(record, profile, Now)
+                        ? StateReasons.RefreshTokenExpired
+                        : StateReasons.RotationLostInFlight;
+                    return await FailPermanentlyAsync(source, flight, record, lease, reason, LostDetail(pending, decision), none).ConfigureAwait(false);
+            }
         }
 
-        // Record the intent before the refresh token leaves this process (contract 6).
-        var started = Now;
-        var intent = spendsRefreshToken
-            ? new RefreshIntent(generation, usedRefreshToken!.Value.Fingerprint, inDoubt ? record.PendingRefresh!.StartedAt : started, _options.InstanceId, ResponseLost: inDoubt)
-            : null;
-        var working = await CommitAsync(record, record with { LastAttemptAt = started, PendingRefresh = intent ?? record.PendingRefresh }, lease, null, CommitKind.Intent, cancellationToken).ConfigureAwait(false)
-            ?? throw new TokenEndpointUnavailableException(id, $"Connection '{id}': the store refused the refresh intent (concurrent change); try again.", null);
         Log.RefreshStarted(_logger, id, TriggerName(flight.Trigger), source.Current?.Fingerprint ?? TokenFingerprint.None);
-
-        var responseLost = inDoubt;
-        var attempt = 0;
-        var currentLease = lease;
         TokenResult result;
         try
         {
-            result = await _retry.ExecuteAsync(
-                async token =>
-                {
-                    attempt++;
-                    await _manager.RateLimiter.AcquireAsync(clientKey, token).ConfigureAwait(false);
-
-                    // Renew right before sending, after any wait: the lease must outlast this whole request.
-                    currentLease = await KeepLeaseAsync(currentLease, token).ConfigureAwait(false);
-                    var request = _manager.Requests.Create(registration, profile, usedRefreshToken);
-                    var startedAt = _time.GetTimestamp();
-                    var outcome = await _manager.Client.RequestTokenAsync(request, token).ConfigureAwait(false);
-                    _metrics.RecordEndpoint(GrantName(registration.Grant), outcome.IsSuccess ? "success" : TagValue.Of(outcome.Failure.Kind), _time.GetElapsedTime(startedAt));
-                    if (!outcome.IsSuccess)
-                    {
-                        Log.AttemptFailed(_logger, id, attempt, outcome.Failure.ToString());
-                        responseLost |= outcome.Failure.MaybeProcessed;
-                    }
-
-                    return outcome;
-                },
-                cancellationToken).ConfigureAwait(false);
+            result = await SendWithRetriesAsync(send, request, profile, registration, clientKey, spendsRefreshToken, stopping).ConfigureAwait(false);
         }
         catch (LeaseLostException)
         {
             // Another instance took over; it re-reads the record before it sends anything. Do not commit a failure over its work.
             throw new TokenEndpointUnavailableException(id, $"Connection '{id}': the refresh lease was lost mid-refresh; another instance continues.", null);
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && send.Attempts == 0)
+        {
+            throw StoppingException(id);
+        }
 
+        var working = send.Working;
+        var currentLease = send.Lease;
+        var responseLost = send.InDoubt;
         if (result.IsSuccess)
         {
-            return await CommitSuccessAsync(source, flight, working, currentLease, result.Tokens, usedRefreshToken, responseLost, cancellationToken).ConfigureAwait(false);
+            return await CommitSuccessAsync(source, flight, working, currentLease, result.Tokens, usedRefreshToken, responseLost, none).ConfigureAwait(false);
         }
 
         var failure = result.Failure;
@@ -425,20 +421,20 @@ internal sealed class RefreshCycle
         {
             // The provider rotated but the rest of its answer is unusable: keep the new refresh token (the one sent is dead),
             // then fail this cycle like any garbled answer; the next attempt spends the kept token.
-            working = await KeepRotatedRefreshTokenAsync(source, flight, working, currentLease, rotated, usedRefreshToken, cancellationToken).ConfigureAwait(false);
-            return await FailTransientlyAsync(source, flight, working, currentLease, failure, keepInDoubt: false, cancellationToken).ConfigureAwait(false);
+            working = await KeepRotatedRefreshTokenAsync(source, flight, working, currentLease, rotated, usedRefreshToken, none).ConfigureAwait(false);
+            return await FailTransientlyAsync(source, flight, working, currentLease, failure, keepInDoubt: false, none).ConfigureAwait(false);
         }
 
         switch (failure.Kind)
         {
             case TokenFailureKind.InvalidGrant:
-                var latest = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
+                var latest = await ReadAsync(id, none).ConfigureAwait(false);
                 var disabledSameGrant = latest.Status.State == ConnectionState.Disabled && latest.RefreshTokenGeneration == working.RefreshTokenGeneration;
                 if (!latest.Status.IsUsable && !disabledSameGrant)
                 {
                     // Re-marked (or disabled and re-authorised) while we were sending: leave its state alone, clear our intent,
                     // say what it is. Disabled with the same grant goes on below: the verdict is kept for when it is enabled.
-                    await ClearIntentAsync(latest, currentLease, cancellationToken).ConfigureAwait(false);
+                    await ClearIntentAsync(latest, currentLease, none).ConfigureAwait(false);
                     ThrowIfNotUsable(latest);
                 }
 
@@ -452,25 +448,208 @@ internal sealed class RefreshCycle
 
                     if (!secondChance)
                     {
-                        return await RefreshUnderLeaseAsync(source, flight, latest, currentLease, secondChance: true, cancellationToken).ConfigureAwait(false);
+                        return await RefreshUnderLeaseAsync(source, flight, latest, currentLease, secondChance: true, stopping).ConfigureAwait(false);
                     }
                 }
 
                 var reason = responseLost
                     ? StateReasons.RotationLostInFlight
                     : RefreshTokenDeadlines.HasPassed(latest, profile, Now) ? StateReasons.RefreshTokenExpired : StateReasons.Revoked;
-                return await FailPermanentlyAsync(source, flight, latest, currentLease, reason, failure.Description ?? failure.Message, cancellationToken).ConfigureAwait(false);
+                return await FailPermanentlyAsync(source, flight, latest, currentLease, reason, failure.Description ?? failure.Message, none).ConfigureAwait(false);
 
             case TokenFailureKind.InvalidClient:
                 _manager.ClientHealth.MarkRejected(clientKey, failure.Description ?? failure.Message);
-                return await FailPermanentlyAsync(source, flight, working, currentLease, StateReasons.InvalidClient, failure.Description ?? failure.Message, cancellationToken).ConfigureAwait(false);
+                return await FailPermanentlyAsync(source, flight, working, currentLease, StateReasons.InvalidClient, failure.Description ?? failure.Message, none).ConfigureAwait(false);
 
             case TokenFailureKind.InvalidRequest:
-                return await FailPermanentlyAsync(source, flight, working, currentLease, StateReasons.ConfigurationError, failure.Description ?? failure.Message, cancellationToken).ConfigureAwait(false);
-
-            default:
-                return await FailTransientlyAsync(source, flight, working, currentLease, failure, spendsRefreshToken && responseLost, cancellationToken).ConfigureAwait(false);
+                return await FailPermanentlyAsync(source, flight, working, currentLease, StateReasons.ConfigurationError, failure.Description ?? failure.Message, none).ConfigureAwait(false);
         }
+
+        if (spendsRefreshToken && responseLost)
+        {
+            // The answer may have been lost after the provider acted: decide as for any refresh in doubt.
+            var decision = LostAnswerPolicy.Decide(profile, CanIntrospect(registration, profile), send.FirstSent, Now, RequestWindow);
+            Log.InDoubtDecision(_logger, id, decision.Verdict.ToString(), decision.Why);
+            if (decision.Verdict == LostAnswerVerdict.GiveUp)
+            {
+                var lostIntent = working.PendingRefresh ?? new RefreshIntent(working.RefreshTokenGeneration, usedRefreshToken?.Fingerprint ?? TokenFingerprint.None, send.FirstSent, _options.InstanceId, ResponseLost: true);
+                return await FailPermanentlyAsync(source, flight, working, currentLease, StateReasons.RotationLostInFlight, LostDetail(lostIntent, decision, failure), none).ConfigureAwait(false);
+            }
+
+            return await FailTransientlyAsync(source, flight, working, currentLease, failure, keepInDoubt: true, none, decision.NotBefore).ConfigureAwait(false);
+        }
+
+        return await FailTransientlyAsync(source, flight, working, currentLease, failure, keepInDoubt: false, none).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends the token request, retrying what can pass (transient, rate limited, garbled) with jittered exponential backoff
+    /// (or the provider's <c>Retry-After</c>). The refresh intent is recorded right before each send and cleared after an answer
+    /// that proves the request was not processed, so only a request whose fate is truly unknown leaves one behind. A request that
+    /// may have been processed is sent again only when <see cref="LostAnswerPolicy"/> allows it. Stopping ends the wait before the
+    /// next attempt (that attempt is not sent) and returns the last answer.
+    /// </summary>
+    private async Task<TokenResult> SendWithRetriesAsync(SendState send, TokenEndpointRequest request, ProviderProfile profile, ConnectionRegistration registration, string clientKey, bool spendsRefreshToken, CancellationToken stopping)
+    {
+        var id = send.Working.ConnectionId;
+        var startedInDoubt = send.InDoubt;
+        TokenResult? last = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _manager.RateLimiter.AcquireAsync(clientKey, stopping).ConfigureAwait(false);
+
+                // Renew right before sending, after any wait: the lease must outlast this whole request.
+                send.Lease = await KeepLeaseAsync(send.Lease, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested && last is not null)
+            {
+                return last;
+            }
+
+            // From here on nothing of ours cancels: the request may reach the provider, and what it returns must be committed.
+            if (spendsRefreshToken)
+            {
+                await RecordIntentAsync(send, request.RefreshToken).ConfigureAwait(false);
+            }
+
+            send.Attempts = attempt;
+            if (attempt > 1 || startedInDoubt)
+            {
+                _metrics.RecordTokenRetry(id);
+            }
+
+            var started = _time.GetTimestamp();
+            var outcome = await _manager.Client.RequestTokenAsync(attempt == 1 ? request : _manager.Requests.Create(registration, profile, request.RefreshToken), CancellationToken.None).ConfigureAwait(false);
+            _metrics.RecordEndpoint(GrantName(registration.Grant), outcome.IsSuccess ? "success" : TagValue.Of(outcome.Failure.Kind), _time.GetElapsedTime(started));
+            last = outcome;
+            if (outcome.IsSuccess)
+            {
+                return outcome;
+            }
+
+            var failure = outcome.Failure;
+            Log.AttemptFailed(_logger, id, attempt, failure.ToString());
+            if (failure.MaybeProcessed)
+            {
+                send.InDoubt = true;
+            }
+            else if (spendsRefreshToken && !send.InDoubt)
+            {
+                // The provider answered without acting: nothing is in doubt, and no peer or later run may take it for a lost answer.
+                await ClearOwnIntentAsync(send).ConfigureAwait(false);
+            }
+
+            if (attempt >= _options.MaxAttempts || outcome.RotatedRefreshToken is not null || !failure.IsRetryable
+                || failure.RetryAfter > _options.MaxRetryAfterInCycle
+                || (spendsRefreshToken && send.InDoubt && LostAnswerPolicy.Decide(profile, CanIntrospect(registration, profile), send.FirstSent, Now, RequestWindow).Verdict != LostAnswerVerdict.Resend))
+            {
+                return outcome;
+            }
+
+            try
+            {
+                await Task.Delay(RetryDelay(attempt, failure.RetryAfter), _time, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return outcome;
+            }
+        }
+    }
+
+    /// <summary>Before attempt <paramref name="attempt"/> + 1: the provider's <c>Retry-After</c>, else exponential from
+    /// <see cref="TokenManagerOptions.RetryBaseDelay"/> up to <see cref="TokenManagerOptions.RetryMaxDelay"/>, jittered to 50-100%.</summary>
+    private TimeSpan RetryDelay(int attempt, TimeSpan? retryAfter)
+    {
+        if (retryAfter is { } asked && asked > TimeSpan.Zero)
+        {
+            return asked;
+        }
+
+        var exponential = Math.Min(_options.RetryBaseDelay.Ticks * (1L << Math.Min(attempt - 1, 30)), _options.RetryMaxDelay.Ticks);
+        return TimeSpan.FromTicks((long)(exponential * (0.5 + (_jitter() * 0.5))));
+    }
+
+    /// <summary>Records the refresh intent right before the refresh token leaves this process (contract 6). A send in doubt keeps
+    /// its first send time: the provider's grace window counts from then.</summary>
+    private async Task RecordIntentAsync(SendState send, RefreshToken? refreshToken)
+    {
+        var working = send.Working;
+        if (working.PendingRefresh is { } existing && existing.Owner == _options.InstanceId && existing.Generation == working.RefreshTokenGeneration && existing.StartedAt == send.FirstSent)
+        {
+            return;
+        }
+
+        var intent = new RefreshIntent(working.RefreshTokenGeneration, refreshToken?.Fingerprint ?? TokenFingerprint.None, send.FirstSent, _options.InstanceId, ResponseLost: send.InDoubt);
+        send.Working = await CommitAsync(working, working with { LastAttemptAt = Now, PendingRefresh = intent }, send.Lease, null, CommitKind.Intent, CancellationToken.None).ConfigureAwait(false)
+            ?? throw new TokenEndpointUnavailableException(working.ConnectionId, $"Connection '{working.ConnectionId}': the store refused the refresh intent (concurrent change); try again.", null);
+    }
+
+    /// <summary>Clears this instance's intent after an answer that proves the provider did not act on the request. A store that
+    /// fails here is logged, not fatal: the next attempt records the intent again anyway.</summary>
+    private async Task ClearOwnIntentAsync(SendState send)
+    {
+        try
+        {
+            send.Working = await CommitAsync(send.Working, send.Working with { PendingRefresh = null }, send.Lease, null, CommitKind.Intent, CancellationToken.None).ConfigureAwait(false) ?? send.Working;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.CommitConflict(_logger, send.Working.ConnectionId, "clearing the refresh intent failed: " + ex.GetType().Name, TokenFingerprint.None);
+        }
+    }
+
+    /// <summary>Asks the provider whether the refresh token of a refresh in doubt is still active: yes means the lost request
+    /// never rotated it (send it again); no means it was spent (or revoked); no answer means ask again later.</summary>
+    private async Task<LostAnswerDecision> IntrospectAsync(ConnectionRecord record, TokenEndpointRequest request)
+    {
+        var registration = record.Registration;
+        var refreshToken = record.Tokens!.RefreshToken!.Value;
+        var answer = await _manager.Client.IntrospectAsync(registration.IntrospectionEndpoint!, request.Client, refreshToken.Value, "refresh_token", registration.AllowInsecureHttp, CancellationToken.None).ConfigureAwait(false);
+        _metrics.RecordIntrospection(record.ConnectionId, answer.Active switch { true => "active", false => "inactive", null => TagValue.Of(answer.Failure!.Kind) });
+        return answer switch
+        {
+            { Active: true } => new(LostAnswerVerdict.Resend, "the provider's introspection says the refresh token is still active: the lost request never spent it", TokenActive: true),
+            { Active: false } => new(LostAnswerVerdict.GiveUp, "the provider's introspection says the refresh token is no longer active: the lost request spent it", TokenActive: false),
+            { IsRetryable: true } => new(LostAnswerVerdict.WaitToIntrospect, $"the provider's introspection could not be asked ({answer.Failure!.Message}); asking again later"),
+            _ => new(LostAnswerVerdict.GiveUp, $"the provider's introspection refused to answer ({answer.Failure!.Message})"),
+        };
+    }
+
+    private static bool CanIntrospect(ConnectionRegistration registration, ProviderProfile profile) =>
+        registration.IntrospectionEndpoint is not null && TokenRequestFactory.AuthMethodOf(registration, profile) != ClientAuthMethod.None;
+
+    private static string LostDetail(RefreshIntent intent, LostAnswerDecision decision, TokenEndpointFailure? failure = null) =>
+        string.Create(CultureInfo.InvariantCulture, $"the answer to the refresh sent at {intent.StartedAt:O} (refresh token {intent.RefreshTokenFingerprint}) was lost{(failure is null ? "" : $" ({failure.Message})")}, and it may have rotated the refresh token; it was not sent again because {decision.Why}. Authorise the connection again")
+        + (decision.TokenActive is null ? ", or give the connection an introspection endpoint or the provider's rotation grace so a lost answer can be recovered next time" : "");
+
+    /// <summary>A refresh in doubt that must wait (for introspection to be meaningful, or for the provider to answer it): keep the
+    /// intent, send nothing, try again at <see cref="LostAnswerDecision.NotBefore"/>.</summary>
+    private Task<ManagedAccessToken> FailInDoubtAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord record, StoreLease lease, LostAnswerDecision decision, CancellationToken cancellationToken)
+    {
+        var failure = new TokenEndpointFailure { Kind = TokenFailureKind.Transient, Message = "refresh in doubt: " + decision.Why };
+        return FailTransientlyAsync(source, flight, record, lease, failure, keepInDoubt: true, cancellationToken, decision.NotBefore);
+    }
+
+    /// <summary>What a caller gets for a refresh the stopping manager did not start (or stopped before it sent anything).</summary>
+    public TokenAcquisitionException StoppingException(string id) =>
+        new(id, $"Connection '{id}': Tokenkeeper is stopping; no new refresh is started (a token request already sent is finished and committed first).");
+
+    /// <summary>One refresh's sending state: the record as last committed, the lease as last renewed, and what is known about
+    /// requests already sent.</summary>
+    private sealed record SendState(ConnectionRecord Working, StoreLease Lease, DateTimeOffset FirstSent)
+    {
+        public ConnectionRecord Working { get; set; } = Working;
+
+        public StoreLease Lease { get; set; } = Lease;
+
+        /// <summary>Whether a request already sent may have been processed without its answer reaching us.</summary>
+        public bool InDoubt { get; set; }
+
+        /// <summary>Requests sent so far.</summary>
+        public int Attempts { get; set; }
     }
 
     private async Task<ManagedAccessToken> CommitSuccessAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord working, StoreLease lease, TokenSet issued, RefreshToken? usedRefreshToken, bool recoveredInDoubt, CancellationToken cancellationToken)
@@ -540,9 +719,9 @@ internal sealed class RefreshCycle
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The provider issued tokens the store would not take. Keep them: the refresh token may be the only live one.
-            source.Uncommitted = new UncommittedTokens(tokens, working.RefreshTokenGeneration, usedRefreshToken, flight.Trigger);
-            Log.CommitConflict(_logger, id, "store failed; tokens kept in memory until they can be committed: " + ex.GetType().Name, tokens.AccessToken.Fingerprint);
-            throw new TokenStoreUnavailableException(id, $"Connection '{id}': the refreshed tokens could not be stored ({ex.GetType().Name}); they are kept and committed before any further refresh.", ex);
+            await KeepAsync(source, new UncommittedTokens(tokens, working.RefreshTokenGeneration, usedRefreshToken, flight.Trigger)).ConfigureAwait(false);
+            Log.CommitConflict(_logger, id, "store failed; tokens kept until they can be committed: " + ex.GetType().Name, tokens.AccessToken.Fingerprint);
+            throw new TokenStoreUnavailableException(id, $"Connection '{id}': the refreshed tokens could not be stored ({ex.Message}); they are kept and committed before any further refresh.", ex);
         }
 
         if (committed is null)
@@ -552,8 +731,8 @@ internal sealed class RefreshCycle
             {
                 // The commit gave up (repeated conflicts or store failures) but nobody replaced the spent refresh token: the
                 // one just issued is the only live one. Keep it, exactly as when the store throws.
-                source.Uncommitted = new UncommittedTokens(tokens, working.RefreshTokenGeneration, usedRefreshToken, flight.Trigger);
-                Log.CommitConflict(_logger, id, "commit gave up; tokens kept in memory until they can be committed", tokens.AccessToken.Fingerprint);
+                await KeepAsync(source, new UncommittedTokens(tokens, working.RefreshTokenGeneration, usedRefreshToken, flight.Trigger)).ConfigureAwait(false);
+                Log.CommitConflict(_logger, id, "commit gave up; tokens kept until they can be committed", tokens.AccessToken.Fingerprint);
                 throw new TokenStoreUnavailableException(id, $"Connection '{id}': the refreshed tokens could not be stored (the commit gave up); they are kept and committed before any further refresh.", null);
             }
 
@@ -592,14 +771,14 @@ internal sealed class RefreshCycle
         if (!StillHolds(record, uncommitted.Generation, uncommitted.Spent))
         {
             // Someone stored another grant or rotation meanwhile: ours is obsolete.
-            source.Uncommitted = null;
+            await ForgetKeptAsync(source, uncommitted).ConfigureAwait(false);
             return (record, null);
         }
 
-        // Both commits keep the tokens in memory again and throw TokenStoreUnavailableException whenever they could not store a
-        // new refresh token while the store still holds the spent one (the store failed, or the commit gave up). Any other
-        // outcome means the tokens are stored or superseded: forget them. That includes "stored, then not servable" (disabled
-        // or re-marked meanwhile): storing them again would move LastRefreshAt, the refresh token's idle clock, with no refresh.
+        // Both commits keep the tokens again and throw TokenStoreUnavailableException whenever they could not store a new refresh
+        // token while the store still holds the spent one (the store failed, or the commit gave up). Any other outcome means the
+        // tokens are stored or superseded: forget them. That includes "stored, then not servable" (disabled or re-marked
+        // meanwhile): storing them again would move LastRefreshAt, the refresh token's idle clock, with no refresh.
         ManagedAccessToken? handle = null;
         var original = flight with { Trigger = uncommitted.Trigger };
         try
@@ -616,12 +795,120 @@ internal sealed class RefreshCycle
         }
         catch (TokenAcquisitionException ex) when (ex is not TokenStoreUnavailableException)
         {
-            source.Uncommitted = null;
+            await ForgetKeptAsync(source, uncommitted).ConfigureAwait(false);
             throw;
         }
 
-        source.Uncommitted = null;
+        await ForgetKeptAsync(source, uncommitted).ConfigureAwait(false);
         return (await ReadAsync(record.ConnectionId, cancellationToken).ConfigureAwait(false), handle);
+    }
+
+    /// <summary>Keeps tokens the store would not take: in memory (stored again in the background, and before any further refresh)
+    /// and, with a persistent store, beside it, so they outlive this process (docs/engine.md, "What survives what").</summary>
+    private async Task KeepAsync(ConnectionTokenSource source, UncommittedTokens kept)
+    {
+        source.Keep(kept);
+        if (_store is IKeptTokenStore beside)
+        {
+            try
+            {
+                await beside.SaveKeptAsync(kept.ToKept(source.ConnectionId, _options.InstanceId, Now), CancellationToken.None).ConfigureAwait(false);
+                Log.TokensKept(_logger, source.ConnectionId, kept.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, kept.Generation);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.TokensNotKept(_logger, source.ConnectionId, kept.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, ex.GetType().Name + ": " + ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Forgets kept tokens once stored or obsolete, in memory (if still the same) and beside the store.</summary>
+    private async Task ForgetKeptAsync(ConnectionTokenSource source, UncommittedTokens kept)
+    {
+        source.ForgetUncommitted(kept);
+        if (_store is IKeptTokenStore beside)
+        {
+            try
+            {
+                await beside.RemoveKeptAsync(source.ConnectionId, kept.Generation, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Harmless: the next process finds them obsolete (the store has moved past the spent token) and removes them.
+                Log.CommitConflict(_logger, source.ConnectionId, "removing kept tokens failed: " + ex.GetType().Name, TokenFingerprint.None);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The last attempt, while the manager stops, to store tokens this instance keeps: under the lease, within
+    /// <paramref name="window"/>, never refreshing. What cannot be stored stays kept beside a persistent store, where the next
+    /// process on this machine takes it over before any refresh.
+    /// </summary>
+    public async Task StoreKeptAtStopAsync(ConnectionTokenSource source, TimeSpan window)
+    {
+        if (source.Uncommitted is not { } kept)
+        {
+            return;
+        }
+
+        using var limit = new CancellationTokenSource(window, _time);
+        try
+        {
+            var flight = new Flight(RefreshTrigger.StoreKept, null, TimeSpan.Zero, source.Epoch);
+            var (lease, record, _) = await AcquireLeaseAsync(source, flight, limit.Token).ConfigureAwait(false);
+            try
+            {
+                await CommitUncommittedAsync(source, flight, record!, lease!, kept, limit.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                await ReleaseAsync(lease!).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.TokensNotKept(_logger, source.ConnectionId, kept.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, "not stored before stopping (" + ex.GetType().Name + ": " + ex.Message + ")");
+        }
+
+        if (source.Uncommitted is { } still && _store is IKeptTokenStore beside)
+        {
+            try
+            {
+                await beside.SaveKeptAsync(still.ToKept(source.ConnectionId, _options.InstanceId, Now), CancellationToken.None).ConfigureAwait(false);
+                Log.TokensKept(_logger, source.ConnectionId, still.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, still.Generation);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.TokensNotKept(_logger, source.ConnectionId, still.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, ex.GetType().Name + ": " + ex.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes over tokens another process of this machine kept beside the store (it exited or was killed while the store would not
+    /// take them): if the store still holds the refresh token they replace, they become this instance's to store, before any
+    /// refresh; if the store has moved on, they are obsolete and removed.
+    /// </summary>
+    public async Task AdoptKeptAsync(ConnectionTokenSource source, ConnectionRecord record)
+    {
+        if (_store is not IKeptTokenStore beside || await beside.GetKeptAsync(source.ConnectionId, CancellationToken.None).ConfigureAwait(false) is not { } kept)
+        {
+            return;
+        }
+
+        if (UncommittedTokens.FromKept(kept, record) is { } adopted)
+        {
+            Log.KeptTokensAdopted(_logger, source.ConnectionId, kept.KeptBy, kept.KeptAt, kept.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None);
+            if (source.Uncommitted is null)
+            {
+                source.Keep(adopted);
+            }
+        }
+        else
+        {
+            await beside.RemoveKeptAsync(source.ConnectionId, kept.SpentGeneration, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Whether <paramref name="record"/> still holds <paramref name="refreshToken"/> at <paramref name="generation"/>: nobody
@@ -651,8 +938,8 @@ internal sealed class RefreshCycle
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Same as a success the store would not take: the salvaged token is the only live one, keep it in memory.
-            throw KeepInMemory(ex.GetType().Name, ex);
+            // Same as a success the store would not take: the salvaged token is the only live one, keep it.
+            throw await KeepSalvagedAsync(ex.Message, ex).ConfigureAwait(false);
         }
 
         if (committed is null)
@@ -662,7 +949,7 @@ internal sealed class RefreshCycle
             var latest = await ReadAsync(working.ConnectionId, cancellationToken).ConfigureAwait(false);
             if (StillHolds(latest, working.RefreshTokenGeneration, spent))
             {
-                throw KeepInMemory("the commit gave up", null);
+                throw await KeepSalvagedAsync("the commit gave up", null).ConfigureAwait(false);
             }
 
             Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, false);
@@ -672,15 +959,18 @@ internal sealed class RefreshCycle
         Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, true);
         return committed;
 
-        TokenStoreUnavailableException KeepInMemory(string why, Exception? inner)
+        async Task<TokenStoreUnavailableException> KeepSalvagedAsync(string why, Exception? inner)
         {
-            source.Uncommitted = new UncommittedTokens(next.Tokens!, working.RefreshTokenGeneration, spent, flight.Trigger, RefreshTokenOnly: true);
+            await KeepAsync(source, new UncommittedTokens(next.Tokens!, working.RefreshTokenGeneration, spent, flight.Trigger, RefreshTokenOnly: true)).ConfigureAwait(false);
             Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, false);
             return new TokenStoreUnavailableException(working.ConnectionId, $"Connection '{working.ConnectionId}': a rotated refresh token could not be stored ({why}); it is kept and committed before any further refresh.", inner);
         }
     }
 
-    private async Task<ManagedAccessToken> FailTransientlyAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord working, StoreLease lease, TokenEndpointFailure failure, bool keepInDoubt, CancellationToken cancellationToken)
+    /// <summary>Records a failed cycle (a back-off, <see cref="ConnectionState.Degraded"/>, a <c>refresh_failed</c> event) and throws.
+    /// <paramref name="keepInDoubt"/> keeps the refresh intent, marked as a lost answer; <paramref name="notBefore"/> is the earliest
+    /// next attempt whatever the back-off says (when a refresh in doubt may be settled).</summary>
+    private async Task<ManagedAccessToken> FailTransientlyAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord working, StoreLease lease, TokenEndpointFailure failure, bool keepInDoubt, CancellationToken cancellationToken, DateTimeOffset? notBefore = null)
     {
         var id = working.ConnectionId;
         var now = Now;
@@ -696,6 +986,11 @@ internal sealed class RefreshCycle
             if (keepInDoubt && baseRecord.PendingRefresh is { } doubt)
             {
                 wait = WithinRotationGrace(wait, doubt.StartedAt, _manager.GetProfile(id, baseRecord.Registration), now);
+            }
+
+            if (notBefore is { } earliest && earliest - now > wait)
+            {
+                wait = earliest - now;
             }
 
             var next = baseRecord with
@@ -826,8 +1121,9 @@ internal sealed class RefreshCycle
     /// <summary>
     /// Commits with compare-and-swap. On a version conflict, re-reads and asks <paramref name="merge"/> to re-apply the change
     /// onto the newer record (null: give up). Success commits also survive a lost lease (a version-only commit: if nobody
-    /// committed since, storing what the provider just issued is strictly better than dropping it) and retry store failures
-    /// with backoff; intents and failures never overwrite a new lease holder's work. Returns the committed record or null.
+    /// committed since, storing what the provider just issued is strictly better than dropping it); intents and failures never
+    /// overwrite a new lease holder's work. A store failure throws (the store has already retried it for its window). Returns the
+    /// committed record or null.
     /// </summary>
     private async Task<ConnectionRecord?> CommitAsync(ConnectionRecord expected, ConnectionRecord next, StoreLease? lease, IReadOnlyList<ConnectionEvent>? events, CommitKind kind, CancellationToken cancellationToken, Func<ConnectionRecord, (ConnectionRecord Record, IReadOnlyList<ConnectionEvent> Events)?>? merge = null)
     {
@@ -835,20 +1131,10 @@ internal sealed class RefreshCycle
         var currentExpected = expected;
         var currentNext = next;
         var currentEvents = events;
-        var storeFailures = 0;
         for (var attempt = 0; attempt < RefreshConstants.MaxCommitAttempts; attempt++)
         {
-            CommitResult result;
-            try
-            {
-                result = await _store.CommitAsync(new ConnectionCommit(currentNext, currentExpected.Version, lease, currentEvents), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (kind == CommitKind.Success && ex is not OperationCanceledException && ++storeFailures < RefreshConstants.MaxCommitAttempts)
-            {
-                Log.CommitConflict(_logger, id, $"store failed ({ex.GetType().Name}); retrying", TokenFingerprint.None);
-                await Task.Delay(RefreshConstants.CommitRetryDelay * storeFailures, _time, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
+            // A store failure is not retried here: the store has retried its busy or unreachable moments for its whole window.
+            var result = await _store.CommitAsync(new ConnectionCommit(currentNext, currentExpected.Version, lease, currentEvents), cancellationToken).ConfigureAwait(false);
 
             if (result.Succeeded)
             {

@@ -25,7 +25,9 @@ public sealed class TokenManager : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConnectionDefinition> _definitions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<RegistrationOutcome>>> _registrations = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _authLoopAlerts = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _shutdown = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _stopGate = new();
+    private Task? _stopped;
     private readonly TokenManagerOptions _options;
     private readonly ILogger _logger;
     private readonly bool _ownsMetrics;
@@ -87,7 +89,11 @@ public sealed class TokenManager : IAsyncDisposable
 
     internal ClientHealth ClientHealth { get; } = new();
 
-    internal CancellationToken ShutdownToken => _shutdown.Token;
+    /// <summary>Trips when the manager stops: ends waits so nothing new is sent. Never cancels a request already sent.</summary>
+    internal CancellationToken StoppingToken => _stopping.Token;
+
+    /// <summary>Whether <see cref="StopAsync"/> has begun: no new refresh starts.</summary>
+    internal bool IsStopping => _stopping.IsCancellationRequested;
 
     internal ILogger Logger => _logger;
 
@@ -97,6 +103,15 @@ public sealed class TokenManager : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentException.ThrowIfNullOrWhiteSpace(definition.ConnectionId);
         EndpointSecurity.EnsureAllowed(definition.Registration.TokenEndpoint, definition.Registration.AllowInsecureHttp);
+        if (definition.Registration.IntrospectionEndpoint is { } introspection)
+        {
+            EndpointSecurity.EnsureAllowed(introspection, definition.Registration.AllowInsecureHttp, "introspection endpoint");
+        }
+
+        if (definition.Registration.RotationGrace is { } grace && grace < TimeSpan.Zero)
+        {
+            throw new TokenkeeperConfigurationException($"Connection '{definition.ConnectionId}': the rotation grace cannot be negative.");
+        }
         if (definition.Profile is null && !ProviderProfiles.TryGet(definition.Registration.Provider, out _))
         {
             throw new TokenkeeperConfigurationException($"Connection '{definition.ConnectionId}': unknown provider '{definition.Registration.Provider}'. Known providers: {string.Join(", ", ProviderProfiles.All.Select(p => p.Name))}.");
@@ -155,16 +170,16 @@ public sealed class TokenManager : IAsyncDisposable
     public ValueTask<ConnectionRecord?> GetConnectionAsync(string connectionId, CancellationToken cancellationToken = default) =>
         Store.GetAsync(connectionId, cancellationToken);
 
-    /// <summary>The provider profile a connection uses.</summary>
+    /// <summary>The provider profile a connection uses, with the registration's rotation overrides applied.</summary>
     public ProviderProfile GetProfile(string connectionId, ConnectionRegistration registration)
     {
         ArgumentNullException.ThrowIfNull(registration);
-        if (_definitions.TryGetValue(connectionId, out var definition) && definition.Profile is { } custom)
-        {
-            return custom;
-        }
-
-        return ProviderProfiles.TryGet(registration.Provider, out var profile) ? profile : ProviderProfiles.Generic;
+        var profile = _definitions.TryGetValue(connectionId, out var definition) && definition.Profile is { } custom ? custom
+            : ProviderProfiles.TryGet(registration.Provider, out var named) ? named
+            : ProviderProfiles.Generic;
+        return registration.Rotation is null && registration.RotationGrace is null
+            ? profile
+            : profile with { Rotation = registration.Rotation ?? profile.Rotation, RotationGrace = registration.RotationGrace ?? profile.RotationGrace };
     }
 
     /// <summary>How a connection's resource servers signal a rejected token: its provider profile's matcher.</summary>
@@ -280,15 +295,64 @@ public sealed class TokenManager : IAsyncDisposable
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops background work. Refreshes in flight are cancelled; nothing half-done is committed.</summary>
+    /// <summary>
+    /// Stops, without abandoning anything the provider may have acted on (DESIGN.md contract 4): no new refresh starts (no
+    /// refresh-ahead, no retry not yet sent, no wait for a lease goes on); every token request already sent is waited for until it
+    /// answers or times out (one attempt's timeout), and what it returns is committed; tokens the store would not take are stored
+    /// if the store comes back within <see cref="TokenManagerOptions.StoreWaitAtStop"/>, and otherwise stay kept beside a
+    /// persistent store for the next process; leases are released. Cached tokens are still served meanwhile. Idempotent.
+    /// </summary>
+    /// <param name="cancellationToken">A host's shutdown deadline. It does not cut the wait short (that would abandon a request the
+    /// provider may have acted on, and with it a rotated refresh token); it only makes the wait say so in the log.</param>
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        Task stopped;
+        lock (_stopGate)
+        {
+            stopped = _stopped ??= StopCoreAsync();
+        }
+
+        return stopped.IsCompleted || !cancellationToken.CanBeCanceled ? stopped : WarnIfHostGivesUpAsync(stopped, cancellationToken);
+    }
+
+    /// <summary>Stops (see <see cref="StopAsync"/>), then releases what the manager owns.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _shutdown.CancelAsync().ConfigureAwait(false);
+        await StopAsync().ConfigureAwait(false);
         RateLimiter.Dispose();
-        _shutdown.Dispose();
         if (_ownsMetrics)
         {
             Metrics.Dispose();
+        }
+    }
+
+    private async Task StopCoreAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        var sources = _sources.Values.ToArray();
+        var inFlight = sources.Count(s => s.IsRefreshing);
+        if (inFlight > 0)
+        {
+            Log.StoppingWithRefreshesInFlight(_logger, inFlight);
+        }
+
+        await Task.WhenAll(sources.Select(s => s.DrainAsync())).ConfigureAwait(false);
+        foreach (var source in sources)
+        {
+            await Cycle.StoreKeptAtStopAsync(source, _options.StoreWaitAtStop).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WarnIfHostGivesUpAsync(Task stopped, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.StopOutlastsHost(_logger, _sources.Values.Count(s => s.IsRefreshing));
+            await stopped.ConfigureAwait(false);
         }
     }
 
@@ -307,7 +371,7 @@ public sealed class TokenManager : IAsyncDisposable
             return Task.FromResult(new RegistrationOutcome(false, false, false, false));
         }
 
-        var lazy = _registrations.GetOrAdd(connectionId, id => new Lazy<Task<RegistrationOutcome>>(() => RegisterCoreAsync(_definitions[id], _shutdown.Token)));
+        var lazy = _registrations.GetOrAdd(connectionId, id => new Lazy<Task<RegistrationOutcome>>(() => RegisterCoreAsync(_definitions[id], _stopping.Token)));
         var task = lazy.Value;
         if (task.IsFaulted || task.IsCanceled)
         {
@@ -451,8 +515,7 @@ public sealed class TokenManager : IAsyncDisposable
         return new RegistrationOutcome(false, updated, ignored, reauthorized) { BootstrapSpent = spent };
     }
 
-    private static string HashOf(RefreshToken token) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token.Value)));
+    private static string HashOf(RefreshToken token) => token.Sha256Hex();
 
     /// <summary>Whether the stored grant can no longer be used and a new refresh token may replace it: never authorised, or the
     /// provider refused the grant itself (revoked, expired, lost in flight), now or before the connection was disabled. Client and

@@ -43,6 +43,10 @@ public sealed class TokenManagerOptions
     /// <summary>Largest lease poll interval. Default 1 s.</summary>
     public TimeSpan LeasePollMax { get; set; } = RefreshConstants.DefaultLeasePollMax;
 
+    /// <summary>How long <see cref="TokenManager.StopAsync"/> keeps trying to store tokens the store would not take (they stay kept
+    /// beside a persistent store either way). Default <see cref="StorageConstants.DefaultStoreRetryWindow"/> (60 s).</summary>
+    public TimeSpan StoreWaitAtStop { get; set; } = StorageConstants.DefaultStoreRetryWindow;
+
     /// <summary>Sustained token requests per second per client. Default 10.</summary>
     public int TokenEndpointRequestsPerSecond { get; set; } = RefreshConstants.DefaultTokenEndpointRequestsPerSecond;
 
@@ -73,7 +77,7 @@ public sealed class TokenManagerOptions
             throw new TokenkeeperConfigurationException($"{nameof(MaxAttempts)} must be at least 1.");
         }
 
-        if (LeaseDuration <= TimeSpan.Zero || TokenEndpointRequestsPerSecond < 1 || TokenEndpointBurst < 1 || DefaultAccessTokenLifetime <= TimeSpan.Zero)
+        if (LeaseDuration <= TimeSpan.Zero || StoreWaitAtStop < TimeSpan.Zero || TokenEndpointRequestsPerSecond < 1 || TokenEndpointBurst < 1 || DefaultAccessTokenLifetime <= TimeSpan.Zero)
         {
             throw new TokenkeeperConfigurationException("Lease duration, default lifetime and token endpoint rates must be positive.");
         }

@@ -33,6 +33,9 @@ public static class ConnectionRecordSerializer
                 Provider = reg.Provider,
                 TokenEndpoint = reg.TokenEndpoint.ToString(),
                 RevocationEndpoint = reg.RevocationEndpoint?.ToString(),
+                IntrospectionEndpoint = reg.IntrospectionEndpoint?.ToString(),
+                Rotation = reg.Rotation,
+                RotationGrace = reg.RotationGrace,
                 ClientId = reg.ClientId,
                 ClientSecret = Protect(reg.ClientSecret?.Value, "client_secret"),
                 SigningKeyPem = Protect(reg.SigningKeyPem?.Value, "signing_key"),
@@ -46,19 +49,7 @@ public static class ConnectionRecordSerializer
                 ExtraParameters = reg.ExtraParameters?.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
                 AllowInsecureHttp = reg.AllowInsecureHttp,
             },
-            Tokens = record.Tokens is not { } t ? null : new TokensDto
-            {
-                AccessToken = Protect(t.AccessToken.Value, "access_token")!,
-                TokenType = t.TokenType,
-                RefreshToken = Protect(t.RefreshToken?.Value, "refresh_token"),
-                Scope = t.Scope,
-                IssuedAt = t.IssuedAt,
-                ExpiresAt = t.ExpiresAt,
-                ExpirySource = t.ExpirySource,
-                RefreshTokenExpiresAt = t.RefreshTokenExpiresAt,
-                InstanceUrl = t.InstanceUrl,
-                ServerClockSkew = t.ServerClockSkew,
-            },
+            Tokens = record.Tokens is not { } t ? null : ToDto(t, id, protector, ""),
             Status = record.Status,
             CreatedAt = record.CreatedAt,
             AuthorizedAt = record.AuthorizedAt,
@@ -103,6 +94,9 @@ public static class ConnectionRecordSerializer
                 Provider = reg.Provider,
                 TokenEndpoint = new Uri(reg.TokenEndpoint),
                 RevocationEndpoint = reg.RevocationEndpoint is null ? null : new Uri(reg.RevocationEndpoint),
+                IntrospectionEndpoint = reg.IntrospectionEndpoint is null ? null : new Uri(reg.IntrospectionEndpoint),
+                Rotation = reg.Rotation,
+                RotationGrace = reg.RotationGrace,
                 ClientId = reg.ClientId,
                 ClientSecret = Unprotect(reg.ClientSecret, "client_secret") is { } secret ? new ClientSecret(secret) : null,
                 SigningKeyPem = Unprotect(reg.SigningKeyPem, "signing_key") is { } pem ? new ClientSecret(pem) : null,
@@ -116,19 +110,7 @@ public static class ConnectionRecordSerializer
                 ExtraParameters = reg.ExtraParameters,
                 AllowInsecureHttp = reg.AllowInsecureHttp,
             },
-            Tokens = dto.Tokens is not { } t ? null : new TokenSet
-            {
-                AccessToken = new AccessToken(Unprotect(t.AccessToken, "access_token")!),
-                TokenType = t.TokenType,
-                RefreshToken = Unprotect(t.RefreshToken, "refresh_token") is { } refresh ? new RefreshToken(refresh) : null,
-                Scope = t.Scope,
-                IssuedAt = t.IssuedAt,
-                ExpiresAt = t.ExpiresAt,
-                ExpirySource = t.ExpirySource,
-                RefreshTokenExpiresAt = t.RefreshTokenExpiresAt,
-                InstanceUrl = t.InstanceUrl,
-                ServerClockSkew = t.ServerClockSkew,
-            },
+            Tokens = dto.Tokens is not { } t ? null : FromDto(t, id, protector, ""),
             Status = dto.Status,
             CreatedAt = dto.CreatedAt,
             AuthorizedAt = dto.AuthorizedAt,
@@ -148,6 +130,80 @@ public static class ConnectionRecordSerializer
 
         string? Unprotect(string? value, string field) => value is null ? null : protector.Unprotect(value, id, field);
     }
+
+    /// <summary>Serialises kept tokens (<see cref="IKeptTokenStore"/>); the tokens are encrypted, bound to the connection and to
+    /// fields of their own (<c>kept.access_token</c>, <c>kept.refresh_token</c>).</summary>
+    public static string SerializeKept(KeptTokens kept, ISecretProtector protector)
+    {
+        ArgumentNullException.ThrowIfNull(kept);
+        ArgumentNullException.ThrowIfNull(protector);
+        var dto = new KeptDto
+        {
+            Format = FormatVersion,
+            Id = kept.ConnectionId,
+            Tokens = ToDto(kept.Tokens, kept.ConnectionId, protector, KeptFieldPrefix),
+            SpentGeneration = kept.SpentGeneration,
+            SpentRefreshTokenSha256 = kept.SpentRefreshTokenHash,
+            RefreshTokenOnly = kept.RefreshTokenOnly,
+            KeptAt = kept.KeptAt,
+            KeptBy = kept.KeptBy,
+        };
+        return JsonSerializer.Serialize(dto, RecordJsonContext.Default.KeptDto);
+    }
+
+    /// <summary>Reads kept tokens written by <see cref="SerializeKept"/>.</summary>
+    /// <exception cref="SecretProtectionException">A token cannot be decrypted (wrong key, altered data).</exception>
+    /// <exception cref="JsonException">The JSON is not kept tokens.</exception>
+    public static KeptTokens DeserializeKept(string json, ISecretProtector protector)
+    {
+        ArgumentNullException.ThrowIfNull(protector);
+        var dto = JsonSerializer.Deserialize(json, RecordJsonContext.Default.KeptDto) ?? throw new JsonException("The kept tokens are null.");
+        if (dto.Format > FormatVersion)
+        {
+            throw new JsonException($"The kept tokens have format {dto.Format}; this version of Tokenkeeper reads up to {FormatVersion}. Upgrade Tokenkeeper.");
+        }
+
+        return new KeptTokens
+        {
+            ConnectionId = dto.Id,
+            Tokens = FromDto(dto.Tokens, dto.Id, protector, KeptFieldPrefix),
+            SpentGeneration = dto.SpentGeneration,
+            SpentRefreshTokenHash = dto.SpentRefreshTokenSha256,
+            RefreshTokenOnly = dto.RefreshTokenOnly,
+            KeptAt = dto.KeptAt,
+            KeptBy = dto.KeptBy,
+        };
+    }
+
+    private const string KeptFieldPrefix = "kept.";
+
+    private static TokensDto ToDto(TokenSet t, string id, ISecretProtector protector, string fieldPrefix) => new()
+    {
+        AccessToken = protector.Protect(t.AccessToken.Value, id, fieldPrefix + "access_token"),
+        TokenType = t.TokenType,
+        RefreshToken = t.RefreshToken is { } refresh ? protector.Protect(refresh.Value, id, fieldPrefix + "refresh_token") : null,
+        Scope = t.Scope,
+        IssuedAt = t.IssuedAt,
+        ExpiresAt = t.ExpiresAt,
+        ExpirySource = t.ExpirySource,
+        RefreshTokenExpiresAt = t.RefreshTokenExpiresAt,
+        InstanceUrl = t.InstanceUrl,
+        ServerClockSkew = t.ServerClockSkew,
+    };
+
+    private static TokenSet FromDto(TokensDto t, string id, ISecretProtector protector, string fieldPrefix) => new()
+    {
+        AccessToken = new AccessToken(protector.Unprotect(t.AccessToken, id, fieldPrefix + "access_token")),
+        TokenType = t.TokenType,
+        RefreshToken = t.RefreshToken is { } refresh ? new RefreshToken(protector.Unprotect(refresh, id, fieldPrefix + "refresh_token")) : null,
+        Scope = t.Scope,
+        IssuedAt = t.IssuedAt,
+        ExpiresAt = t.ExpiresAt,
+        ExpirySource = t.ExpirySource,
+        RefreshTokenExpiresAt = t.RefreshTokenExpiresAt,
+        InstanceUrl = t.InstanceUrl,
+        ServerClockSkew = t.ServerClockSkew,
+    };
 
     /// <summary>Serialises an event for an outbox (events carry no secrets).</summary>
     public static string SerializeEvent(ConnectionEvent connectionEvent) => JsonSerializer.Serialize(connectionEvent, RecordJsonContext.Default.ConnectionEvent);
@@ -197,6 +253,25 @@ public static class ConnectionRecordSerializer
         public List<StateTransition>? History { get; set; }
     }
 
+    internal sealed class KeptDto
+    {
+        public int Format { get; set; }
+
+        public required string Id { get; set; }
+
+        public required TokensDto Tokens { get; set; }
+
+        public int SpentGeneration { get; set; }
+
+        public string? SpentRefreshTokenSha256 { get; set; }
+
+        public bool RefreshTokenOnly { get; set; }
+
+        public DateTimeOffset KeptAt { get; set; }
+
+        public required string KeptBy { get; set; }
+    }
+
     internal sealed class RegistrationDto
     {
         public string Provider { get; set; } = "generic";
@@ -204,6 +279,12 @@ public static class ConnectionRecordSerializer
         public required string TokenEndpoint { get; set; }
 
         public string? RevocationEndpoint { get; set; }
+
+        public string? IntrospectionEndpoint { get; set; }
+
+        public RefreshTokenRotation? Rotation { get; set; }
+
+        public TimeSpan? RotationGrace { get; set; }
 
         public required string ClientId { get; set; }
 
@@ -256,5 +337,6 @@ public static class ConnectionRecordSerializer
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ConnectionRecordSerializer.RecordDto))]
+[JsonSerializable(typeof(ConnectionRecordSerializer.KeptDto))]
 [JsonSerializable(typeof(ConnectionEvent))]
 internal sealed partial class RecordJsonContext : JsonSerializerContext;

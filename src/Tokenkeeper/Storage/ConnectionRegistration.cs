@@ -19,6 +19,18 @@ public sealed record ConnectionRegistration
     /// <summary>The revocation endpoint (RFC 7009), if known.</summary>
     public Uri? RevocationEndpoint { get; init; }
 
+    /// <summary>The introspection endpoint (RFC 7662), if the provider offers one to this client. When a refresh's answer is lost at
+    /// a provider that rotates refresh tokens, Tokenkeeper asks it whether the refresh token it sent is still active before
+    /// sending it again (docs/engine.md, "A lost answer"). Needs client authentication (not <see cref="Protocol.ClientAuthMethod.None"/>).</summary>
+    public Uri? IntrospectionEndpoint { get; init; }
+
+    /// <summary>Overrides the provider profile's <see cref="Connections.ProviderProfile.Rotation"/> for this connection. Null: the profile's.</summary>
+    public Connections.RefreshTokenRotation? Rotation { get; init; }
+
+    /// <summary>Overrides the provider profile's <see cref="Connections.ProviderProfile.RotationGrace"/> (grace period or reuse
+    /// interval) for this connection. Null: the profile's.</summary>
+    public TimeSpan? RotationGrace { get; init; }
+
     /// <summary>The OAuth client id.</summary>
     public required string ClientId { get; init; }
 
@@ -59,6 +71,7 @@ public sealed record ConnectionRegistration
     /// <summary>Whether two registrations describe the same thing (secrets compared by value).</summary>
     public bool SameAs(ConnectionRegistration? other) => other is not null
         && Provider == other.Provider && TokenEndpoint == other.TokenEndpoint && RevocationEndpoint == other.RevocationEndpoint
+        && IntrospectionEndpoint == other.IntrospectionEndpoint && Rotation == other.Rotation && RotationGrace == other.RotationGrace
         && ClientId == other.ClientId && ClientSecret == other.ClientSecret && SigningKeyPem == other.SigningKeyPem
         && SigningKeyId == other.SigningKeyId && ClientAuthMethod == other.ClientAuthMethod && Grant == other.Grant
         && JwtBearerSubject == other.JwtBearerSubject && Scope == other.Scope && Resource == other.Resource

@@ -50,7 +50,12 @@ public sealed class ConcurrencyTests
         };
         await using var h = await EngineHarness.StartAsync(options);
         var manager = h.CreateManager(h.OpenStore());
-        var (definition, _) = await h.NewConnectionAsync("crm");
+        var (definition, _) = await h.NewConnectionAsync("crm", configure: c =>
+        {
+            // Told what the provider does: an answer lost after it rotated may be recovered inside its grace window.
+            c.Rotation = RefreshTokenRotation.RotatingWithGrace;
+            c.RotationGrace = options.RotationGrace;
+        });
         await manager.RegisterAsync(definition);
         using var api = h.ApiClient(manager, "crm");
 

@@ -39,6 +39,8 @@ public sealed class TelemetryTests
         ["tokenkeeper.expiry.defaulted"] = (typeof(Counter<long>), null, ["source"]),
         ["tokenkeeper.http.retries"] = (typeof(Counter<long>), null, ["connection"]),
         ["tokenkeeper.lease.waits"] = (typeof(Counter<long>), null, ["connection"]),
+        ["tokenkeeper.token_endpoint.retries"] = (typeof(Counter<long>), null, ["connection"]),
+        ["tokenkeeper.introspections"] = (typeof(Counter<long>), null, ["connection", "answer"]),
     };
 
     /// <summary>docs/engine.md, "Diagnostics": the tags of the <c>tokenkeeper.refresh</c> activity.</summary>

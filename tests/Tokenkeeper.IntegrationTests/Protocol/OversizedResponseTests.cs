@@ -59,6 +59,11 @@ public sealed class OversizedResponseTests : IAsyncLifetime
             ClientId = "stub-client",
             ClientSecret = ClientSecret,
             RefreshToken = "rt-bootstrap-" + Guid.NewGuid().ToString("N"),
+
+            // A provider whose old refresh token works for a while after rotation: an answer in doubt stays in doubt (to be sent
+            // again inside the grace), rather than ending in rotation_lost_in_flight as it would at a provider that may not allow it.
+            Rotation = Connections.RefreshTokenRotation.RotatingWithGrace,
+            RotationGrace = TimeSpan.FromMinutes(30),
         }.ToDefinition(ConnectionId));
     }
 

@@ -144,7 +144,7 @@ public sealed class TokenEndpointClientTests : IAsyncLifetime
     [InlineData("html:200", TokenFailureKind.Protocol, true)]
     [InlineData("html:502", TokenFailureKind.Transient, true)]
     [InlineData("truncated", TokenFailureKind.Protocol, true)]
-    [InlineData("error-in-200", TokenFailureKind.Transient, true)]
+    [InlineData("error-in-200", TokenFailureKind.Transient, false)] // the provider names server_error: it says it did not act
     [InlineData("drop-before", TokenFailureKind.Transient, true)]
     [InlineData("drop-after", TokenFailureKind.Transient, true)]
     [InlineData("429:7s", TokenFailureKind.RateLimited, false)]

@@ -86,7 +86,7 @@ internal sealed partial class EngineHarness : IAsyncDisposable
     }
 
     /// <summary>Starts a grant at the simulator and returns the connection definition bootstrapped with its refresh token.</summary>
-    public async Task<(ConnectionDefinition Definition, GrantTokens Grant)> NewConnectionAsync(string connectionId, string provider = "generic")
+    public async Task<(ConnectionDefinition Definition, GrantTokens Grant)> NewConnectionAsync(string connectionId, string provider = "generic", Action<ConnectionOptions>? configure = null)
     {
         var grant = await Simulator.CreateGrantAsync(ClientId, "test-user", Scope);
         Remember(grant.RefreshToken);
@@ -99,8 +99,9 @@ internal sealed partial class EngineHarness : IAsyncDisposable
             ClientSecret = ClientSecret,
             ClientAuthMethod = ClientAuthMethod.ClientSecretBasic,
             RefreshToken = grant.RefreshToken,
-        }.ToDefinition(connectionId);
-        return (definition, grant);
+        };
+        configure?.Invoke(definition);
+        return (definition.ToDefinition(connectionId), grant);
     }
 
     /// <summary>An HTTP client for the simulator's API whose requests carry <paramref name="connectionId"/>'s tokens.</summary>

@@ -117,13 +117,16 @@ public sealed class RaceTests
     }
 
     [Fact]
-    public async Task AStoreFailureOnTheSuccessCommit_IsRetried_AndTheTokenIsServed()
+    public async Task AStoreFailureOnTheSuccessCommit_KeepsTheTokens_AndTheNextCallIsServedWithoutAnotherRefresh()
     {
+        // The store retries its own busy moments; what it finally throws is not retried on top, the tokens are kept instead.
         var clock = new Tokenkeeper.Time.ManualTimeProvider();
-        var failures = 2;
+        var failures = 1;
         var hooked = Failing(new InMemoryTokenStore(clock), commit => IsRefreshCommit(commit) && Interlocked.Decrement(ref failures) >= 0);
         await using var f = new ManagerFixture(store: hooked, clock: clock);
 
+        await Assert.ThrowsAsync<TokenStoreUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        f.Clock.Advance(TimeSpan.FromSeconds(2));
         var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
 
         Assert.False(token.Token.IsEmpty);
@@ -440,8 +443,9 @@ public sealed class RaceTests
     [Fact]
     public async Task AYoungIntentOfAnotherLiveInstance_IsWaitedOut_NotSentAgain()
     {
-        await using var f = new ManagerFixture(requestTimeout: TimeSpan.FromSeconds(10));
-        await f.Manager.RegisterAsync(ManagerFixture.Definition(Id, f.InitialRefreshToken));
+        // Inside a grace window (Xero) the token may then be sent again; the point is that it is not sent while the intent is young.
+        await using var f = new ManagerFixture(requestTimeout: TimeSpan.FromSeconds(10), profile: ProviderProfiles.Xero);
+        await f.Manager.RegisterAsync(ManagerFixture.Definition(Id, f.InitialRefreshToken, ProviderProfiles.Xero));
         var record = await f.RecordAsync();
         var intent = new RefreshIntent(record.RefreshTokenGeneration, "deadbeef", f.Clock.GetUtcNow(), "another-machine:7:4026531836:x");
         await f.Store.CommitAsync(new ConnectionCommit(record with { PendingRefresh = intent }, record.Version));
@@ -527,39 +531,4 @@ public sealed class RaceTests
     }
 
     /// <summary>A store with hooks at the points the races need.</summary>
-    private sealed class HookStore(ITokenStore inner) : ITokenStore
-    {
-        public ITokenStore Inner => inner;
-
-        public Func<Task>? AfterGetOrCreate { get; set; }
-
-        public Func<ConnectionCommit, CommitResult?>? BeforeCommit { get; set; }
-
-        public ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken = default) => inner.GetAsync(connectionId, cancellationToken);
-
-        public ValueTask<IReadOnlyList<ConnectionRecord>> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
-
-        public async ValueTask<(ConnectionRecord Record, bool Created)> GetOrCreateAsync(ConnectionRecord record, IReadOnlyList<ConnectionEvent>? events = null, CancellationToken cancellationToken = default)
-        {
-            var result = await inner.GetOrCreateAsync(record, events, cancellationToken);
-            if (AfterGetOrCreate is { } hook)
-            {
-                await hook();
-            }
-
-            return result;
-        }
-
-        public ValueTask<CommitResult> CommitAsync(ConnectionCommit commit, CancellationToken cancellationToken = default) =>
-            BeforeCommit?.Invoke(commit) is { } forced ? ValueTask.FromResult(forced) : inner.CommitAsync(commit, cancellationToken);
-
-        public ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default, string? takeOverFrom = null) =>
-            inner.TryAcquireLeaseAsync(connectionId, owner, duration, cancellationToken, takeOverFrom);
-
-        public ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default) => inner.GetLeaseAsync(connectionId, cancellationToken);
-
-        public ValueTask<StoreLease?> RenewLeaseAsync(StoreLease lease, TimeSpan duration, CancellationToken cancellationToken = default) => inner.RenewLeaseAsync(lease, duration, cancellationToken);
-
-        public ValueTask ReleaseLeaseAsync(StoreLease lease, CancellationToken cancellationToken = default) => inner.ReleaseLeaseAsync(lease, cancellationToken);
-    }
 }

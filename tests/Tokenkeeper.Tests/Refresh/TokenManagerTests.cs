@@ -187,14 +187,45 @@ public sealed class TokenManagerTests
     [Fact]
     public async Task Refresh_TransientFailuresThenSuccess_IsRetriedWithinTheCycle()
     {
+        // Both failures are the provider saying it did not act (503, and a 500 that names server_error): safe to send again.
         await using var f = new ManagerFixture();
         f.Provider.Enqueue(HttpStatusCode.ServiceUnavailable, """{"error":"temporarily_unavailable"}""");
-        f.Provider.Enqueue(HttpStatusCode.BadGateway, "<html>bad gateway</html>");
+        f.Provider.Enqueue(HttpStatusCode.InternalServerError, """{"error":"server_error"}""");
 
         var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
 
         Assert.False(token.Token.IsEmpty);
         Assert.Equal(3, f.Provider.Requests);
+        Assert.Equal(ConnectionState.Active, (await f.RecordAsync()).Status.State);
+        Assert.Equal(2, f.Manager.Metrics.TokenRetries);
+    }
+
+    [Fact]
+    public async Task Refresh_ABareGatewayErrorAtAProviderThatMayRotate_IsNotSentAgain_AndSaysRotationLostInFlight()
+    {
+        // A 502 without an OAuth body may come from a proxy after the provider rotated: sending the token again could be its second use.
+        await using var f = new ManagerFixture();
+        f.Provider.Enqueue(HttpStatusCode.BadGateway, "<html>bad gateway</html>");
+
+        var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        Assert.Equal(StateReasons.RotationLostInFlight, error.Reason);
+        Assert.Single(f.Provider.PresentedRefreshTokens);
+        Assert.Contains("was not sent again because", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, f.Manager.Metrics.TokenRetries);
+    }
+
+    [Fact]
+    public async Task Refresh_ABareGatewayErrorAtAProviderKnownNotToRotate_IsSentAgainWithinTheCycle()
+    {
+        await using var f = new ManagerFixture(profile: ProviderProfiles.HubSpot);
+        f.Provider.Rotate = false;
+        f.Provider.Enqueue(HttpStatusCode.BadGateway, "<html>bad gateway</html>");
+
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.False(token.Token.IsEmpty);
+        Assert.Equal([f.InitialRefreshToken, f.InitialRefreshToken], f.Provider.PresentedRefreshTokens);
         Assert.Equal(ConnectionState.Active, (await f.RecordAsync()).Status.State);
     }
 
@@ -397,7 +428,7 @@ public sealed class TokenManagerTests
     }
 
     [Fact]
-    public async Task Refresh_ResponseLostAfterRotation_ThenInvalidGrant_SaysRotationLostInFlight()
+    public async Task Refresh_ResponseLostAfterRotation_AtAProviderThatMayRotate_IsNeverSentAgain_AndSaysRotationLostInFlight()
     {
         await using var f = new ManagerFixture();
         f.Provider.EnqueueDropAfter();
@@ -408,7 +439,8 @@ public sealed class TokenManagerTests
         var record = await f.RecordAsync();
         Assert.Equal(StateReasons.RotationLostInFlight, record.Status.Reason);
         Assert.Equal(f.InitialRefreshToken, record.Tokens!.RefreshToken!.Value.Value);
-        Assert.All(f.Provider.PresentedRefreshTokens, presented => Assert.Equal(f.InitialRefreshToken, presented));
+        Assert.Equal([f.InitialRefreshToken], f.Provider.PresentedRefreshTokens); // sent once, never again
+        Assert.Null(record.PendingRefresh);
     }
 
     [Fact]
@@ -425,6 +457,7 @@ public sealed class TokenManagerTests
         var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
 
         Assert.Equal(StateReasons.RotationLostInFlight, error.Reason);
+        Assert.Equal(0, f.Provider.Requests); // the dead instance may have spent it: nothing is sent
     }
 
     [Fact]

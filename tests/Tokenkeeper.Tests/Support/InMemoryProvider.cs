@@ -23,6 +23,15 @@ internal sealed class InMemoryProvider : HttpMessageHandler
 
     public static readonly Uri TokenEndpoint = new("https://provider.test/oauth/token");
 
+    /// <summary>RFC 7662 introspection: <c>active</c> is whether the presented refresh token is live.</summary>
+    public static readonly Uri IntrospectionEndpoint = new("https://provider.test/oauth/introspect");
+
+    /// <summary>While set, introspection requests are answered with this status and an empty body.</summary>
+    public HttpStatusCode? IntrospectionFailsWith { get; set; }
+
+    /// <summary>When each introspection request arrived (on the provider's clock).</summary>
+    public ConcurrentQueue<DateTimeOffset> Introspections { get; } = new();
+
     /// <summary>Access-token lifetime stated as expires_in; null omits it.</summary>
     public TimeSpan? AccessTtl { get; set; } = TimeSpan.FromHours(1);
 
@@ -68,6 +77,10 @@ internal sealed class InMemoryProvider : HttpMessageHandler
         _ = Issue(form);
         throw new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely (test: drop-after).");
     });
+
+    /// <summary>Loses the next request before it is processed (nothing rotates), in a way the client cannot tell from a lost answer.</summary>
+    public void EnqueueLostBeforeProcessing() => Enqueue(_ =>
+        throw new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely (test: lost before processing)."));
 
     /// <summary>Processes the next refresh normally (rotation happens), then garbles the answer's <c>expires_in</c>: a 200 that
     /// carries the only live refresh token next to a lifetime nobody can read.</summary>
@@ -150,11 +163,19 @@ internal sealed class InMemoryProvider : HttpMessageHandler
 
     private async Task<HttpResponseMessage> AnswerAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _requests);
         var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
         var form = body.Split('&', StringSplitOptions.RemoveEmptyEntries)
             .Select(p => p.Split('=', 2))
             .ToDictionary(p => Uri.UnescapeDataString(p[0].Replace('+', ' ')), p => p.Length > 1 ? Uri.UnescapeDataString(p[1].Replace('+', ' ')) : "");
+        if (request.RequestUri == IntrospectionEndpoint)
+        {
+            Introspections.Enqueue(_time.GetUtcNow());
+            return IntrospectionFailsWith is { } failure
+                ? new HttpResponseMessage(failure) { RequestMessage = request, Content = new StringContent("") }
+                : Json(HttpStatusCode.OK, _liveRefreshTokens.ContainsKey(form.GetValueOrDefault("token") ?? "") ? """{"active":true,"token_type":"refresh_token"}""" : """{"active":false}""");
+        }
+
+        Interlocked.Increment(ref _requests);
         Forms.Enqueue(form);
         if (form.TryGetValue("refresh_token", out var presented))
         {

@@ -15,7 +15,7 @@ internal sealed class ManagerFixture : IAsyncDisposable
     /// <summary>The token request timeout in fast tests.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromDays(1);
 
-    public ManagerFixture(Action<TokenManagerOptions>? configure = null, ITokenStore? store = null, ManualTimeProvider? clock = null, InMemoryProvider? provider = null, ProviderProfile? profile = null, OAuthGrantType grant = OAuthGrantType.RefreshToken, TimeSpan? requestTimeout = null)
+    public ManagerFixture(Action<TokenManagerOptions>? configure = null, ITokenStore? store = null, ManualTimeProvider? clock = null, InMemoryProvider? provider = null, ProviderProfile? profile = null, OAuthGrantType grant = OAuthGrantType.RefreshToken, TimeSpan? requestTimeout = null, Uri? introspectionEndpoint = null)
     {
         Clock = clock ?? new ManualTimeProvider();
         Provider = provider ?? new InMemoryProvider(Clock);
@@ -27,7 +27,8 @@ internal sealed class ManagerFixture : IAsyncDisposable
         // the earliest pending timer) never fires it while a response is being read. Timeouts are tested explicitly.
         Manager = new TokenManager(Store, new TokenEndpointClient(new HttpClient(Provider, disposeHandler: false), Clock, requestTimeout ?? RequestTimeout), options, Clock, Logs.CreateFactory());
         InitialRefreshToken = grant == OAuthGrantType.RefreshToken ? Provider.NewRefreshToken() : null;
-        Manager.Define(Definition(ConnectionId, InitialRefreshToken, profile, grant));
+        var definition = Definition(ConnectionId, InitialRefreshToken, profile, grant);
+        Manager.Define(introspectionEndpoint is null ? definition : definition with { Registration = definition.Registration with { IntrospectionEndpoint = introspectionEndpoint } });
     }
 
     public ManualTimeProvider Clock { get; }

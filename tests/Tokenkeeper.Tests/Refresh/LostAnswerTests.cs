@@ -1,0 +1,110 @@
+using System.Net;
+using Tokenkeeper.Connections;
+using Tokenkeeper.Refresh;
+using Tokenkeeper.Tests.Support;
+
+namespace Tokenkeeper.Tests.Refresh;
+
+/// <summary>
+/// A refresh whose answer was lost, at a provider that rotates refresh tokens: never sent again blindly. With an introspection
+/// endpoint the provider is asked (only once the first request can no longer be in progress) whether the token is still active.
+/// </summary>
+public sealed class LostAnswerTests
+{
+    private const string Id = ManagerFixture.ConnectionId;
+    private static readonly TimeSpan RequestWindow = ManagerFixture.RequestTimeout + RefreshConstants.LeaseSafetyMargin;
+
+    private static ManagerFixture WithIntrospection() =>
+        new(profile: ProviderProfiles.ZendeskSell, introspectionEndpoint: InMemoryProvider.IntrospectionEndpoint);
+
+    [Fact]
+    public async Task ARequestLostBeforeTheProviderActed_IsAskedAboutAfterTheRequestWindow_AndSentAgainBecauseItIsStillActive()
+    {
+        await using var f = WithIntrospection();
+        var firstSent = f.Clock.GetUtcNow();
+        f.Provider.EnqueueLostBeforeProcessing();
+
+        var lost = await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var inDoubt = await f.RecordAsync();
+        f.Clock.SetUtcNow(inDoubt.NextAttemptAt!.Value);
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.True(inDoubt.PendingRefresh!.ResponseLost);
+        Assert.True(lost.RetryNotBefore >= firstSent + RequestWindow, $"asked again at {lost.RetryNotBefore:O}");
+        var asked = Assert.Single(f.Provider.Introspections);
+        Assert.True(asked >= firstSent + RequestWindow, "introspection was asked while the first request could still be in progress");
+        Assert.Equal([f.InitialRefreshToken, f.InitialRefreshToken], f.Provider.PresentedRefreshTokens);
+        Assert.False(token.Token.IsEmpty);
+        var record = await f.RecordAsync();
+        Assert.Equal(ConnectionState.Active, record.Status.State);
+        Assert.Null(record.PendingRefresh);
+    }
+
+    [Fact]
+    public async Task ARequestTheProviderActedOn_IsFoundSpentByIntrospection_AndNothingIsSentAgain()
+    {
+        await using var f = WithIntrospection();
+        f.Provider.EnqueueDropAfter();
+
+        await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        f.Clock.SetUtcNow((await f.RecordAsync()).NextAttemptAt!.Value);
+        var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        Assert.Equal(StateReasons.RotationLostInFlight, error.Reason);
+        Assert.Contains("no longer active", error.Message, StringComparison.Ordinal);
+        Assert.Single(f.Provider.Introspections);
+        Assert.Equal([f.InitialRefreshToken], f.Provider.PresentedRefreshTokens);
+    }
+
+    [Fact]
+    public async Task AnIntrospectionEndpointThatIsDown_IsAskedAgainLater_AndNothingIsSentMeanwhile()
+    {
+        await using var f = WithIntrospection();
+        f.Provider.EnqueueLostBeforeProcessing();
+        await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        f.Provider.IntrospectionFailsWith = HttpStatusCode.ServiceUnavailable;
+        f.Clock.SetUtcNow((await f.RecordAsync()).NextAttemptAt!.Value);
+
+        await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var whileDown = await f.RecordAsync();
+        f.Provider.IntrospectionFailsWith = null;
+        f.Clock.SetUtcNow(whileDown.NextAttemptAt!.Value);
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.NotNull(whileDown.PendingRefresh);
+        Assert.Equal(ConnectionState.Degraded, whileDown.Status.State);
+        Assert.Equal(2, f.Provider.Introspections.Count);
+        Assert.Equal([f.InitialRefreshToken, f.InitialRefreshToken], f.Provider.PresentedRefreshTokens);
+        Assert.False(token.Token.IsEmpty);
+    }
+
+    [Fact]
+    public async Task AnIntrospectionEndpointThatRefusesTheClient_EndsInDoubtAsRotationLostInFlight_WithoutASecondSend()
+    {
+        await using var f = WithIntrospection();
+        f.Provider.EnqueueLostBeforeProcessing();
+        await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        f.Provider.IntrospectionFailsWith = HttpStatusCode.Unauthorized;
+        f.Clock.SetUtcNow((await f.RecordAsync()).NextAttemptAt!.Value);
+
+        var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        Assert.Equal(StateReasons.RotationLostInFlight, error.Reason);
+        Assert.Contains("refused to answer", error.Message, StringComparison.Ordinal);
+        Assert.Single(f.Provider.PresentedRefreshTokens);
+    }
+
+    [Fact]
+    public async Task AnAnswerProvingTheProviderDidNotAct_LeavesNoIntentBehind()
+    {
+        // With one attempt per cycle the cycle ends right after the 503: a later run must not take its intent for a lost answer.
+        await using var f = new ManagerFixture(o => o.MaxAttempts = 1);
+        f.Provider.Enqueue(HttpStatusCode.ServiceUnavailable, """{"error":"temporarily_unavailable"}""");
+
+        await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var record = await f.RecordAsync();
+
+        Assert.Null(record.PendingRefresh);
+        Assert.Equal(ConnectionState.Degraded, record.Status.State);
+    }
+}

@@ -1,0 +1,55 @@
+using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Storage;
+
+namespace Tokenkeeper.Tests.Support;
+
+/// <summary>A store that passes everything to another one, except what a test hooks: a commit answered or failed on purpose, a
+/// pause after registering, kept tokens that cannot be saved.</summary>
+internal sealed class HookStore(ITokenStore inner) : ITokenStore, IKeptTokenStore
+{
+    public ITokenStore Inner => inner;
+
+    public Func<Task>? AfterGetOrCreate { get; set; }
+
+    public Func<ConnectionCommit, CommitResult?>? BeforeCommit { get; set; }
+
+    /// <summary>Replaces saving kept tokens (to make it fail, say).</summary>
+    public Func<KeptTokens, ValueTask>? SaveKept { get; set; }
+
+    public ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken = default) => inner.GetAsync(connectionId, cancellationToken);
+
+    public ValueTask<IReadOnlyList<ConnectionRecord>> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
+
+    public async ValueTask<(ConnectionRecord Record, bool Created)> GetOrCreateAsync(ConnectionRecord record, IReadOnlyList<ConnectionEvent>? events = null, CancellationToken cancellationToken = default)
+    {
+        var result = await inner.GetOrCreateAsync(record, events, cancellationToken);
+        if (AfterGetOrCreate is { } hook)
+        {
+            await hook();
+        }
+
+        return result;
+    }
+
+    public ValueTask<CommitResult> CommitAsync(ConnectionCommit commit, CancellationToken cancellationToken = default) =>
+        BeforeCommit?.Invoke(commit) is { } forced ? ValueTask.FromResult(forced) : inner.CommitAsync(commit, cancellationToken);
+
+    public ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default, string? takeOverFrom = null) =>
+        inner.TryAcquireLeaseAsync(connectionId, owner, duration, cancellationToken, takeOverFrom);
+
+    public ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default) => inner.GetLeaseAsync(connectionId, cancellationToken);
+
+    public ValueTask<StoreLease?> RenewLeaseAsync(StoreLease lease, TimeSpan duration, CancellationToken cancellationToken = default) => inner.RenewLeaseAsync(lease, duration, cancellationToken);
+
+    public ValueTask ReleaseLeaseAsync(StoreLease lease, CancellationToken cancellationToken = default) => inner.ReleaseLeaseAsync(lease, cancellationToken);
+
+    /// <summary>Kept tokens go to the inner store when it keeps them (SQLite), and nowhere otherwise (in memory).</summary>
+    public ValueTask SaveKeptAsync(KeptTokens kept, CancellationToken cancellationToken = default) =>
+        SaveKept?.Invoke(kept) ?? (inner is IKeptTokenStore beside ? beside.SaveKeptAsync(kept, cancellationToken) : ValueTask.CompletedTask);
+
+    public ValueTask<KeptTokens?> GetKeptAsync(string connectionId, CancellationToken cancellationToken = default) =>
+        inner is IKeptTokenStore beside ? beside.GetKeptAsync(connectionId, cancellationToken) : ValueTask.FromResult<KeptTokens?>(null);
+
+    public ValueTask RemoveKeptAsync(string connectionId, int spentGeneration, CancellationToken cancellationToken = default) =>
+        inner is IKeptTokenStore beside ? beside.RemoveKeptAsync(connectionId, spentGeneration, cancellationToken) : ValueTask.CompletedTask;
+}
