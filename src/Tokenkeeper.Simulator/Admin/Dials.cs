@@ -12,7 +12,7 @@ internal static class Dials
     public static IReadOnlyList<string> Names { get; } =
     [
         "personality", "access_ttl", "expires_in", "token_format", "jwt_signing_algorithm", "refresh_absolute_ttl",
-        "refresh_idle_ttl", "rotation", "rotation_grace", "reuse_interval", "rate_limit", "fault_rate", "faults",
+        "refresh_idle_ttl", "rotation", "rotation_grace", "reuse_interval", "rate_limit", "token_delay", "fault_rate", "faults",
         "api_fault_rate", "api_faults", "clock_skew", "revoke_rate", "contacts", "seed",
     ];
 
@@ -30,6 +30,7 @@ internal static class Dials
         yield return ("rotation_grace", DurationText.Format(o.RotationGrace));
         yield return ("reuse_interval", DurationText.Format(o.ReuseInterval));
         yield return ("rate_limit", o.RateLimitCount is null ? null : RateLimitText.Format(o.RateLimitCount, o.RateLimitWindow));
+        yield return ("token_delay", DurationText.Format(o.TokenResponseDelay));
         yield return ("fault_rate", o.FaultRate);
         yield return ("faults", o.Faults.ToArray());
         yield return ("api_fault_rate", o.ApiFaultRate);
@@ -68,6 +69,7 @@ internal static class Dials
         to.ReuseInterval = from.ReuseInterval;
         to.RateLimitCount = from.RateLimitCount;
         to.RateLimitWindow = from.RateLimitWindow;
+        to.TokenResponseDelay = from.TokenResponseDelay;
         to.FaultRate = from.FaultRate;
         to.Faults = [.. from.Faults];
         to.ApiFaultRate = from.ApiFaultRate;

@@ -134,6 +134,8 @@ internal static class DialsJson
 
                 (o.RateLimitCount, o.RateLimitWindow) = (count, window);
                 return null;
+            case "token_delay":
+                return DialValues.Duration(value, false, d => o.TokenResponseDelay = d) ? null : bad;
             case "fault_rate":
                 return DialValues.Number(value, r => o.FaultRate = r) ? null : bad;
             case "api_fault_rate":

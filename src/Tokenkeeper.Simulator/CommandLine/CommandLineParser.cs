@@ -13,7 +13,7 @@ internal static class CommandLineParser
     private static readonly HashSet<string> ValueFlags =
     [
         "--access-ttl", "--expires-in", "--token-format", "--refresh-absolute-ttl", "--refresh-idle-ttl", "--rotation",
-        "--reuse-interval", "--rate-limit", "--fault-rate", "--faults", "--api-fault-rate", "--api-faults", "--clock-skew",
+        "--reuse-interval", "--rate-limit", "--token-delay", "--fault-rate", "--faults", "--api-fault-rate", "--api-faults", "--clock-skew",
         "--revoke-rate", "--contacts", "--seed", "--personality", "--port", "--config", "--log-level",
     ];
 
@@ -120,6 +120,9 @@ internal static class CommandLineParser
                 }
 
                 (o.RateLimitCount, o.RateLimitWindow) = (count, window);
+                break;
+            case "--token-delay":
+                o.TokenResponseDelay = Duration(flag, value, allowNegative: false);
                 break;
             case "--fault-rate":
                 o.FaultRate = Probability(flag, value);

@@ -22,6 +22,9 @@ internal static class UsageText
           --rotation MODE             none | rotate | grace:D | reuse-detection     [rotate]
           --reuse-interval D          reuse-detection leeway for the previous token [0s]
           --rate-limit N/W            token-endpoint limit per client, or off       [off]
+          --token-delay D             slow provider: hold every token-endpoint      [0s]
+                                      answer D after processing (a refresh has
+                                      already rotated; unlike the delay fault)
           --fault-rate P              token-endpoint fault probability              [0]
           --faults LIST               503,500,429[:D],delay[:D],drop-before,drop-after,
                                       html[:200|:502],truncated,error-in-200       [none]

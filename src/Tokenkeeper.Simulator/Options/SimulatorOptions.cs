@@ -57,6 +57,16 @@ public sealed class SimulatorOptions
     /// <summary>The fixed window of <see cref="RateLimitCount"/>. Default: <see cref="SimulatorDefaults.RateLimitWindow"/> (1 minute).</summary>
     public TimeSpan RateLimitWindow { get; set; } = SimulatorDefaults.RateLimitWindow;
 
+    /// <summary>
+    /// A slow provider (<c>--token-delay</c>, dial <c>token_delay</c>): how long every answer of the token endpoint is held
+    /// after the request was processed and before it is written, waited on the injected clock. The request has
+    /// already had its effect when the hold starts (a refresh has rotated the refresh token, an error has been
+    /// decided), so a client that gives up while the answer is held has lost an answer the provider acted on. Not held:
+    /// the 429 of <see cref="RateLimitCount"/> and injected faults that answer instead of processing. Unlike the
+    /// <c>delay</c> fault, which waits before processing. Default: <see cref="SimulatorDefaults.TokenResponseDelay"/> (zero).
+    /// </summary>
+    public TimeSpan TokenResponseDelay { get; set; } = SimulatorDefaults.TokenResponseDelay;
+
     /// <summary>Probability (0-1) that a token-endpoint request gets one of <see cref="Faults"/> (<c>--fault-rate</c>). Default: 0.</summary>
     public double FaultRate { get; set; }
 

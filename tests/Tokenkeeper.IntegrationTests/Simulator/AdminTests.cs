@@ -169,6 +169,7 @@ public sealed class AdminTests
         Assert.Equal("null", dials["refresh_idle_ttl"]);
         Assert.Equal("number", dials["expires_in"]);
         Assert.Equal("0", dials["fault_rate"]);
+        Assert.Equal("0s", dials["token_delay"]);
         Assert.Equal("generic", dials["personality"]);
     }
 
