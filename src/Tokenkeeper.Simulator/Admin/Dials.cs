@@ -13,10 +13,10 @@ internal static class Dials
     [
         "personality", "access_ttl", "expires_in", "token_format", "jwt_signing_algorithm", "refresh_absolute_ttl",
         "refresh_idle_ttl", "rotation", "rotation_grace", "reuse_interval", "rate_limit", "token_delay", "fault_rate", "faults",
-        "api_fault_rate", "api_faults", "clock_skew", "revoke_rate", "contacts", "seed",
+        "api_fault_rate", "api_faults", "clock_skew", "revoke_rate", "introspection_enabled", "contacts", "seed",
     ];
 
-    /// <summary>The current value of each dial: a string, a number, a string list, or null.</summary>
+    /// <summary>The current value of each dial: a string, a number, a boolean, a string list, or null.</summary>
     public static IEnumerable<(string Name, object? Value)> Current(SimulatorOptions o)
     {
         yield return ("personality", o.Personality);
@@ -37,6 +37,7 @@ internal static class Dials
         yield return ("api_faults", o.ApiFaults.ToArray());
         yield return ("clock_skew", DurationText.Format(o.ClockSkew));
         yield return ("revoke_rate", o.RevokeRate);
+        yield return ("introspection_enabled", o.IntrospectionEnabled);
         yield return ("contacts", o.Contacts);
         yield return ("seed", o.Seed);
     }
@@ -49,6 +50,7 @@ internal static class Dials
     private static string Text(object? value) => value switch
     {
         null => "off",
+        bool flag => flag ? "true" : "false",
         string[] list => list.Length == 0 ? "(none)" : string.Join(',', list),
         IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? string.Empty,
@@ -76,6 +78,7 @@ internal static class Dials
         to.ApiFaults = [.. from.ApiFaults];
         to.ClockSkew = from.ClockSkew;
         to.RevokeRate = from.RevokeRate;
+        to.IntrospectionEnabled = from.IntrospectionEnabled;
         to.Contacts = from.Contacts;
         to.Seed = from.Seed;
     }

@@ -8,7 +8,11 @@ namespace Tokenkeeper.Simulator;
 /// </summary>
 internal static class CommandLineParser
 {
-    private static readonly HashSet<string> Switches = ["--help", "-h"];
+    private const string NoIntrospection = "--no-introspection";
+
+    private static readonly HashSet<string> HelpSwitches = ["--help", "-h"];
+
+    private static readonly HashSet<string> Switches = [.. HelpSwitches, NoIntrospection];
 
     private static readonly HashSet<string> ValueFlags =
     [
@@ -21,7 +25,7 @@ internal static class CommandLineParser
     {
         ArgumentNullException.ThrowIfNull(args);
         var flags = FlagReader.Read(args, ValueFlags, Switches);
-        var help = flags.Exists(f => Switches.Contains(f.Flag));
+        var help = flags.Exists(f => HelpSwitches.Contains(f.Flag));
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (flag, value) in flags)
         {
@@ -56,6 +60,11 @@ internal static class CommandLineParser
                     ApplyDial(flag, value, options);
                     break;
             }
+        }
+
+        if (flags.Exists(f => f.Flag == NoIntrospection))
+        {
+            options.IntrospectionEnabled = false;
         }
 
         try

@@ -32,6 +32,8 @@ internal static class UsageText
           --api-faults LIST           same names as --faults                        [none]
           --clock-skew D              shown clock runs ahead (or -D behind)         [0s]
           --revoke-rate P             chance an API call revokes its access token   [0]
+          --no-introspection          no RFC 7662 introspection: 404, and not in
+                                      the discovery document                        [served]
           --contacts N                size of the deterministic dataset             [50000]
           --seed N                    seed of every random choice and the dataset   [1]
           --port N                    loopback port (0 = any free port)             [9300]

@@ -9,6 +9,9 @@ namespace Tokenkeeper.Simulator;
 /// </summary>
 internal sealed class IntrospectionEndpoint(SimulatorRuntime runtime, ClientAuthenticator authenticator)
 {
+    /// <summary>False while <see cref="SimulatorOptions.IntrospectionEnabled"/> is off: the path is then not served at all (404).</summary>
+    public bool IsEnabled => runtime.Options.IntrospectionEnabled;
+
     public async Task InvokeAsync(HttpContext context)
     {
         if (await TokenManagementRequest.ReadAsync(context, runtime, authenticator) is not { } request)

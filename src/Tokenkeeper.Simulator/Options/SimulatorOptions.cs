@@ -96,6 +96,14 @@ public sealed class SimulatorOptions
     /// </summary>
     public double RevokeRate { get; set; }
 
+    /// <summary>
+    /// Whether the server offers token introspection (RFC 7662); <c>--no-introspection</c> or the dial
+    /// <c>introspection_enabled</c> set to false turns it off, as for a provider without it: <c>POST /oauth/introspect</c>
+    /// then answers 404 and the discovery document omits <c>introspection_endpoint</c>.
+    /// Default: <see cref="SimulatorDefaults.IntrospectionEnabled"/> (true).
+    /// </summary>
+    public bool IntrospectionEnabled { get; set; } = SimulatorDefaults.IntrospectionEnabled;
+
     /// <summary>Size of the deterministic contact dataset (<c>--contacts</c>). Default: <see cref="SimulatorDefaults.Contacts"/> (50,000).</summary>
     public int Contacts { get; set; } = SimulatorDefaults.Contacts;
 

@@ -170,6 +170,7 @@ public sealed class AdminTests
         Assert.Equal("number", dials["expires_in"]);
         Assert.Equal("0", dials["fault_rate"]);
         Assert.Equal("0s", dials["token_delay"]);
+        Assert.Equal("true", dials["introspection_enabled"]);
         Assert.Equal("generic", dials["personality"]);
     }
 

@@ -49,6 +49,7 @@ public sealed class CommandLineTests : IDisposable
     {
         var invocation = SimulatorCommandLine.ParseInvocation(["--port=0", "--log-level", "warning", "-h"]);
         var defaults = SimulatorCommandLine.ParseInvocation([]);
+        var noIntrospection = SimulatorCommandLine.ParseInvocation(["--no-introspection"]);
 
         Assert.Equal(0, invocation.Port);
         Assert.Equal(LogLevel.Warning, invocation.LogLevel);
@@ -56,6 +57,9 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(9300, defaults.Port);
         Assert.Equal(LogLevel.Information, defaults.LogLevel);
         Assert.False(defaults.ShowHelp);
+        Assert.True(defaults.Options.IntrospectionEnabled);
+        Assert.False(noIntrospection.Options.IntrospectionEnabled);
+        Assert.False(noIntrospection.ShowHelp);
     }
 
     [Theory]
@@ -129,6 +133,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--access-ttl")]
     [InlineData("stray")]
     [InlineData("--help=yes")]
+    [InlineData("--no-introspection=yes")]
     public void MalformedCommandLine_IsAUsageError(string arg)
     {
         Assert.Throws<SimulatorUsageException>(() => SimulatorCommandLine.Parse([arg]));
@@ -156,7 +161,7 @@ public sealed class CommandLineTests : IDisposable
                 { "client_id": "demo-client", "client_secret": "rotated-secret" }
               ],
               "users": ["alice", "bob"],
-              "dials": { "access_ttl": "10m", "rotation": "reuse-detection", "token_delay": "3s" }
+              "dials": { "access_ttl": "10m", "rotation": "reuse-detection", "token_delay": "3s", "introspection_enabled": false }
             }
             """);
 
@@ -169,6 +174,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(["alice", "bob"], options.Users);
         Assert.Equal(RotationMode.ReuseDetection, options.Rotation);
         Assert.Equal(TimeSpan.FromSeconds(3), options.TokenResponseDelay);
+        Assert.False(options.IntrospectionEnabled);
         Assert.Equal(TimeSpan.FromMinutes(2), options.AccessTtl);
     }
 
