@@ -31,7 +31,7 @@ internal sealed class DiscoveryEndpoint(SimulatorRuntime runtime)
             Array(w, "revocation_endpoint_auth_methods_supported", ClientAuthentication.SupportedMethods);
             if (r.Options.IntrospectionEnabled)
             {
-                Array(w, "introspection_endpoint_auth_methods_supported", ClientAuthentication.SupportedMethods);
+                Array(w, "introspection_endpoint_auth_methods_supported", ClientAuthentication.ConfidentialMethods);
             }
 
             Array(w, "scopes_supported", r.Clients.AllScopes);
