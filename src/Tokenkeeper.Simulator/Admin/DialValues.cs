@@ -64,6 +64,17 @@ internal static class DialValues
         return false;
     }
 
+    public static bool Boolean(JsonElement value, Action<bool> set)
+    {
+        if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            set(value.GetBoolean());
+            return true;
+        }
+
+        return false;
+    }
+
     public static bool Integer(JsonElement value, Action<int> set)
     {
         if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number))

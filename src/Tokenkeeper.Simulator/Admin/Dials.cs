@@ -12,11 +12,11 @@ internal static class Dials
     public static IReadOnlyList<string> Names { get; } =
     [
         "personality", "access_ttl", "expires_in", "token_format", "jwt_signing_algorithm", "refresh_absolute_ttl",
-        "refresh_idle_ttl", "rotation", "rotation_grace", "reuse_interval", "rate_limit", "fault_rate", "faults",
-        "api_fault_rate", "api_faults", "clock_skew", "revoke_rate", "contacts", "seed",
+        "refresh_idle_ttl", "rotation", "rotation_grace", "reuse_interval", "rate_limit", "token_delay", "fault_rate", "faults",
+        "api_fault_rate", "api_faults", "clock_skew", "revoke_rate", "introspection_enabled", "contacts", "seed",
     ];
 
-    /// <summary>The current value of each dial: a string, a number, a string list, or null.</summary>
+    /// <summary>The current value of each dial: a string, a number, a boolean, a string list, or null.</summary>
     public static IEnumerable<(string Name, object? Value)> Current(SimulatorOptions o)
     {
         yield return ("personality", o.Personality);
@@ -30,12 +30,14 @@ internal static class Dials
         yield return ("rotation_grace", DurationText.Format(o.RotationGrace));
         yield return ("reuse_interval", DurationText.Format(o.ReuseInterval));
         yield return ("rate_limit", o.RateLimitCount is null ? null : RateLimitText.Format(o.RateLimitCount, o.RateLimitWindow));
+        yield return ("token_delay", DurationText.Format(o.TokenResponseDelay));
         yield return ("fault_rate", o.FaultRate);
         yield return ("faults", o.Faults.ToArray());
         yield return ("api_fault_rate", o.ApiFaultRate);
         yield return ("api_faults", o.ApiFaults.ToArray());
         yield return ("clock_skew", DurationText.Format(o.ClockSkew));
         yield return ("revoke_rate", o.RevokeRate);
+        yield return ("introspection_enabled", o.IntrospectionEnabled);
         yield return ("contacts", o.Contacts);
         yield return ("seed", o.Seed);
     }
@@ -48,6 +50,7 @@ internal static class Dials
     private static string Text(object? value) => value switch
     {
         null => "off",
+        bool flag => flag ? "true" : "false",
         string[] list => list.Length == 0 ? "(none)" : string.Join(',', list),
         IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? string.Empty,
@@ -68,12 +71,14 @@ internal static class Dials
         to.ReuseInterval = from.ReuseInterval;
         to.RateLimitCount = from.RateLimitCount;
         to.RateLimitWindow = from.RateLimitWindow;
+        to.TokenResponseDelay = from.TokenResponseDelay;
         to.FaultRate = from.FaultRate;
         to.Faults = [.. from.Faults];
         to.ApiFaultRate = from.ApiFaultRate;
         to.ApiFaults = [.. from.ApiFaults];
         to.ClockSkew = from.ClockSkew;
         to.RevokeRate = from.RevokeRate;
+        to.IntrospectionEnabled = from.IntrospectionEnabled;
         to.Contacts = from.Contacts;
         to.Seed = from.Seed;
     }

@@ -34,6 +34,9 @@ internal static class DialsJson
                 case double number:
                     w.WriteNumber(name, number);
                     break;
+                case bool flag:
+                    w.WriteBoolean(name, flag);
+                    break;
             }
         }
 
@@ -42,7 +45,8 @@ internal static class DialsJson
 
     /// <summary>
     /// Applies a partial dials object to <paramref name="target"/>; all or nothing. Returns the problem, or null.
-    /// Durations are strings (<c>"30s"</c>) or numbers of seconds; lists are arrays or comma-separated strings.
+    /// Durations are strings (<c>"30s"</c>) or numbers of seconds; lists are arrays or comma-separated strings; switches
+    /// are <c>true</c> or <c>false</c>.
     /// </summary>
     /// <param name="dials">The partial dials object.</param>
     /// <param name="target">The options to change.</param>
@@ -134,6 +138,8 @@ internal static class DialsJson
 
                 (o.RateLimitCount, o.RateLimitWindow) = (count, window);
                 return null;
+            case "token_delay":
+                return DialValues.Duration(value, false, d => o.TokenResponseDelay = d) ? null : bad;
             case "fault_rate":
                 return DialValues.Number(value, r => o.FaultRate = r) ? null : bad;
             case "api_fault_rate":
@@ -146,6 +152,8 @@ internal static class DialsJson
                 return DialValues.List(value, l => o.ApiFaults = l) ? null : bad;
             case "clock_skew":
                 return DialValues.Duration(value, true, d => o.ClockSkew = d) ? null : bad;
+            case "introspection_enabled":
+                return DialValues.Boolean(value, b => o.IntrospectionEnabled = b) ? null : bad + "; use true or false";
             case "contacts":
                 return DialValues.Integer(value, n => o.Contacts = n) ? null : bad;
             case "seed":

@@ -45,6 +45,7 @@ internal static class GrantView
             w.WriteTime("last_used_at", clock.Shown(grant.LastUsedAt));
             w.WriteNumber("refresh_generation", grant.Generation);
             w.WriteNumber("live_refresh_tokens", grant.Live.Count);
+            w.WriteNumber("spent_refresh_tokens_presented", grant.SpentRefreshTokensPresented);
             if (grant.AbsoluteDeadline(runtime.Options) is { } deadline)
             {
                 w.WriteTime("refresh_expires_at", clock.Shown(deadline));

@@ -8,12 +8,16 @@ namespace Tokenkeeper.Simulator;
 /// </summary>
 internal static class CommandLineParser
 {
-    private static readonly HashSet<string> Switches = ["--help", "-h"];
+    private const string NoIntrospection = "--no-introspection";
+
+    private static readonly HashSet<string> HelpSwitches = ["--help", "-h"];
+
+    private static readonly HashSet<string> Switches = [.. HelpSwitches, NoIntrospection];
 
     private static readonly HashSet<string> ValueFlags =
     [
         "--access-ttl", "--expires-in", "--token-format", "--refresh-absolute-ttl", "--refresh-idle-ttl", "--rotation",
-        "--reuse-interval", "--rate-limit", "--fault-rate", "--faults", "--api-fault-rate", "--api-faults", "--clock-skew",
+        "--reuse-interval", "--rate-limit", "--token-delay", "--fault-rate", "--faults", "--api-fault-rate", "--api-faults", "--clock-skew",
         "--revoke-rate", "--contacts", "--seed", "--personality", "--port", "--config", "--log-level",
     ];
 
@@ -21,7 +25,7 @@ internal static class CommandLineParser
     {
         ArgumentNullException.ThrowIfNull(args);
         var flags = FlagReader.Read(args, ValueFlags, Switches);
-        var help = flags.Exists(f => Switches.Contains(f.Flag));
+        var help = flags.Exists(f => HelpSwitches.Contains(f.Flag));
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (flag, value) in flags)
         {
@@ -56,6 +60,11 @@ internal static class CommandLineParser
                     ApplyDial(flag, value, options);
                     break;
             }
+        }
+
+        if (flags.Exists(f => f.Flag == NoIntrospection))
+        {
+            options.IntrospectionEnabled = false;
         }
 
         try
@@ -120,6 +129,9 @@ internal static class CommandLineParser
                 }
 
                 (o.RateLimitCount, o.RateLimitWindow) = (count, window);
+                break;
+            case "--token-delay":
+                o.TokenResponseDelay = Duration(flag, value, allowNegative: false);
                 break;
             case "--fault-rate":
                 o.FaultRate = Probability(flag, value);

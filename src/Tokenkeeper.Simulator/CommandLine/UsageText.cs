@@ -22,6 +22,9 @@ internal static class UsageText
           --rotation MODE             none | rotate | grace:D | reuse-detection     [rotate]
           --reuse-interval D          reuse-detection leeway for the previous token [0s]
           --rate-limit N/W            token-endpoint limit per client, or off       [off]
+          --token-delay D             slow provider: hold every token-endpoint      [0s]
+                                      answer D after processing (a refresh has
+                                      already rotated; unlike the delay fault)
           --fault-rate P              token-endpoint fault probability              [0]
           --faults LIST               503,500,429[:D],delay[:D],drop-before,drop-after,
                                       html[:200|:502],truncated,error-in-200       [none]
@@ -29,6 +32,8 @@ internal static class UsageText
           --api-faults LIST           same names as --faults                        [none]
           --clock-skew D              shown clock runs ahead (or -D behind)         [0s]
           --revoke-rate P             chance an API call revokes its access token   [0]
+          --no-introspection          no RFC 7662 introspection: 404, and not in
+                                      the discovery document                        [served]
           --contacts N                size of the deterministic dataset             [50000]
           --seed N                    seed of every random choice and the dataset   [1]
           --port N                    loopback port (0 = any free port)             [9300]

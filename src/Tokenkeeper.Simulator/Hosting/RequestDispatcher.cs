@@ -3,14 +3,18 @@ namespace Tokenkeeper.Simulator;
 /// <summary>
 /// Maps method and path to the endpoints. A hand-written table rather than endpoint routing: no route compilation
 /// at start, and unknown paths and methods get JSON errors (404 <c>not_found</c>, 405 <c>method_not_allowed</c>)
-/// instead of empty bodies.
+/// instead of empty bodies. A path switched off by a dial (<c>/oauth/introspect</c> under <c>--no-introspection</c>)
+/// is answered 404 whatever the method, and left out of <see cref="Paths"/>.
 /// </summary>
 internal sealed class RequestDispatcher
 {
     private const string GrantsPrefix = "/sim/grants/";
     private const string RevokeSuffix = "/revoke";
 
+    private const string IntrospectionPath = "/oauth/introspect";
+
     private readonly Dictionary<string, (RequestDelegate? Get, RequestDelegate? Post)> _routes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly IntrospectionEndpoint _introspection;
     private readonly Func<HttpContext, string, Task> _revokeGrant;
 
     public RequestDispatcher(SimulatorEndpoints endpoints)
@@ -21,7 +25,7 @@ internal sealed class RequestDispatcher
         _routes["/oauth/authorize"] = (endpoints.Authorize.InvokeAsync, null);
         _routes["/oauth/token"] = (null, endpoints.Token.InvokeAsync);
         _routes["/oauth/revoke"] = (null, endpoints.Revocation.InvokeAsync);
-        _routes["/oauth/introspect"] = (null, endpoints.Introspection.InvokeAsync);
+        _routes[IntrospectionPath] = (null, endpoints.Introspection.InvokeAsync);
         _routes["/api/contacts"] = (endpoints.Contacts.InvokeAsync, null);
         _routes["/api/contacts/batch"] = (null, endpoints.Batch.InvokeAsync);
         _routes["/sim/stats"] = (endpoints.Admin.StatsAsync, null);
@@ -29,14 +33,21 @@ internal sealed class RequestDispatcher
         _routes["/sim/grants"] = (endpoints.Admin.ListGrantsAsync, endpoints.Admin.CreateGrantAsync);
         _routes["/sim/dials"] = (endpoints.Admin.DialsAsync, endpoints.Admin.ChangeDialsAsync);
         _revokeGrant = endpoints.Admin.RevokeGrantAsync;
+        _introspection = endpoints.Introspection;
     }
 
-    public IEnumerable<string> Paths => _routes.Keys.Append(GrantsPrefix + "{id}" + RevokeSuffix);
+    /// <summary>The paths served now (a switched-off path is left out).</summary>
+    public IEnumerable<string> Paths => _routes.Keys.Where(IsServed).Append(GrantsPrefix + "{id}" + RevokeSuffix);
 
     public Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
         var method = context.Request.Method;
+        if (!IsServed(path))
+        {
+            return Responses.ErrorAsync(context, StatusCodes.Status404NotFound, "not_found", $"{path} is switched off (--no-introspection, dial introspection_enabled)");
+        }
+
         if (_routes.TryGetValue(path, out var route))
         {
             var handler = HttpMethods.IsGet(method) ? route.Get : HttpMethods.IsPost(method) ? route.Post : null;
@@ -55,6 +66,9 @@ internal sealed class RequestDispatcher
 
         return Responses.ErrorAsync(context, StatusCodes.Status404NotFound, "not_found", $"no endpoint at {path}; GET / lists them");
     }
+
+    private bool IsServed(string path) =>
+        _introspection.IsEnabled || !string.Equals(path, IntrospectionPath, StringComparison.OrdinalIgnoreCase);
 
     private static Task MethodNotAllowed(HttpContext context, string allowed)
     {

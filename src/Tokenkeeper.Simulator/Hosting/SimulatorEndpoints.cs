@@ -15,6 +15,7 @@ internal sealed class SimulatorEndpoints
             authenticator,
             new TokenRateLimiter(runtime),
             faults,
+            new TokenResponseHold(runtime),
             new AuthorizationCodeGrant(runtime, issuer),
             new RefreshTokenGrant(runtime, issuer),
             new ClientCredentialsGrant(issuer),

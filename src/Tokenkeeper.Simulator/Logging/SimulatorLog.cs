@@ -33,4 +33,8 @@ internal static partial class SimulatorLog
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "simulator reset: grants, tokens, stored contacts and stats cleared")]
     public static partial void StateReset(ILogger logger);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information,
+        Message = "token response lost: client={ClientId} grant={GrantId} the client went away while the answer was held (token_delay {Delay}); what was processed stands")]
+    public static partial void HeldResponseLost(ILogger logger, string clientId, string grantId, string delay);
 }

@@ -17,6 +17,9 @@ internal readonly record struct ClientAuthentication(RegisteredClient? Client, s
     /// <summary>True when the client proved its identity (a secret or a signed assertion).</summary>
     public bool IsConfidential => Method is Basic or Post or PrivateKeyJwt;
 
-    /// <summary>The methods the discovery document advertises.</summary>
+    /// <summary>The methods the discovery document advertises for the token and revocation endpoints.</summary>
     public static IReadOnlyList<string> SupportedMethods { get; } = [Basic, Post, PrivateKeyJwt, None];
+
+    /// <summary>The methods by which a client proves its identity: all the introspection endpoint accepts.</summary>
+    public static IReadOnlyList<string> ConfidentialMethods { get; } = [Basic, Post, PrivateKeyJwt];
 }

@@ -1,6 +1,9 @@
 namespace Tokenkeeper.Simulator;
 
-/// <summary><c>GET /.well-known/oauth-authorization-server</c>: RFC 8414 metadata.</summary>
+/// <summary>
+/// <c>GET /.well-known/oauth-authorization-server</c>: RFC 8414 metadata. The introspection members are present only
+/// while <see cref="SimulatorOptions.IntrospectionEnabled"/> is on.
+/// </summary>
 internal sealed class DiscoveryEndpoint(SimulatorRuntime runtime)
 {
     public Task InvokeAsync(HttpContext context)
@@ -13,7 +16,11 @@ internal sealed class DiscoveryEndpoint(SimulatorRuntime runtime)
             w.WriteString("authorization_endpoint", root + "/oauth/authorize");
             w.WriteString("token_endpoint", r.TokenEndpointUrl);
             w.WriteString("revocation_endpoint", root + "/oauth/revoke");
-            w.WriteString("introspection_endpoint", root + "/oauth/introspect");
+            if (r.Options.IntrospectionEnabled)
+            {
+                w.WriteString("introspection_endpoint", root + "/oauth/introspect");
+            }
+
             w.WriteString("jwks_uri", root + "/.well-known/jwks.json");
             Array(w, "grant_types_supported", SimulatorGrantTypes.All);
             Array(w, "response_types_supported", ["code"]);
@@ -22,7 +29,11 @@ internal sealed class DiscoveryEndpoint(SimulatorRuntime runtime)
             Array(w, "token_endpoint_auth_methods_supported", ClientAuthentication.SupportedMethods);
             Array(w, "token_endpoint_auth_signing_alg_values_supported", ["RS256", "ES256"]);
             Array(w, "revocation_endpoint_auth_methods_supported", ClientAuthentication.SupportedMethods);
-            Array(w, "introspection_endpoint_auth_methods_supported", ClientAuthentication.SupportedMethods);
+            if (r.Options.IntrospectionEnabled)
+            {
+                Array(w, "introspection_endpoint_auth_methods_supported", ClientAuthentication.ConfidentialMethods);
+            }
+
             Array(w, "scopes_supported", r.Clients.AllScopes);
             w.WriteBoolean("authorization_response_iss_parameter_supported", true);
             w.WriteEndObject();

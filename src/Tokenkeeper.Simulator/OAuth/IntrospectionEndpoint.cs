@@ -3,25 +3,31 @@ using System.Text.Json;
 namespace Tokenkeeper.Simulator;
 
 /// <summary>
-/// <c>POST /oauth/introspect</c> (RFC 7662): any authenticated client may introspect any token. Access tokens are
-/// active until expired or revoked; refresh tokens while their grant is alive and they are live, or inside the
-/// grace window. Times shown are on the simulator's (skewed) clock.
+/// <c>POST /oauth/introspect</c> (RFC 7662). Only a client that proves its identity may call it (RFC 7662 §2.1; a
+/// public client's bare <c>client_id</c> is 401 <c>invalid_client</c>, as is every other client-authentication
+/// failure, §2.3). Any such client may introspect an access token (resource servers need to); a refresh token only
+/// the client it was issued to, anyone else being told <c>{"active":false}</c>. Access tokens are active until
+/// expired or revoked; refresh tokens while their grant is alive and they are live, or inside the grace window or
+/// reuse interval. Times shown are on the simulator's (skewed) clock.
 /// </summary>
 internal sealed class IntrospectionEndpoint(SimulatorRuntime runtime, ClientAuthenticator authenticator)
 {
+    /// <summary>False while <see cref="SimulatorOptions.IntrospectionEnabled"/> is off: the path is then not served at all (404).</summary>
+    public bool IsEnabled => runtime.Options.IntrospectionEnabled;
+
     public async Task InvokeAsync(HttpContext context)
     {
-        if (await TokenManagementRequest.ReadAsync(context, runtime, authenticator) is not { } request)
+        if (await TokenManagementRequest.ReadAsync(context, runtime, authenticator, introspection: true) is not { } request)
         {
             return;
         }
 
-        var token = request.Token;
+        var (_, caller, token) = request;
         Responses.NoStore(context);
-        await Responses.WriteJsonAsync(context, StatusCodes.Status200OK, JsonBody.Build((this, token), static (w, s) => s.Item1.Write(w, s.token)));
+        await Responses.WriteJsonAsync(context, StatusCodes.Status200OK, JsonBody.Build((this, caller, token), static (w, s) => s.Item1.Write(w, s.caller, s.token)));
     }
 
-    private void Write(Utf8JsonWriter w, string token)
+    private void Write(Utf8JsonWriter w, RegisteredClient caller, string token)
     {
         var state = runtime.State;
         var now = runtime.Clock.UtcNow;
@@ -35,7 +41,7 @@ internal sealed class IntrospectionEndpoint(SimulatorRuntime runtime, ClientAuth
             w.WriteEpoch("iat", clock.Shown(access.IssuedAt));
             w.WriteString("aud", runtime.ApiAudience);
         }
-        else if (state.RefreshTokens.TryGetValue(token, out var refresh) && IsActive(refresh, now))
+        else if (state.RefreshTokens.TryGetValue(token, out var refresh) && refresh.Grant.Client == caller && IsActive(refresh, now))
         {
             var grant = refresh.Grant;
             w.WriteBoolean("active", true);

@@ -16,6 +16,12 @@ internal readonly record struct OAuthError(string Code, string Description, int 
     public static OAuthError InvalidClient(string description, bool basicTried) =>
         new(InvalidClientCode, description, basicTried ? 401 : 400, basicTried);
 
+    /// <summary>
+    /// The error as the introspection endpoint answers it (RFC 7662 §2.3): an <c>invalid_client</c> is always 401 with
+    /// <c>WWW-Authenticate: Basic</c>, whatever method the client tried; any other error is unchanged.
+    /// </summary>
+    public OAuthError AtIntrospection() => Code == InvalidClientCode ? this with { StatusCode = 401, BasicChallenge = true } : this;
+
     public static OAuthError InvalidGrant(string description) => new(InvalidGrantCode, description);
 
     public static OAuthError UnauthorizedClient(string description) => new(UnauthorizedClientCode, description);

@@ -11,6 +11,8 @@ namespace Tokenkeeper.Simulator;
 /// reuse interval (<see cref="RotationMode.ReuseDetection"/>, immediately previous generation only) gets a fresh
 /// access token and a fresh refresh token minted as a sibling in the current generation: the newer token already
 /// issued stays valid too, and the chain does not advance, so any number of concurrent retries agree.
+/// Every presentation of a rotated token is counted (<c>spent_refresh_tokens_presented</c>, in the stats and on the
+/// grant) before anything else is decided, so the count holds whatever the answer.
 /// </remarks>
 internal sealed class RefreshTokenGrant(SimulatorRuntime runtime, TokenIssuer issuer)
 {
@@ -28,25 +30,40 @@ internal sealed class RefreshTokenGrant(SimulatorRuntime runtime, TokenIssuer is
         }
 
         var grant = record.Grant;
-        if (grant.Client != request.Client)
-        {
-            return TokenOutcome.Failure(OAuthError.InvalidGrant("refresh token was issued to another client"), grant.Id, presented);
-        }
-
-        if (request.ResolveScope(grant.Scopes, out var scopes) is { } scopeError)
-        {
-            return TokenOutcome.Failure(scopeError, grant.Id, presented);
-        }
-
         lock (grant.Gate)
         {
-            var outcome = Decide(grant, record, scopes, runtime.Clock.UtcNow);
+            if (!record.IsLive)
+            {
+                CountSpent(grant);
+            }
+
+            var outcome = Decide(request, grant, record, runtime.Clock.UtcNow);
             return outcome with { GrantId = grant.Id, Presented = presented };
         }
     }
 
-    private TokenOutcome Decide(Grant grant, RefreshTokenRecord record, string[] scopes, DateTimeOffset now)
+    /// <summary>
+    /// A rotated token was presented: counted whatever the answer turns out to be, under the grant's lock so that of
+    /// two requests racing with the same live token only the one that finds it rotated counts.
+    /// </summary>
+    private void CountSpent(Grant grant)
     {
+        grant.SpentRefreshTokensPresented++;
+        Interlocked.Increment(ref runtime.Stats.SpentRefreshTokensPresented);
+    }
+
+    private TokenOutcome Decide(TokenRequest request, Grant grant, RefreshTokenRecord record, DateTimeOffset now)
+    {
+        if (grant.Client != request.Client)
+        {
+            return OAuthError.InvalidGrant("refresh token was issued to another client");
+        }
+
+        if (request.ResolveScope(grant.Scopes, out var scopes) is { } scopeError)
+        {
+            return scopeError;
+        }
+
         var options = runtime.Options;
         if (grant.IsRevoked)
         {

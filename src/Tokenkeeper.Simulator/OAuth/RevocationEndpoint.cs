@@ -9,7 +9,7 @@ internal sealed class RevocationEndpoint(SimulatorRuntime runtime, ClientAuthent
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        if (await TokenManagementRequest.ReadAsync(context, runtime, authenticator) is not { } request)
+        if (await TokenManagementRequest.ReadAsync(context, runtime, authenticator, introspection: false) is not { } request)
         {
             return;
         }

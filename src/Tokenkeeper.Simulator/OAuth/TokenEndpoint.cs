@@ -4,13 +4,15 @@ namespace Tokenkeeper.Simulator;
 
 /// <summary>
 /// <c>POST /oauth/token</c>: reads the form, applies the rate limit and fault dials, authenticates the client,
-/// runs the grant, logs one line, and writes the token response or the RFC 6749 §5.2 error.
+/// runs the grant, logs one line, holds the answer for the <c>token_delay</c> dial, and writes the token response or
+/// the RFC 6749 §5.2 error.
 /// </summary>
 internal sealed class TokenEndpoint(
     SimulatorRuntime runtime,
     ClientAuthenticator authenticator,
     TokenRateLimiter rateLimiter,
     FaultInjector faults,
+    TokenResponseHold hold,
     AuthorizationCodeGrant authorizationCode,
     RefreshTokenGrant refreshToken,
     ClientCredentialsGrant clientCredentials,
@@ -38,7 +40,10 @@ internal sealed class TokenEndpoint(
         if (outcome.Tokens is { } tokens)
         {
             LogIssued(grantType!, clientId, outcome);
-            await TokenResponseWriter.WriteAsync(context, runtime, tokens);
+            if (await hold.WaitAsync(context, clientId, outcome.GrantId))
+            {
+                await TokenResponseWriter.WriteAsync(context, runtime, tokens);
+            }
         }
         else
         {
@@ -83,7 +88,7 @@ internal sealed class TokenEndpoint(
         };
     }
 
-    private Task RespondAsync(HttpContext context, string grantType, string clientId, OAuthError error, string? grantId = null, string? presented = null)
+    private async Task RespondAsync(HttpContext context, string grantType, string clientId, OAuthError error, string? grantId = null, string? presented = null)
     {
         if (error.Code == OAuthError.InvalidGrantCode)
         {
@@ -95,7 +100,10 @@ internal sealed class TokenEndpoint(
             SimulatorLog.TokenRefused(runtime.Logger, Label(grantType), clientId, grantId ?? "-", error.Code, error.Description, Fingerprint.Of(presented));
         }
 
-        return OAuthErrorWriter.WriteAsync(context, runtime, error);
+        if (await hold.WaitAsync(context, clientId, grantId))
+        {
+            await OAuthErrorWriter.WriteAsync(context, runtime, error);
+        }
     }
 
     private void LogIssued(string grantType, string clientId, TokenOutcome outcome)

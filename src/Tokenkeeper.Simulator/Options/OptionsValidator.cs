@@ -19,6 +19,7 @@ internal static class OptionsValidator
 
         NotNegative(options.RotationGrace, "rotation grace");
         NotNegative(options.ReuseInterval, "reuse_interval");
+        NotNegative(options.TokenResponseDelay, "token_delay");
         Positive(options.AuthorizationCodeTtl, "authorization code ttl");
         NotTooLong(options.ClockSkew, "clock_skew");
         if (options.RateLimitCount is { } count)

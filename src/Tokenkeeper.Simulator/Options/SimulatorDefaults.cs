@@ -27,6 +27,12 @@ public static class SimulatorDefaults
     /// <summary>Delay of a <c>delay</c> fault when the fault names none: 2 seconds.</summary>
     public static readonly TimeSpan FaultDelay = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long every token-endpoint answer is held after processing (<c>--token-delay</c>): zero (answered at once).</summary>
+    public static readonly TimeSpan TokenResponseDelay = TimeSpan.Zero;
+
+    /// <summary>Whether <c>POST /oauth/introspect</c> is served and advertised (<c>--no-introspection</c> turns it off): true.</summary>
+    public const bool IntrospectionEnabled = true;
+
     /// <summary>Size of the deterministic contact dataset: 50,000.</summary>
     public const int Contacts = 50_000;
 

@@ -57,6 +57,16 @@ public sealed class SimulatorOptions
     /// <summary>The fixed window of <see cref="RateLimitCount"/>. Default: <see cref="SimulatorDefaults.RateLimitWindow"/> (1 minute).</summary>
     public TimeSpan RateLimitWindow { get; set; } = SimulatorDefaults.RateLimitWindow;
 
+    /// <summary>
+    /// A slow provider (<c>--token-delay</c>, dial <c>token_delay</c>): how long every answer of the token endpoint is held
+    /// after the request was processed and before it is written, waited on the injected clock. The request has
+    /// already had its effect when the hold starts (a refresh has rotated the refresh token, an error has been
+    /// decided), so a client that gives up while the answer is held has lost an answer the provider acted on. Not held:
+    /// the 429 of <see cref="RateLimitCount"/> and injected faults that answer instead of processing. Unlike the
+    /// <c>delay</c> fault, which waits before processing. Default: <see cref="SimulatorDefaults.TokenResponseDelay"/> (zero).
+    /// </summary>
+    public TimeSpan TokenResponseDelay { get; set; } = SimulatorDefaults.TokenResponseDelay;
+
     /// <summary>Probability (0-1) that a token-endpoint request gets one of <see cref="Faults"/> (<c>--fault-rate</c>). Default: 0.</summary>
     public double FaultRate { get; set; }
 
@@ -85,6 +95,14 @@ public sealed class SimulatorOptions
     /// (<c>--revoke-rate</c>); the grant and its refresh token stay valid. Default: 0.
     /// </summary>
     public double RevokeRate { get; set; }
+
+    /// <summary>
+    /// Whether the server offers token introspection (RFC 7662); <c>--no-introspection</c> or the dial
+    /// <c>introspection_enabled</c> set to false turns it off, as for a provider without it: <c>POST /oauth/introspect</c>
+    /// then answers 404 and the discovery document omits <c>introspection_endpoint</c>.
+    /// Default: <see cref="SimulatorDefaults.IntrospectionEnabled"/> (true).
+    /// </summary>
+    public bool IntrospectionEnabled { get; set; } = SimulatorDefaults.IntrospectionEnabled;
 
     /// <summary>Size of the deterministic contact dataset (<c>--contacts</c>). Default: <see cref="SimulatorDefaults.Contacts"/> (50,000).</summary>
     public int Contacts { get; set; } = SimulatorDefaults.Contacts;

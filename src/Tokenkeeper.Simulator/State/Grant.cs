@@ -29,6 +29,12 @@ internal sealed class Grant(string id, RegisteredClient client, string user, str
     /// <summary>Rotations so far: 0 for the first refresh token; guarded by <see cref="Gate"/>.</summary>
     public int Generation { get; set; }
 
+    /// <summary>
+    /// Presentations of this grant's rotated refresh tokens at the token endpoint, tolerated or not (the grant's share of
+    /// <see cref="SimulatorStats.SpentRefreshTokensPresented"/>); guarded by <see cref="Gate"/>.
+    /// </summary>
+    public long SpentRefreshTokensPresented { get; set; }
+
     /// <summary>The refresh tokens of the current generation (more than one only after grace reuse); guarded by <see cref="Gate"/>.</summary>
     public List<RefreshTokenRecord> Live { get; } = [];
 

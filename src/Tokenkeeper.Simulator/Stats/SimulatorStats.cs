@@ -33,6 +33,16 @@ public sealed class SimulatorStats
     /// <summary><c>reuse_within_grace</c>: a rotated refresh token was presented inside the grace window or reuse interval, and served.</summary>
     public long ReuseWithinGrace { get; init; }
 
+    /// <summary>
+    /// <c>spent_refresh_tokens_presented</c>: a refresh token that had already been rotated was presented to the token
+    /// endpoint and examined, whatever the answer: served inside the grace window or reuse interval (also in
+    /// <see cref="ReuseWithinGrace"/>), refused as a reuse (also in <see cref="RefreshTokenReuseAttempts"/>, including
+    /// on a revoked grant), or refused for another reason (expired, another client's, a scope beyond the grant's).
+    /// Requests answered before the token is looked at (failed client authentication, the rate limit, a fault that
+    /// answers instead) are not counted. A client that never re-sends a rotated token keeps it at 0.
+    /// </summary>
+    public long SpentRefreshTokensPresented { get; init; }
+
     /// <summary><c>grants_created</c>: grants started (authorization code redeemed, or <c>POST /sim/grants</c>).</summary>
     public long GrantsCreated { get; init; }
 

@@ -12,6 +12,7 @@ internal sealed class StatsCounters
     public long RefreshesServed;
     public long RefreshTokenReuseAttempts;
     public long ReuseWithinGrace;
+    public long SpentRefreshTokensPresented;
     public long GrantsCreated;
     public long GrantsRevoked;
     public long InvalidGrantServed;
@@ -44,6 +45,7 @@ internal sealed class StatsCounters
         RefreshesServed = Interlocked.Read(ref RefreshesServed),
         RefreshTokenReuseAttempts = Interlocked.Read(ref RefreshTokenReuseAttempts),
         ReuseWithinGrace = Interlocked.Read(ref ReuseWithinGrace),
+        SpentRefreshTokensPresented = Interlocked.Read(ref SpentRefreshTokensPresented),
         GrantsCreated = Interlocked.Read(ref GrantsCreated),
         GrantsRevoked = Interlocked.Read(ref GrantsRevoked),
         InvalidGrantServed = Interlocked.Read(ref InvalidGrantServed),

@@ -14,6 +14,7 @@ internal static class StatsJson
         w.WriteNumber("refreshes_served", s.RefreshesServed);
         w.WriteNumber("refresh_token_reuse_attempts", s.RefreshTokenReuseAttempts);
         w.WriteNumber("reuse_within_grace", s.ReuseWithinGrace);
+        w.WriteNumber("spent_refresh_tokens_presented", s.SpentRefreshTokensPresented);
         w.WriteNumber("grants_created", s.GrantsCreated);
         w.WriteNumber("grants_revoked", s.GrantsRevoked);
         w.WriteNumber("invalid_grant_served", s.InvalidGrantServed);

@@ -119,7 +119,7 @@ public sealed class AdminTests
             "tokens_issued", "refresh_token_reuse_attempts", "reuse_within_grace", "grants_revoked", "unauthorized_served",
             "forbidden_served", "rate_limited_served", "faults_injected", "contacts_received", "contacts_stored_distinct",
             "duplicate_writes_absorbed", "api_requests", "token_requests", "refreshes_served", "tokens_revoked_randomly",
-            "invalid_grant_served", "internal_errors",
+            "invalid_grant_served", "internal_errors", "spent_refresh_tokens_presented",
         })
         {
             Assert.True(json.TryGetProperty(key, out _), key);
@@ -169,6 +169,8 @@ public sealed class AdminTests
         Assert.Equal("null", dials["refresh_idle_ttl"]);
         Assert.Equal("number", dials["expires_in"]);
         Assert.Equal("0", dials["fault_rate"]);
+        Assert.Equal("0s", dials["token_delay"]);
+        Assert.Equal("true", dials["introspection_enabled"]);
         Assert.Equal("generic", dials["personality"]);
     }
 

@@ -19,7 +19,7 @@ public sealed class CommandLineTests : IDisposable
             "--refresh-idle-ttl", "12h", "--rotation", "grace:45s", "--rate-limit", "10/1m", "--fault-rate", "0.05",
             "--faults", "503,500,delay:2s,drop-before,drop-after,html,truncated,error-in-200", "--api-fault-rate", "0.1",
             "--api-faults", "429,503", "--clock-skew", "120s", "--revoke-rate", "0.01", "--contacts", "1000", "--seed", "42",
-            "--personality", "generic", "--reuse-interval", "500ms",
+            "--personality", "generic", "--reuse-interval", "500ms", "--token-delay", "1500ms",
         ]);
 
         Assert.Equal(TimeSpan.FromSeconds(30), options.AccessTtl);
@@ -41,6 +41,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(42, options.Seed);
         Assert.Equal("generic", options.Personality);
         Assert.Equal(TimeSpan.FromMilliseconds(500), options.ReuseInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), options.TokenResponseDelay);
     }
 
     [Fact]
@@ -48,6 +49,7 @@ public sealed class CommandLineTests : IDisposable
     {
         var invocation = SimulatorCommandLine.ParseInvocation(["--port=0", "--log-level", "warning", "-h"]);
         var defaults = SimulatorCommandLine.ParseInvocation([]);
+        var noIntrospection = SimulatorCommandLine.ParseInvocation(["--no-introspection"]);
 
         Assert.Equal(0, invocation.Port);
         Assert.Equal(LogLevel.Warning, invocation.LogLevel);
@@ -55,6 +57,9 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(9300, defaults.Port);
         Assert.Equal(LogLevel.Information, defaults.LogLevel);
         Assert.False(defaults.ShowHelp);
+        Assert.True(defaults.Options.IntrospectionEnabled);
+        Assert.False(noIntrospection.Options.IntrospectionEnabled);
+        Assert.False(noIntrospection.ShowHelp);
     }
 
     [Theory]
@@ -99,6 +104,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--access-ttl", "0s")]
     [InlineData("--refresh-idle-ttl", "soon")]
     [InlineData("--reuse-interval", "ms")]
+    [InlineData("--token-delay", "-1s")]
+    [InlineData("--token-delay", "soon")]
     [InlineData("--clock-skew", "2 minutes")]
     [InlineData("--rotation", "grace:forever")]
     [InlineData("--rotation", "sometimes")]
@@ -126,6 +133,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--access-ttl")]
     [InlineData("stray")]
     [InlineData("--help=yes")]
+    [InlineData("--no-introspection=yes")]
     public void MalformedCommandLine_IsAUsageError(string arg)
     {
         Assert.Throws<SimulatorUsageException>(() => SimulatorCommandLine.Parse([arg]));
@@ -153,7 +161,7 @@ public sealed class CommandLineTests : IDisposable
                 { "client_id": "demo-client", "client_secret": "rotated-secret" }
               ],
               "users": ["alice", "bob"],
-              "dials": { "access_ttl": "10m", "rotation": "reuse-detection" }
+              "dials": { "access_ttl": "10m", "rotation": "reuse-detection", "token_delay": "3s", "introspection_enabled": false }
             }
             """);
 
@@ -165,6 +173,8 @@ public sealed class CommandLineTests : IDisposable
         Assert.StartsWith("-----BEGIN PUBLIC KEY-----", options.Clients.Single(c => c.ClientId == "svc").PublicKeyPem, StringComparison.Ordinal);
         Assert.Equal(["alice", "bob"], options.Users);
         Assert.Equal(RotationMode.ReuseDetection, options.Rotation);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.TokenResponseDelay);
+        Assert.False(options.IntrospectionEnabled);
         Assert.Equal(TimeSpan.FromMinutes(2), options.AccessTtl);
     }
 

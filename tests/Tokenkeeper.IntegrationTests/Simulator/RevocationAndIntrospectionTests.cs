@@ -106,6 +106,10 @@ public sealed class RevocationAndIntrospectionTests
         Assert.Equal(root + "/oauth/introspect", reply["introspection_endpoint"]);
         Assert.Contains("S256", reply.Json.GetProperty("code_challenge_methods_supported").EnumerateArray().Select(e => e.GetString()));
         Assert.Contains("private_key_jwt", reply.Json.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("none", reply.Json.GetProperty("revocation_endpoint_auth_methods_supported").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(
+            ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+            reply.Json.GetProperty("introspection_endpoint_auth_methods_supported").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(4, reply.Json.GetProperty("grant_types_supported").GetArrayLength());
     }
 }

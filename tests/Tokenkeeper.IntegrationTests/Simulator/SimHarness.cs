@@ -139,6 +139,17 @@ internal sealed class SimHarness : IAsyncDisposable
         Assert.True(Clock.PendingTimers > 0, "no request parked on the fake clock");
     }
 
+    /// <summary>Waits (in real time, bounded) until nothing is parked on the fake clock, e.g. a held answer whose client went away.</summary>
+    public async Task WaitForNoPendingTimerAsync()
+    {
+        for (var i = 0; i < 2000 && Clock.PendingTimers > 0; i++)
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.True(Clock.PendingTimers == 0, "a request is still parked on the fake clock");
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
