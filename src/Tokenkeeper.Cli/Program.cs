@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using Tokenkeeper.Cli;
 using Tokenkeeper.Cli.Commands;
+using Tokenkeeper.Cli.Infrastructure;
 
 // `simulate` hands every argument to the simulator untouched, --help included.
 if (args.Length > 0 && args[0] == SimulateCommand.Name)
@@ -35,4 +36,7 @@ if (parsed.Errors.Count > 0)
     return ExitCodes.Configuration;
 }
 
-return await parsed.InvokeAsync();
+// Signals are ours, not System.CommandLine's: it would end the process two seconds after Ctrl+C, a refresh in flight or not.
+using var signals = new TerminationSignals(Console.Error);
+var exitCode = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, signals.Token);
+return signals.ExitCode ?? exitCode;

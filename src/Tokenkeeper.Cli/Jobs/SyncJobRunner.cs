@@ -5,6 +5,7 @@ using Tokenkeeper.Diagnostics;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Sqlite;
+using Tokenkeeper.Storage;
 using Tokenkeeper.Sync;
 
 namespace Tokenkeeper.Cli.Jobs;
@@ -22,24 +23,48 @@ internal sealed class SyncJobRunner(CliOutput output)
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(settings);
         var loggers = settings.LoggerFactory ?? NullLoggerFactory.Instance;
-        using var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = file.StorePath, KeyFile = file.KeyFile, Protector = settings.Protector }, settings.Time);
+        var started = settings.Time.GetTimestamp();
+        using var store = new SqliteTokenStore(
+            new SqliteTokenStoreOptions
+            {
+                Path = file.StorePath,
+                KeyFile = file.KeyFile,
+                Protector = settings.Protector,
+                RetryWindow = file.StoreRetryWindow ?? StorageConstants.DefaultStoreRetryWindow,
+            },
+            settings.Time);
         using var metrics = new TokenkeeperMetrics();
         using var tokenHttp = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
-        await using var manager = new TokenManager(store, new TokenEndpointClient(tokenHttp, settings.Time), settings.ManagerOptions, settings.Time, loggers, metrics);
-        foreach (var connection in file.Connections)
+        await using var manager = new TokenManager(store, new TokenEndpointClient(tokenHttp, settings.Time, file.TokenTimeout), settings.ManagerOptions, settings.Time, loggers, metrics);
+        try
         {
-            var outcome = await manager.RegisterAsync(connection, cancellationToken).ConfigureAwait(false);
-            if (RegistrationNotices.For(connection, outcome, file) is { } notice)
+            foreach (var connection in file.Connections)
             {
-                output.Say(notice, settings.Json);
+                var outcome = await manager.RegisterAsync(connection, cancellationToken).ConfigureAwait(false);
+                if (RegistrationNotices.For(connection, outcome, file) is { } notice)
+                {
+                    output.Say(notice, settings.Json);
+                }
             }
+        }
+        catch (TokenStoreException ex) when (ex.IsTransient)
+        {
+            // The store stayed busy for its whole window before anything started: a failed run like any other (exit 4, a report).
+            var stopped = new SyncResult
+            {
+                JobId = file.Job.Id,
+                Status = SyncStatus.Failed,
+                Progress = new SyncProgress(file.Job.Id, 0, 0, 0, 0, 0, 0, 0, null),
+                Elapsed = settings.Time.GetElapsedTime(started),
+                Failure = new SyncFailure(SyncFailureKind.StoreUnavailable, $"register the connections: the token store stayed unavailable: {ex.Message} Nothing was sent; rerun once the store is back"),
+            };
+            return new SyncRunOutcome(stopped, SyncReport.From(stopped, metrics), SyncExitCodes.For(stopped));
         }
 
         var job = file.Job;
         using var source = SyncHttpClients.Create(manager, job.Source.ConnectionId, settings.HandlerOptions);
         using var destination = SyncHttpClients.Create(manager, job.Destination.ConnectionId, settings.HandlerOptions);
         var engine = new SyncEngine(job, source, destination, store, settings.SyncOptions, settings.Time, loggers.CreateLogger("Tokenkeeper.Sync"));
-        var started = settings.Time.GetTimestamp();
         var run = engine.RunAsync(settings.Restart, cancellationToken);
         var view = settings.ProgressView ?? (settings.Json ? new SilentProgressView() : output.Interactive ? new LiveProgressView(output.Console, settings.Time) : new PlainProgressView(output.Out, settings.Time));
         await view.ShowAsync(() => ProgressSnapshot.Of(engine, metrics, settings.Time.GetElapsedTime(started)), run).ConfigureAwait(false);

@@ -49,6 +49,7 @@ internal static class FailureAdvice
         SyncFailureKind.SourceChanged => "the source changed",
         SyncFailureKind.CheckpointConflict => "checkpoint moved by another run",
         SyncFailureKind.Cancelled => "cancelled",
+        SyncFailureKind.StoreUnavailable => "the token store stayed unavailable",
         _ => kind.ToString(),
     };
 }

@@ -31,9 +31,15 @@ internal sealed class SyncReport
     [JsonPropertyName("resumed_from_batch")]
     public long ResumedFromBatch { get; init; }
 
-    /// <summary>Requests retried in this run: by the HTTP handler (429/5xx/network) and by the engine (a whole step).</summary>
+    /// <summary>Source and destination requests retried in this run: by the HTTP handler (429/5xx/network) and by the engine (a
+    /// whole step). Token requests are not in it (see <see cref="TokenRetries"/>).</summary>
     [JsonPropertyName("retries")]
     public long Retries { get; init; }
+
+    /// <summary>Token requests sent again in this run: later attempts inside a refresh cycle (after a 503, a 429, a dropped
+    /// connection the provider never saw), and refreshes whose answer was lost sent again where that is safe.</summary>
+    [JsonPropertyName("token_retries")]
+    public long TokenRetries { get; init; }
 
     /// <summary>Access-token refreshes this run committed.</summary>
     [JsonPropertyName("token_refreshes")]
@@ -64,6 +70,7 @@ internal sealed class SyncReport
         Batches = result.Progress.Batches,
         ResumedFromBatch = result.Progress.ResumedFromBatch,
         Retries = metrics.HttpRetries + result.Progress.Retries,
+        TokenRetries = metrics.TokenRetries,
         TokenRefreshes = metrics.Refreshes,
         AuthReplays = metrics.AuthReplays,
         FailuresSurfaced = result.Status == SyncStatus.Completed ? 0 : 1,

@@ -19,6 +19,7 @@ internal sealed class TokenResponseHold(SimulatorRuntime runtime)
             return true;
         }
 
+        Interlocked.Increment(ref runtime.Stats.TokenResponsesHeld);
         try
         {
             await runtime.Clock.DelayAsync(delay, context.RequestAborted);
@@ -28,6 +29,10 @@ internal sealed class TokenResponseHold(SimulatorRuntime runtime)
         {
             SimulatorLog.HeldResponseLost(runtime.Logger, clientId, grantId ?? "-", DurationText.Format(delay));
             return false;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref runtime.Stats.TokenResponsesHeld);
         }
     }
 }

@@ -43,6 +43,10 @@ public sealed class SimulatorStats
     /// </summary>
     public long SpentRefreshTokensPresented { get; init; }
 
+    /// <summary>Token-endpoint answers being held right now by the slow-provider dial (<c>--token-delay</c>): requests the provider
+    /// has processed whose answers have not been written yet. A gauge, not a counter.</summary>
+    public long TokenResponsesHeld { get; init; }
+
     /// <summary><c>grants_created</c>: grants started (authorization code redeemed, or <c>POST /sim/grants</c>).</summary>
     public long GrantsCreated { get; init; }
 

@@ -13,6 +13,7 @@ internal sealed class StatsCounters
     public long RefreshTokenReuseAttempts;
     public long ReuseWithinGrace;
     public long SpentRefreshTokensPresented;
+    public long TokenResponsesHeld;
     public long GrantsCreated;
     public long GrantsRevoked;
     public long InvalidGrantServed;
@@ -46,6 +47,7 @@ internal sealed class StatsCounters
         RefreshTokenReuseAttempts = Interlocked.Read(ref RefreshTokenReuseAttempts),
         ReuseWithinGrace = Interlocked.Read(ref ReuseWithinGrace),
         SpentRefreshTokensPresented = Interlocked.Read(ref SpentRefreshTokensPresented),
+        TokenResponsesHeld = Interlocked.Read(ref TokenResponsesHeld),
         GrantsCreated = Interlocked.Read(ref GrantsCreated),
         GrantsRevoked = Interlocked.Read(ref GrantsRevoked),
         InvalidGrantServed = Interlocked.Read(ref InvalidGrantServed),

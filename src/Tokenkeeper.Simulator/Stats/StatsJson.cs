@@ -15,6 +15,7 @@ internal static class StatsJson
         w.WriteNumber("refresh_token_reuse_attempts", s.RefreshTokenReuseAttempts);
         w.WriteNumber("reuse_within_grace", s.ReuseWithinGrace);
         w.WriteNumber("spent_refresh_tokens_presented", s.SpentRefreshTokensPresented);
+        w.WriteNumber("token_responses_held", s.TokenResponsesHeld);
         w.WriteNumber("grants_created", s.GrantsCreated);
         w.WriteNumber("grants_revoked", s.GrantsRevoked);
         w.WriteNumber("invalid_grant_served", s.InvalidGrantServed);

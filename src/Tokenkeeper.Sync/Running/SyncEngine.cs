@@ -84,7 +84,18 @@ public sealed class SyncEngine
     public async Task<SyncResult> RunAsync(bool restart = false, CancellationToken cancellationToken = default)
     {
         var started = _time.GetTimestamp();
-        var state = await _checkpoints.BeginAsync(restart, cancellationToken).ConfigureAwait(false);
+        SyncCheckpoint state;
+        try
+        {
+            state = await _checkpoints.BeginAsync(restart, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenStoreException ex) when (ex.IsTransient)
+        {
+            var failure = FailureClassifier.Classify(ex, "read the checkpoint").Failure;
+            SyncLog.Failed(_logger, _job.Id, failure.Kind, failure.Message);
+            return Result(SyncStatus.Failed, started, failure);
+        }
+
         Volatile.Write(ref _generation, state.Generation);
         Interlocked.Exchange(ref _resumedBatch, state.Batch);
         Interlocked.Exchange(ref _resumedRecords, state.RecordsWritten);

@@ -29,4 +29,8 @@ public enum SyncFailureKind
 
     /// <summary>The run was cancelled (Ctrl+C).</summary>
     Cancelled,
+
+    /// <summary>The token store (which also holds the checkpoint) stayed busy or unreachable for its whole retry window. Nothing is
+    /// lost: the checkpoint is where it was, and tokens a refresh obtained meanwhile are kept beside the store.</summary>
+    StoreUnavailable,
 }

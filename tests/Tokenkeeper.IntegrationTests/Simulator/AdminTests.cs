@@ -119,7 +119,7 @@ public sealed class AdminTests
             "tokens_issued", "refresh_token_reuse_attempts", "reuse_within_grace", "grants_revoked", "unauthorized_served",
             "forbidden_served", "rate_limited_served", "faults_injected", "contacts_received", "contacts_stored_distinct",
             "duplicate_writes_absorbed", "api_requests", "token_requests", "refreshes_served", "tokens_revoked_randomly",
-            "invalid_grant_served", "internal_errors", "spent_refresh_tokens_presented",
+            "invalid_grant_served", "internal_errors", "spent_refresh_tokens_presented", "token_responses_held",
         })
         {
             Assert.True(json.TryGetProperty(key, out _), key);

@@ -15,6 +15,7 @@ public sealed class TokenDelayTests
         var pending = sim.RefreshAsync(grant.RefreshToken!);
         await sim.WaitForPendingTimerAsync();
         var whileHeld = (await sim.GetAsync("sim/grants")).Json.GetProperty("grants")[0];
+        var heldGauge = (await sim.StatsAsync()).GetProperty("token_responses_held").GetInt64();
         sim.Clock.Advance(TimeSpan.FromSeconds(4));
         var stillHeld = !pending.IsCompleted;
         sim.Clock.Advance(TimeSpan.FromSeconds(1));
@@ -24,6 +25,8 @@ public sealed class TokenDelayTests
         Assert.True(stillHeld, "the answer was written before the delay had passed");
         Assert.Equal(HttpStatusCode.OK, reply.Status);
         Assert.True(reply.Has("refresh_token"));
+        Assert.Equal(1, heldGauge);
+        Assert.Equal(0, (await sim.StatsAsync()).GetProperty("token_responses_held").GetInt64());
     }
 
     [Fact]
