@@ -35,7 +35,13 @@ internal sealed class SyncJobRunner(CliOutput output)
             settings.Time);
         using var metrics = new TokenkeeperMetrics();
         using var tokenHttp = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
-        await using var manager = new TokenManager(store, new TokenEndpointClient(tokenHttp, settings.Time, file.TokenTimeout), settings.ManagerOptions, settings.Time, loggers, metrics);
+        var managerOptions = settings.ManagerOptions ?? new TokenManagerOptions();
+        if (file.StoreRetryWindow is { } window)
+        {
+            managerOptions.StoreWaitAtStop = window; // the same patience for the store, at exit too
+        }
+
+        await using var manager = new TokenManager(store, new TokenEndpointClient(tokenHttp, settings.Time, file.TokenTimeout), managerOptions, settings.Time, loggers, metrics);
         try
         {
             foreach (var connection in file.Connections)

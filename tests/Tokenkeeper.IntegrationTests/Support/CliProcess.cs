@@ -9,6 +9,7 @@ internal sealed class CliProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly StringBuilder _standardOutput = new();
+    private int _disposed;
 
     private CliProcess(Process process)
     {
@@ -101,6 +102,13 @@ internal sealed class CliProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>SIGTERM, as a service manager or <c>kill</c> sends it.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        kill.WaitForExit();
+    }
+
     /// <summary>kill -9: no chance to clean up.</summary>
     public void KillHard()
     {
@@ -113,8 +121,11 @@ internal sealed class CliProcess : IDisposable
 
     public void Dispose()
     {
-        KillHard();
-        _process.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            KillHard();
+            _process.Dispose();
+        }
     }
 
     private void Append(string? line)

@@ -45,6 +45,7 @@ internal sealed class FrontApi : IAsyncDisposable
     private readonly HttpClient _upstream = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
     private readonly object _gate = new();
     private int _holdAt = -1;
+    private int _waiting;
     private TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _abandoned = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -66,6 +67,9 @@ internal sealed class FrontApi : IAsyncDisposable
 
     /// <summary>The offset of every page served (status 200), in order.</summary>
     public ConcurrentQueue<int> PagesServed { get; } = new();
+
+    /// <summary>Requests being held right now (several clients may wait for the same held page).</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
 
     /// <summary>Every batch received: its <c>Idempotency-Key</c> and raw body, in order.</summary>
     public ConcurrentQueue<(string Key, string Body)> Batches { get; } = new();
@@ -193,6 +197,7 @@ internal sealed class FrontApi : IAsyncDisposable
             }
         }
 
+        var waiting = abandoned is not null ? Interlocked.Increment(ref _waiting) : 0;
         try
         {
             await release.WaitAsync(context.RequestAborted);
@@ -201,6 +206,13 @@ internal sealed class FrontApi : IAsyncDisposable
         {
             abandoned?.TrySetResult();
             return;
+        }
+        finally
+        {
+            if (waiting > 0)
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
         }
 
         var upstreamUrl = string.Create(CultureInfo.InvariantCulture, $"api/contacts?limit={limit}&cursor={ContactCursor.Encode(offset)}");

@@ -1,0 +1,82 @@
+namespace Tokenkeeper.IntegrationTests.Reliability;
+
+/// <summary>
+/// Issue 10, situation 2: another process holds the store's write lock while a refresh has just rotated the refresh token.
+/// Within the store's retry window the run simply waits and finishes; past it, the run stops with exit 4 and its report, the
+/// rotated tokens are kept beside the store, and the next run stores them before it refreshes anything.
+/// </summary>
+public sealed class BusyStoreTests
+{
+    [Fact]
+    public async Task AStoreWriteLockedFor20Seconds_WhileARotatedAnswerWaitsToBeStored_TheRunWaitsAndCompletes()
+    {
+        await using var h = await ReliabilityHarness.StartAsync(o =>
+        {
+            o.AccessTtl = TimeSpan.FromSeconds(4);
+            o.Contacts = 8 * ReliabilityHarness.PageSize;
+            o.ApiFaults = ["delay:100ms"];
+            o.ApiFaultRate = 1;
+        });
+        var job = h.WriteJob("job", j => j["job"]!["destination"]!["batchSize"] = 10);
+        using var process = h.Start(job);
+        await ReliabilityHarness.UntilAsync(() => h.Stats.RefreshesServed >= 2 && h.Stats.TokenResponsesHeld == 1 || process.HasExited, "a refresh mid-run to be held at the provider");
+        Assert.False(process.HasExited, process.Output);
+
+        await using (await h.LockStoreAsync())
+        {
+            await Task.Delay(TimeSpan.FromSeconds(20)); // real time: the lock another process would hold
+        }
+
+        await process.WaitForExitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.True(process.ExitCode == 0, process.Output);
+        Assert.Equal("completed", (string?)ReliabilityHarness.ReportOf(process)?["status"]);
+        h.AssertNoSpentTokenPresented("a 20 s lock");
+        await h.AssertNothingLeftBehindAsync("a 20 s lock");
+        h.AssertEveryRecordDeliveredOnce(jobs: 1);
+        Assert.Null(await h.KeptAsync());
+    }
+
+    [Fact]
+    public async Task AStoreLockedLongerThanItsRetryWindow_StopsTheRunWithExit4AndItsReport_AndTheNextRunStoresTheKeptTokensFirst()
+    {
+        await using var h = await ReliabilityHarness.StartAsync(o =>
+        {
+            o.AccessTtl = TimeSpan.FromSeconds(4);
+            o.Contacts = 8 * ReliabilityHarness.PageSize;
+            o.ApiFaults = ["delay:100ms"];
+            o.ApiFaultRate = 1;
+        });
+        var job = h.WriteJob("job", j =>
+        {
+            j["storeRetryWindow"] = "3s";
+            j["job"]!["destination"]!["batchSize"] = 10;
+        });
+        using var process = h.Start(job);
+        await ReliabilityHarness.UntilAsync(() => h.Stats.RefreshesServed >= 2 && h.Stats.TokenResponsesHeld == 1 || process.HasExited, "a refresh mid-run to be held at the provider");
+        Assert.False(process.HasExited, process.Output);
+
+        await using (await h.LockStoreAsync())
+        {
+            await process.WaitForExitAsync(TimeSpan.FromMinutes(1)); // the lock outlasts the run: the store is down at exit
+        }
+
+        Assert.True(process.ExitCode == 4, process.Output);
+        var report = ReliabilityHarness.ReportOf(process);
+        Assert.Equal("failed", (string?)report?["status"]);
+        Assert.Contains("the token store stayed unavailable", process.Output, StringComparison.Ordinal);
+        var kept = await h.KeptAsync();
+        Assert.NotNull(kept); // the rotated refresh token outlived the process, beside the store
+        var (stuck, _) = await h.ConnectionAsync();
+        Assert.Equal(kept.SpentGeneration, stuck.RefreshTokenGeneration);
+
+        var (rerun, output, _) = await h.RunAsync(job);
+
+        Assert.True(rerun == 0, output);
+        Assert.Contains("taking over tokens", output, StringComparison.Ordinal);
+        h.AssertNoSpentTokenPresented("a store down at exit");
+        await h.AssertNothingLeftBehindAsync("the rerun");
+        Assert.Null(await h.KeptAsync());
+        h.AssertEveryRecordDeliveredOnce(jobs: 1);
+    }
+}

@@ -1,0 +1,54 @@
+namespace Tokenkeeper.IntegrationTests.Reliability;
+
+/// <summary>
+/// SIGTERM (a service manager, a deploy) and Ctrl+C arriving while a refresh is at the provider: the provider has already
+/// rotated the refresh token and holds its answer. The process must wait for that answer, store it, release its lease, and only
+/// then exit (143, 130); the next run continues with the live refresh token.
+/// </summary>
+public sealed class SignalTests
+{
+    [Theory]
+    [InlineData("SIGTERM", 143)]
+    [InlineData("SIGINT", 130)]
+    public async Task ASignalWhileTheProviderHoldsARotatedAnswer_IsObeyedOnlyAfterTheAnswerIsStored(string signal, int exitCode)
+    {
+        // Access tokens live 4 s and answers take 2 s: a run of a few hundred records refreshes several times.
+        await using var h = await ReliabilityHarness.StartAsync(o =>
+        {
+            o.AccessTtl = TimeSpan.FromSeconds(4);
+            o.TokenResponseDelay = TimeSpan.FromSeconds(2);
+            o.Contacts = 20 * ReliabilityHarness.PageSize;
+            o.ApiFaults = ["delay:100ms"];
+            o.ApiFaultRate = 1;
+        });
+        var job = h.WriteJob("job");
+        using var process = h.Start(job);
+        await ReliabilityHarness.UntilAsync(() => h.Stats.RefreshesServed >= 2 && h.Stats.TokenResponsesHeld == 1 || process.HasExited, "a refresh after the first to be held at the provider");
+        Assert.False(process.HasExited, process.Output);
+        var rotations = h.Stats.RefreshesServed;
+
+        if (signal == "SIGTERM")
+        {
+            process.Terminate();
+        }
+        else
+        {
+            process.Interrupt();
+        }
+
+        await process.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(process.ExitCode == exitCode, process.Output);
+        Assert.Equal(rotations, h.Stats.RefreshesServed); // nothing was sent after the signal
+        Assert.Contains("waiting for 1 token request(s) in flight", process.Output, StringComparison.Ordinal);
+        await h.AssertNothingLeftBehindAsync(signal);
+        var report = ReliabilityHarness.ReportOf(process);
+        Assert.Equal("failed", (string?)report?["status"]);
+
+        var (rerun, output, _) = await h.RunAsync(job);
+        Assert.True(rerun == 0, output);
+        h.AssertNoSpentTokenPresented(signal);
+        await h.AssertNothingLeftBehindAsync("the rerun");
+        h.AssertEveryRecordDeliveredOnce(jobs: 1);
+    }
+}
