@@ -17,7 +17,8 @@ public static class TokenkeeperServiceCollectionExtensions
     public const string TokenEndpointClientName = "Tokenkeeper.TokenEndpoint";
 
     /// <summary>
-    /// Adds the <see cref="TokenManager"/> and what it needs. Choose a store next (<c>UseSqliteStore</c> from
+    /// Adds the <see cref="TokenManager"/> and what it needs (and, for a generic host, <see cref="TokenManagerHostedService"/>,
+    /// which stops it with the host without abandoning a refresh in flight). Choose a store next (<c>UseSqliteStore</c> from
     /// Tokenkeeper.Sqlite, or <see cref="TokenkeeperBuilder.UseInMemoryStore"/>), then declare connections.
     /// </summary>
     public static TokenkeeperBuilder AddTokenkeeper(this IServiceCollection services, Action<TokenManagerOptions>? configure = null)
@@ -43,6 +44,9 @@ public static class TokenkeeperServiceCollectionExtensions
             sp.GetService<ILoggerFactory>(),
             sp.GetRequiredService<TokenkeeperMetrics>(),
             sp.GetServices<ConnectionDefinition>()));
+
+        // With a generic host, stopping it finishes refreshes in flight before the container is disposed.
+        services.AddHostedService<TokenManagerHostedService>();
         return new TokenkeeperBuilder(services);
     }
 }

@@ -2,7 +2,7 @@ namespace Tokenkeeper.Time;
 
 /// <summary>
 /// A <see cref="TimeProvider"/> whose clock moves only when told to. Timers created from it (and so
-/// <c>Task.Delay(…, timeProvider)</c>, Polly delays, lease polling) fire when <see cref="Advance"/> or
+/// <c>Task.Delay(…, timeProvider)</c>, retry delays, lease polling) fire when <see cref="Advance"/> or
 /// <see cref="SetUtcNow"/> moves the clock past their due time, in due-time order.
 /// </summary>
 /// <remarks>
