@@ -378,9 +378,10 @@ internal sealed class RefreshCycle
             switch (decision.Verdict)
             {
                 case LostAnswerVerdict.Resend when decision.TokenActive == true:
-                    break; // the lost request never reached the provider: this is a first send of the token
+                    send = send with { Resending = true }; // the lost request never spent the token: nothing is in doubt any more
+                    break;
                 case LostAnswerVerdict.Resend:
-                    send = send with { FirstSent = pending.StartedAt, InDoubt = true }; // the grace window counts from the first send
+                    send = send with { FirstSent = pending.StartedAt, InDoubt = true, Resending = true }; // the grace window counts from the first send
                     break;
                 case LostAnswerVerdict.WaitToIntrospect:
                     return await FailInDoubtAsync(source, flight, record, lease, decision, none).ConfigureAwait(false);
@@ -492,7 +493,6 @@ internal sealed class RefreshCycle
     private async Task<TokenResult> SendWithRetriesAsync(SendState send, TokenEndpointRequest request, ProviderProfile profile, ConnectionRegistration registration, string clientKey, bool spendsRefreshToken, CancellationToken stopping)
     {
         var id = send.Working.ConnectionId;
-        var startedInDoubt = send.InDoubt;
         TokenResult? last = null;
         for (var attempt = 1; ; attempt++)
         {
@@ -515,7 +515,7 @@ internal sealed class RefreshCycle
             }
 
             send.Attempts = attempt;
-            if (attempt > 1 || startedInDoubt)
+            if (attempt > 1 || send.Resending)
             {
                 _metrics.RecordTokenRetry(id);
             }
@@ -650,6 +650,9 @@ internal sealed class RefreshCycle
 
         /// <summary>Requests sent so far.</summary>
         public int Attempts { get; set; }
+
+        /// <summary>Whether the first request of this cycle sends again a refresh token whose earlier request had no known outcome.</summary>
+        public bool Resending { get; init; }
     }
 
     private async Task<ManagedAccessToken> CommitSuccessAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord working, StoreLease lease, TokenSet issued, RefreshToken? usedRefreshToken, bool recoveredInDoubt, CancellationToken cancellationToken)

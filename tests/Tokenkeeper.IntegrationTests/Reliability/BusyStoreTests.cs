@@ -79,4 +79,31 @@ public sealed class BusyStoreTests
         Assert.Null(await h.KeptAsync());
         h.AssertEveryRecordDeliveredOnce(jobs: 1);
     }
+
+    [Fact]
+    public async Task AStoreLockedBeforeTheRunBegins_AndPastItsWindow_IsExit4WithAReport_AndNothingIsSent()
+    {
+        await using var h = await ReliabilityHarness.StartAsync();
+        var (first, firstOutput, _) = await h.RunAsync(h.WriteJob("job-0"));
+        Assert.True(first == 0, firstOutput);
+        var job = h.WriteJob("job-1", j => j["storeRetryWindow"] = "2s");
+        var requests = h.Stats.TokenRequests;
+
+        int exit;
+        string output;
+        System.Text.Json.Nodes.JsonNode? report;
+        await using (await h.LockStoreAsync())
+        {
+            (exit, output, report) = await h.RunAsync(job);
+        }
+
+        Assert.True(exit == 4, output);
+        Assert.Equal("failed", (string?)report?["status"]);
+        Assert.Contains("the token store stayed unavailable", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpected error", output, StringComparison.Ordinal);
+        Assert.Equal(requests, h.Stats.TokenRequests);
+        var (rerun, rerunOutput, _) = await h.RunAsync(job);
+        Assert.True(rerun == 0, rerunOutput);
+        h.AssertNoSpentTokenPresented("a store locked at start");
+    }
 }

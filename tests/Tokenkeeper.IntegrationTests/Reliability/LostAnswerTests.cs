@@ -11,12 +11,12 @@ namespace Tokenkeeper.IntegrationTests.Reliability;
 public sealed class LostAnswerTests
 {
     [Theory]
-    [InlineData("strict", "drop-after", 3)]
-    [InlineData("no-rotation", "drop-after", 0)]
-    [InlineData("grace", "drop-after", 0)]
-    [InlineData("introspection", "drop-after", 3)]
-    [InlineData("introspection", "drop-before", 0)]
-    public async Task ALostAnswer_IsSentAgainOnlyWhereThatCannotBeASecondUse(string provider, string fault, int exitCode)
+    [InlineData("strict", "drop-after", 3, 0)]
+    [InlineData("no-rotation", "drop-after", 0, 1)]
+    [InlineData("grace", "drop-after", 0, 1)]
+    [InlineData("introspection", "drop-after", 3, 0)]
+    [InlineData("introspection", "drop-before", 0, 1)]
+    public async Task ALostAnswer_IsSentAgainOnlyWhereThatCannotBeASecondUse(string provider, string fault, int exitCode, int tokenRetries)
     {
         await using var h = await ReliabilityHarness.StartAsync(o =>
         {
@@ -58,6 +58,7 @@ public sealed class LostAnswerTests
         Assert.Equal(0, stats.RefreshTokenReuseAttempts);
         Assert.Equal(provider == "grace" ? 1 : 0, stats.SpentRefreshTokensPresented);
         Assert.Equal(stats.SpentRefreshTokensPresented, stats.ReuseWithinGrace);
+        Assert.Equal(tokenRetries, (int?)ReliabilityHarness.ReportOf(process)?["token_retries"]); // the refresh token sent again, counted apart
         if (exitCode == 0)
         {
             h.AssertEveryRecordDeliveredOnce(jobs: 1);
