@@ -50,9 +50,10 @@ internal sealed record ConnectionDetail(
     DateTimeOffset? NextAttemptAt,
     IReadOnlyList<StateTransition> History,
     IReadOnlyList<PlannedWarning> UpcomingWarnings,
-    IReadOnlyList<EventView> RecentEvents)
+    IReadOnlyList<EventView> RecentEvents,
+    KeptView? Kept)
 {
-    public static ConnectionDetail From(ConnectionRecord record, ConnectionPlan plan, IReadOnlyList<OutboxEntry> events, DateTimeOffset now) => new(
+    public static ConnectionDetail From(ConnectionRecord record, ConnectionPlan plan, IReadOnlyList<OutboxEntry> events, KeptTokens? kept, DateTimeOffset now) => new(
         ConnectionSummary.From(record, plan, now),
         record.Registration.TokenEndpoint.ToString(),
         record.Registration.ClientId,
@@ -67,8 +68,13 @@ internal sealed record ConnectionDetail(
         record.NextAttemptAt,
         record.History,
         plan.Warnings,
-        [.. events.Select(EventView.From)]);
+        [.. events.Select(EventView.From)],
+        kept is null ? null : new KeptView(kept.KeptAt, kept.KeptBy, kept.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, kept.SpentGeneration));
 }
+
+/// <summary>Tokens kept beside the store because it would not take them (a refresh token that may be the only live one): the next
+/// run that opens the connection stores them before it refreshes anything.</summary>
+internal sealed record KeptView(DateTimeOffset KeptAt, string KeptBy, string RefreshToken, int ReplacesGeneration);
 
 /// <summary>An outbox event as the CLI shows it.</summary>
 internal sealed record EventView(long Sequence, DateTimeOffset OccurredAt, string Type, string? State, string? Reason, string? Detail, IReadOnlyList<DeliveryState> Deliveries)

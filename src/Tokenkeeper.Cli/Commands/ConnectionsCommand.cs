@@ -80,7 +80,7 @@ internal static class ConnectionsCommand
             var now = DateTimeOffset.UtcNow;
             var plan = new LifecyclePlanner(new LifecycleOptions()).Plan(record, ProfileOf(record.Registration.Provider), now);
             var events = await opened.ReadAsync(connectionId, 20, cancellationToken);
-            var detail = ConnectionDetail.From(record, plan, events, now);
+            var detail = ConnectionDetail.From(record, plan, events, await opened.GetKeptAsync(connectionId, cancellationToken), now);
             if (parse.GetValue(json))
             {
                 CliJson.Write(detail);
@@ -111,6 +111,11 @@ internal static class ConnectionsCommand
             if (detail.PendingRefresh is { } pending)
             {
                 grid.AddRow("in doubt", $"refresh of generation {pending.Generation} by {Markup.Escape(pending.Owner)} at {Humanize.When(pending.StartedAt, now)}{(pending.ResponseLost ? ", response lost" : "")}");
+            }
+
+            if (detail.Kept is { } kept)
+            {
+                grid.AddRow("kept beside the store", $"refresh token {kept.RefreshToken}, kept by {Markup.Escape(kept.KeptBy)} {Humanize.When(kept.KeptAt, now)} when the store would not take it (it replaces generation {kept.ReplacesGeneration}); the next run stores it before refreshing");
             }
 
             AnsiConsole.Write(new Panel(grid).Header($" {Markup.Escape(c.Id)} "));

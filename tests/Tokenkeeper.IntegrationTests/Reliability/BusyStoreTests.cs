@@ -69,6 +69,11 @@ public sealed class BusyStoreTests
         Assert.NotNull(kept); // the rotated refresh token outlived the process, beside the store
         var (stuck, _) = await h.ConnectionAsync();
         Assert.Equal(kept.SpentGeneration, stuck.RefreshTokenGeneration);
+        var (showExit, shown) = await Support.CliProcess.RunAsync(["connections", "show", ReliabilityHarness.Connection, "--store", h.StorePath, "--json"], new Dictionary<string, string> { ["TOKENKEEPER_KEY_FILE"] = h.KeyFile });
+        Assert.True(showExit == 0, shown);
+        var keptShown = System.Text.Json.Nodes.JsonNode.Parse(shown)!["kept"]; // an operator sees the kept refresh token (fingerprint only)
+        Assert.Equal(kept.Tokens.RefreshToken!.Value.Fingerprint, (string?)keptShown?["refresh_token"]);
+        Assert.DoesNotContain(kept.Tokens.RefreshToken!.Value.Value, shown, StringComparison.Ordinal);
 
         var (rerun, output, _) = await h.RunAsync(job);
 
