@@ -811,17 +811,26 @@ internal sealed class RefreshCycle
     private async Task KeepAsync(ConnectionTokenSource source, UncommittedTokens kept)
     {
         source.Keep(kept);
-        if (_store is IKeptTokenStore beside)
+        await SaveBesideStoreAsync(source.ConnectionId, kept).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes kept tokens beside a persistent store; a failure is logged (critical: they then live only in memory).</summary>
+    private async Task SaveBesideStoreAsync(string connectionId, UncommittedTokens kept)
+    {
+        if (_store is not IKeptTokenStore beside)
         {
-            try
-            {
-                await beside.SaveKeptAsync(kept.ToKept(source.ConnectionId, _options.InstanceId, Now), CancellationToken.None).ConfigureAwait(false);
-                Log.TokensKept(_logger, source.ConnectionId, kept.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, kept.Generation);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                Log.TokensNotKept(_logger, source.ConnectionId, kept.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, ex.GetType().Name + ": " + ex.Message);
-            }
+            return;
+        }
+
+        var fingerprint = kept.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None;
+        try
+        {
+            await beside.SaveKeptAsync(kept.ToKept(connectionId, _options.InstanceId, Now), CancellationToken.None).ConfigureAwait(false);
+            Log.TokensKept(_logger, connectionId, fingerprint, kept.Generation);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.TokensNotKept(_logger, connectionId, fingerprint, ex.GetType().Name + ": " + ex.Message);
         }
     }
 
@@ -874,17 +883,9 @@ internal sealed class RefreshCycle
             Log.TokensNotKept(_logger, source.ConnectionId, kept.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, "not stored before stopping (" + ex.GetType().Name + ": " + ex.Message + ")");
         }
 
-        if (source.Uncommitted is { } still && _store is IKeptTokenStore beside)
+        if (source.Uncommitted is { } still)
         {
-            try
-            {
-                await beside.SaveKeptAsync(still.ToKept(source.ConnectionId, _options.InstanceId, Now), CancellationToken.None).ConfigureAwait(false);
-                Log.TokensKept(_logger, source.ConnectionId, still.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, still.Generation);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                Log.TokensNotKept(_logger, source.ConnectionId, still.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, ex.GetType().Name + ": " + ex.Message);
-            }
+            await SaveBesideStoreAsync(source.ConnectionId, still).ConfigureAwait(false);
         }
     }
 

@@ -10,17 +10,10 @@ public sealed class BusyStoreTests
     [Fact]
     public async Task AStoreWriteLockedFor20Seconds_WhileARotatedAnswerWaitsToBeStored_TheRunWaitsAndCompletes()
     {
-        await using var h = await ReliabilityHarness.StartAsync(o =>
-        {
-            o.AccessTtl = TimeSpan.FromSeconds(4);
-            o.Contacts = 8 * ReliabilityHarness.PageSize;
-            o.ApiFaults = ["delay:100ms"];
-            o.ApiFaultRate = 1;
-        });
+        await using var h = await ReliabilityHarness.StartAsync(o => ReliabilityHarness.RefreshesMidRun(o, pages: 8));
         var job = h.WriteJob("job", j => j["job"]!["destination"]!["batchSize"] = 10);
         using var process = h.Start(job);
-        await ReliabilityHarness.UntilAsync(() => h.Stats.RefreshesServed >= 2 && h.Stats.TokenResponsesHeld == 1 || process.HasExited, "a refresh mid-run to be held at the provider");
-        Assert.False(process.HasExited, process.Output);
+        await h.UntilARefreshMidRunIsHeldAsync(process);
 
         await using (await h.LockStoreAsync())
         {
@@ -40,21 +33,14 @@ public sealed class BusyStoreTests
     [Fact]
     public async Task AStoreLockedLongerThanItsRetryWindow_StopsTheRunWithExit4AndItsReport_AndTheNextRunStoresTheKeptTokensFirst()
     {
-        await using var h = await ReliabilityHarness.StartAsync(o =>
-        {
-            o.AccessTtl = TimeSpan.FromSeconds(4);
-            o.Contacts = 8 * ReliabilityHarness.PageSize;
-            o.ApiFaults = ["delay:100ms"];
-            o.ApiFaultRate = 1;
-        });
+        await using var h = await ReliabilityHarness.StartAsync(o => ReliabilityHarness.RefreshesMidRun(o, pages: 8));
         var job = h.WriteJob("job", j =>
         {
             j["storeRetryWindow"] = "3s";
             j["job"]!["destination"]!["batchSize"] = 10;
         });
         using var process = h.Start(job);
-        await ReliabilityHarness.UntilAsync(() => h.Stats.RefreshesServed >= 2 && h.Stats.TokenResponsesHeld == 1 || process.HasExited, "a refresh mid-run to be held at the provider");
-        Assert.False(process.HasExited, process.Output);
+        await h.UntilARefreshMidRunIsHeldAsync(process);
 
         await using (await h.LockStoreAsync())
         {

@@ -32,12 +32,7 @@ public sealed class KillTests
         process.KillHard();
         h.Simulator.Options.FaultRate = 0;
 
-        var (rerun, output, _) = await h.RunAsync(job);
-
-        Assert.True(rerun == 0, $"{seed}: {output}");
-        h.AssertNoSpentTokenPresented(seed.ToString());
-        await h.AssertNothingLeftBehindAsync(seed.ToString());
-        h.AssertEveryRecordDeliveredOnce(jobs: 1);
+        await h.AssertRerunCompletesAsync(job, seed.ToString());
     }
 
     [Theory]
@@ -124,27 +119,16 @@ public sealed class KillTests
     public async Task KilledRightAfterTheCommit_TheNextRunContinuesWithTheStoredToken()
     {
         var seed = ReliabilitySeed.For(nameof(KilledRightAfterTheCommit_TheNextRunContinuesWithTheStoredToken));
-        await using var h = await ReliabilityHarness.StartAsync(o =>
-        {
-            o.AccessTtl = TimeSpan.FromSeconds(4);
-            o.Contacts = 10 * ReliabilityHarness.PageSize;
-            o.ApiFaults = ["delay:100ms"];
-            o.ApiFaultRate = 1;
-        });
+        await using var h = await ReliabilityHarness.StartAsync(o => ReliabilityHarness.RefreshesMidRun(o, pages: 10));
         var job = h.WriteJob("job");
         using var process = h.Start(job);
-        await ReliabilityHarness.UntilAsync(() => h.Stats.RefreshesServed >= 2 && h.Stats.TokenResponsesHeld == 1 || process.HasExited, "a refresh mid-run to be held at the provider");
+        await h.UntilARefreshMidRunIsHeldAsync(process);
         var (before, _) = await h.ConnectionAsync();
         await ReliabilityHarness.UntilAsync(() => h.ConnectionAsync().GetAwaiter().GetResult().Record.RefreshTokenGeneration > before.RefreshTokenGeneration || process.HasExited, "the refresh to be committed");
         await Task.Delay(seed.Next(TimeSpan.FromMilliseconds(200)));
         process.KillHard();
 
-        var (rerun, output, _) = await h.RunAsync(job);
-
-        Assert.True(rerun == 0, $"{seed}: {output}");
-        h.AssertNoSpentTokenPresented(seed.ToString());
-        await h.AssertNothingLeftBehindAsync(seed.ToString());
-        h.AssertEveryRecordDeliveredOnce(jobs: 1);
+        await h.AssertRerunCompletesAsync(job, seed.ToString());
     }
 
     /// <summary>Tells the connection what the provider offers: nothing (strict), its grace window, or introspection.</summary>

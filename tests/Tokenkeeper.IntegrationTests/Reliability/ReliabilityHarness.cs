@@ -76,6 +76,34 @@ internal sealed class ReliabilityHarness : IAsyncDisposable
         return harness;
     }
 
+    /// <summary>A run that refreshes several times: access tokens live 4 s, the source has <paramref name="pages"/> pages, and every
+    /// API request takes 100 ms.</summary>
+    public static void RefreshesMidRun(SimulatorOptions options, int pages)
+    {
+        options.AccessTtl = TimeSpan.FromSeconds(4);
+        options.Contacts = pages * PageSize;
+        options.ApiFaults = ["delay:100ms"];
+        options.ApiFaultRate = 1;
+    }
+
+    /// <summary>Returns once a refresh after the run's first is held at the provider: it has rotated, its answer is not out yet.</summary>
+    public async Task UntilARefreshMidRunIsHeldAsync(CliProcess process)
+    {
+        await UntilAsync(() => Stats.RefreshesServed >= 2 && Stats.TokenResponsesHeld == 1 || process.HasExited, "a refresh mid-run to be held at the provider");
+        Assert.False(process.HasExited, process.Output);
+    }
+
+    /// <summary>Runs <paramref name="job"/> again after an interruption: it completes, no spent refresh token was ever presented,
+    /// nothing is left behind, and each of its records arrived once.</summary>
+    public async Task AssertRerunCompletesAsync(string job, string context)
+    {
+        var (rerun, output, _) = await RunAsync(job);
+        Assert.True(rerun == 0, $"{context}: {output}");
+        AssertNoSpentTokenPresented(context);
+        await AssertNothingLeftBehindAsync(context);
+        AssertEveryRecordDeliveredOnce(jobs: 1);
+    }
+
     /// <summary>Starts a grant at the provider and offers its refresh token to the next run (a re-authorisation, when the stored
     /// grant is dead).</summary>
     public async Task NewGrantAsync()
