@@ -32,14 +32,7 @@ public sealed class FaultToleranceTests
         await using var harness = await SyncHarness.StartAsync(options, clock);
         // The connections are told what the provider does (reuse detection with a 5-minute reuse interval), so an answer lost after
         // the provider rotated (drop-after) is sent again inside that interval; without it, in doubt means reconnect (LostAnswerTests).
-        await harness.WriteJobAsync(pageSize: 100, batchSize: 100, change: job =>
-        {
-            foreach (var (_, connection) in job["connections"]!.AsObject())
-            {
-                connection!["rotation"] = "reuse_detection";
-                connection["rotationGrace"] = "5m";
-            }
-        });
+        await harness.WriteJobAsync(pageSize: 100, batchSize: 100, change: job => SyncHarness.DeclareReuseInterval(job, "5m"));
         var started = clock.GetUtcNow();
 
         // Time flows with the work: every API request the simulator sees moves the shared clock on by 1/40 of a token

@@ -23,8 +23,9 @@ public sealed class KillAndResumeTests
             ApiFaults = ["drop-after"],
         });
 
-        // Pages of 250 and batches of 100: batches cross page boundaries, so checkpoints also point inside a page.
-        await harness.WriteJobAsync(PageSize, BatchSize);
+        // Pages of 250 and batches of 100: batches cross page boundaries, so checkpoints also point inside a page. A kill may land
+        // while a refresh is at the provider: the connections know its reuse interval, so the next run recovers it inside that.
+        await harness.WriteJobAsync(PageSize, BatchSize, job => SyncHarness.DeclareReuseInterval(job, "30s"));
         var seed = Environment.TickCount;
         var random = new Random(seed);
         var target = 0L;

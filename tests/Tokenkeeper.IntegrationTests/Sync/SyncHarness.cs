@@ -77,6 +77,18 @@ internal sealed class SyncHarness : IAsyncDisposable
         await File.WriteAllTextAsync(JobPath, job.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
+    /// <summary>Tells every connection of a job file that the provider detects reuse but tolerates the previous refresh token for
+    /// <paramref name="interval"/> (its reuse interval): an answer lost after the provider rotated is then sent again inside it.
+    /// Without it, a lost answer at such a provider ends in <c>rotation_lost_in_flight</c> (docs/engine.md, "A lost answer").</summary>
+    public static void DeclareReuseInterval(JsonObject job, string interval)
+    {
+        foreach (var (_, connection) in job["connections"]!.AsObject())
+        {
+            connection!["rotation"] = "reuse_detection";
+            connection["rotationGrace"] = interval;
+        }
+    }
+
     public JsonObject JobJson(int pageSize, int batchSize)
     {
         var baseUrl = Simulator.BaseAddress.ToString().TrimEnd('/');
