@@ -360,12 +360,11 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
     {
         try
         {
-            if (CurrentSchemaVersion() is { } current && current == SqliteSchema.Migrations[^1].Version)
-            {
-                return current;
-            }
-
-            return _retry.RunAsync(_ => Task.FromResult(MigrateOnce()), CancellationToken.None).GetAwaiter().GetResult();
+            // Synchronous (a constructor), so the retries' waits block; the store's clock still measures the window.
+            return _retry.RunAsync(
+                    _ => Task.FromResult(CurrentSchemaVersion() is { } current && current == SqliteSchema.Migrations[^1].Version ? current : MigrateOnce()),
+                    CancellationToken.None)
+                .GetAwaiter().GetResult();
         }
         catch (TokenStoreException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 26 or 11 } sqlite)
         {

@@ -24,16 +24,26 @@ internal sealed class SyncJobRunner(CliOutput output)
         ArgumentNullException.ThrowIfNull(settings);
         var loggers = settings.LoggerFactory ?? NullLoggerFactory.Instance;
         var started = settings.Time.GetTimestamp();
-        using var store = new SqliteTokenStore(
-            new SqliteTokenStoreOptions
-            {
-                Path = file.StorePath,
-                KeyFile = file.KeyFile,
-                Protector = settings.Protector,
-                RetryWindow = file.StoreRetryWindow ?? StorageConstants.DefaultStoreRetryWindow,
-            },
-            settings.Time);
         using var metrics = new TokenkeeperMetrics();
+        SqliteTokenStore store;
+        try
+        {
+            store = new SqliteTokenStore(
+                new SqliteTokenStoreOptions
+                {
+                    Path = file.StorePath,
+                    KeyFile = file.KeyFile,
+                    Protector = settings.Protector,
+                    RetryWindow = file.StoreRetryWindow ?? StorageConstants.DefaultStoreRetryWindow,
+                },
+                settings.Time);
+        }
+        catch (TokenStoreException ex) when (ex.IsTransient)
+        {
+            return StoreGone(file, settings, started, metrics, "open the token store", ex);
+        }
+
+        using var opened = store;
         using var tokenHttp = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
         var managerOptions = settings.ManagerOptions ?? new TokenManagerOptions();
         if (file.StoreRetryWindow is { } window)
@@ -55,16 +65,7 @@ internal sealed class SyncJobRunner(CliOutput output)
         }
         catch (TokenStoreException ex) when (ex.IsTransient)
         {
-            // The store stayed busy for its whole window before anything started: a failed run like any other (exit 4, a report).
-            var stopped = new SyncResult
-            {
-                JobId = file.Job.Id,
-                Status = SyncStatus.Failed,
-                Progress = new SyncProgress(file.Job.Id, 0, 0, 0, 0, 0, 0, 0, null),
-                Elapsed = settings.Time.GetElapsedTime(started),
-                Failure = new SyncFailure(SyncFailureKind.StoreUnavailable, $"register the connections: the token store stayed unavailable: {ex.Message} Nothing was sent; rerun once the store is back"),
-            };
-            return new SyncRunOutcome(stopped, SyncReport.From(stopped, metrics), SyncExitCodes.For(stopped));
+            return StoreGone(file, settings, started, metrics, "register the connections", ex);
         }
 
         var job = file.Job;
@@ -76,5 +77,19 @@ internal sealed class SyncJobRunner(CliOutput output)
         await view.ShowAsync(() => ProgressSnapshot.Of(engine, metrics, settings.Time.GetElapsedTime(started)), run).ConfigureAwait(false);
         var result = await run.ConfigureAwait(false);
         return new SyncRunOutcome(result, SyncReport.From(result, metrics), SyncExitCodes.For(result));
+    }
+
+    /// <summary>The store stayed busy for its whole window before anything started: a failed run like any other (exit 4, a report).</summary>
+    private static SyncRunOutcome StoreGone(JobFile file, SyncRunSettings settings, long started, TokenkeeperMetrics metrics, string step, TokenStoreException ex)
+    {
+        var stopped = new SyncResult
+        {
+            JobId = file.Job.Id,
+            Status = SyncStatus.Failed,
+            Progress = new SyncProgress(file.Job.Id, 0, 0, 0, 0, 0, 0, 0, null),
+            Elapsed = settings.Time.GetElapsedTime(started),
+            Failure = new SyncFailure(SyncFailureKind.StoreUnavailable, $"{step}: the token store stayed unavailable: {ex.Message} Nothing was sent; rerun once the store is back"),
+        };
+        return new SyncRunOutcome(stopped, SyncReport.From(stopped, metrics), SyncExitCodes.For(stopped));
     }
 }

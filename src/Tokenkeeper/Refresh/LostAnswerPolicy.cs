@@ -38,33 +38,37 @@ internal static class LostAnswerPolicy
 {
     /// <param name="profile">The connection's provider profile (rotation overrides applied).</param>
     /// <param name="canIntrospect">Whether the connection has an introspection endpoint and authenticates its client.</param>
-    /// <param name="firstSent">When the refresh token was first sent.</param>
+    /// <param name="firstSent">When the refresh token was first sent: a grace window counts from then.</param>
+    /// <param name="inFlightUntil">Until when the latest request with it may still be at the provider (its send plus the sender's
+    /// request window): introspection is asked only after that.</param>
     /// <param name="now">Now.</param>
-    /// <param name="requestWindow">How long a request may be in flight: the token request timeout plus a margin.</param>
-    public static LostAnswerDecision Decide(ProviderProfile profile, bool canIntrospect, DateTimeOffset firstSent, DateTimeOffset now, TimeSpan requestWindow)
+    public static LostAnswerDecision Decide(ProviderProfile profile, bool canIntrospect, DateTimeOffset firstSent, DateTimeOffset inFlightUntil, DateTimeOffset now)
     {
         if (profile.Rotation == RefreshTokenRotation.None)
         {
             return new(LostAnswerVerdict.Resend, $"the {profile.Name} profile says the provider does not rotate refresh tokens");
         }
 
-        var grace = profile.RotationGrace;
-        if (profile.Rotation != RefreshTokenRotation.Unknown && grace > TimeSpan.Zero && now - firstSent < grace * RefreshConstants.InDoubtGraceUsableShare)
+        var grace = profile.Rotation != RefreshTokenRotation.Unknown && profile.RotationGrace > TimeSpan.Zero ? profile.RotationGrace : TimeSpan.Zero;
+        if (grace > TimeSpan.Zero && now - firstSent < grace * RefreshConstants.InDoubtGraceUsableShare)
         {
             return new(LostAnswerVerdict.Resend, $"inside the provider's {Describe(grace)} grace window for the old refresh token");
         }
 
         if (canIntrospect)
         {
-            var askAt = firstSent + requestWindow;
+            // Inside a grace window a rotated token still introspects as active: only after it does "active" mean "never spent".
+            var askAt = grace > TimeSpan.Zero && firstSent + grace > inFlightUntil ? firstSent + grace : inFlightUntil;
             return now < askAt
-                ? new(LostAnswerVerdict.WaitToIntrospect, "the provider's introspection will be asked once the first request can no longer be in progress", askAt)
+                ? new(LostAnswerVerdict.WaitToIntrospect, grace > TimeSpan.Zero && askAt == firstSent + grace
+                    ? "the provider's introspection will be asked once its grace window for the old refresh token has passed"
+                    : "the provider's introspection will be asked once the last request can no longer be in progress", askAt)
                 : new(LostAnswerVerdict.Introspect, "asking the provider's introspection whether the refresh token sent is still active");
         }
 
         return new(
             LostAnswerVerdict.GiveUp,
-            grace > TimeSpan.Zero && profile.Rotation != RefreshTokenRotation.Unknown
+            grace > TimeSpan.Zero
                 ? $"the provider's {Describe(grace)} grace window for the old refresh token has passed and the connection has no introspection endpoint"
                 : "the provider may rotate refresh tokens, allows no grace for the old one, and the connection has no introspection endpoint to ask");
     }

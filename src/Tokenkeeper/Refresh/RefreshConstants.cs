@@ -45,6 +45,11 @@ public static class RefreshConstants
     /// as possibly still in flight.</summary>
     public static readonly TimeSpan LeaseSafetyMargin = TimeSpan.FromSeconds(5);
 
+    /// <summary>A token request leaves at most this long after the moment its refresh intent states: when writing the intent (or
+    /// renewing the lease after it) took longer, because the store was busy, both are done again before anything is sent. Well
+    /// inside <see cref="LeaseSafetyMargin"/>, so the intent's request window always covers the request: 1 second.</summary>
+    public static readonly TimeSpan IntentFreshness = TimeSpan.FromSeconds(1);
+
     /// <summary>Attempts at a compare-and-swap commit that keeps meeting newer versions (each re-reads and re-applies the change): 5.
     /// A store failure is not retried here: the store retries its own busy or unreachable moments (its retry window), and tokens
     /// it would not take are kept.</summary>

@@ -330,8 +330,12 @@ internal sealed class RefreshCycle
     private bool IsYoungForeignIntent(ConnectionRecord record) =>
         record.PendingRefresh is { ResponseLost: false } intent
         && intent.Owner != _options.InstanceId
-        && Now < intent.StartedAt + RequestWindow
+        && Now < InFlightUntil(intent)
         && !LeaseOwners.IsDeadLocalProcess(intent.Owner);
+
+    /// <summary>Until when the latest request of an intent may still be at the provider: what its sender recorded, or (for records
+    /// written before that was recorded) its start plus this instance's request window.</summary>
+    private DateTimeOffset InFlightUntil(RefreshIntent intent) => intent.InFlightUntil ?? intent.StartedAt + RequestWindow;
 
     /// <summary>
     /// Refreshes under the lease: settles a refresh left in doubt first (<see cref="LostAnswerPolicy"/>), then sends the grant with
@@ -368,7 +372,7 @@ internal sealed class RefreshCycle
         {
             // An earlier request with this refresh token has no known outcome (a lost answer, a killed process): settle that first.
             Log.InDoubt(_logger, id, record.RefreshTokenGeneration, usedRefreshToken?.Fingerprint ?? TokenFingerprint.None);
-            var decision = LostAnswerPolicy.Decide(profile, CanIntrospect(registration, profile), pending.StartedAt, Now, RequestWindow);
+            var decision = LostAnswerPolicy.Decide(profile, CanIntrospect(registration, profile), pending.StartedAt, InFlightUntil(pending), Now);
             if (decision.Verdict == LostAnswerVerdict.Introspect)
             {
                 decision = await IntrospectAsync(record, request).ConfigureAwait(false);
@@ -469,7 +473,7 @@ internal sealed class RefreshCycle
         if (spendsRefreshToken && responseLost)
         {
             // The answer may have been lost after the provider acted: decide as for any refresh in doubt.
-            var decision = LostAnswerPolicy.Decide(profile, CanIntrospect(registration, profile), send.FirstSent, Now, RequestWindow);
+            var decision = LostAnswerPolicy.Decide(profile, CanIntrospect(registration, profile), send.FirstSent, send.InFlightUntil, Now);
             Log.InDoubtDecision(_logger, id, decision.Verdict.ToString(), decision.Why);
             if (decision.Verdict == LostAnswerVerdict.GiveUp)
             {
@@ -499,9 +503,6 @@ internal sealed class RefreshCycle
             try
             {
                 await _manager.RateLimiter.AcquireAsync(clientKey, stopping).ConfigureAwait(false);
-
-                // Renew right before sending, after any wait: the lease must outlast this whole request.
-                send.Lease = await KeepLeaseAsync(send.Lease, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested && last is not null)
             {
@@ -509,9 +510,9 @@ internal sealed class RefreshCycle
             }
 
             // From here on nothing of ours cancels: the request may reach the provider, and what it returns must be committed.
-            if (spendsRefreshToken)
+            if (!await ReadyToSendAsync(send, request.RefreshToken, spendsRefreshToken, stopping).ConfigureAwait(false))
             {
-                await RecordIntentAsync(send, request.RefreshToken).ConfigureAwait(false);
+                return last ?? throw StoppingException(id);
             }
 
             send.Attempts = attempt;
@@ -543,7 +544,7 @@ internal sealed class RefreshCycle
 
             if (attempt >= _options.MaxAttempts || outcome.RotatedRefreshToken is not null || !failure.IsRetryable
                 || failure.RetryAfter > _options.MaxRetryAfterInCycle
-                || (spendsRefreshToken && send.InDoubt && LostAnswerPolicy.Decide(profile, CanIntrospect(registration, profile), send.FirstSent, Now, RequestWindow).Verdict != LostAnswerVerdict.Resend))
+                || (spendsRefreshToken && send.InDoubt && LostAnswerPolicy.Decide(profile, CanIntrospect(registration, profile), send.FirstSent, send.InFlightUntil, Now).Verdict != LostAnswerVerdict.Resend))
             {
                 return outcome;
             }
@@ -572,28 +573,63 @@ internal sealed class RefreshCycle
         return TimeSpan.FromTicks((long)(exponential * (0.5 + (_jitter() * 0.5))));
     }
 
-    /// <summary>Records the refresh intent right before the refresh token leaves this process (contract 6). A send in doubt keeps
-    /// its first send time: the provider's grace window counts from then.</summary>
-    private async Task RecordIntentAsync(SendState send, RefreshToken? refreshToken)
+    /// <summary>
+    /// Gets a request ready to leave: records the refresh intent (contract 6) with the time it is sent and how long it may be in
+    /// flight, then makes sure the lease covers a whole request window from now. A store slow enough that this took longer than
+    /// <see cref="RefreshConstants.IntentFreshness"/> does both again, so the intent's window and the lease always cover the
+    /// request (a peer never takes it for a lost answer while it may be at the provider). False when the manager began stopping
+    /// meanwhile: the intent is cleared again, and nothing is sent.
+    /// </summary>
+    private async Task<bool> ReadyToSendAsync(SendState send, RefreshToken? refreshToken, bool spendsRefreshToken, CancellationToken stopping)
     {
-        var working = send.Working;
-        if (working.PendingRefresh is { } existing && existing.Owner == _options.InstanceId && existing.Generation == working.RefreshTokenGeneration && existing.StartedAt == send.FirstSent)
+        while (true)
         {
-            return;
-        }
+            var stampedAt = Now;
+            if (spendsRefreshToken)
+            {
+                var working = send.Working;
+                var inFlightUntil = stampedAt + RequestWindow;
+                var intent = new RefreshIntent(working.RefreshTokenGeneration, refreshToken?.Fingerprint ?? TokenFingerprint.None, send.FirstSent, _options.InstanceId, ResponseLost: send.InDoubt, inFlightUntil);
+                send.Working = await CommitAsync(working, working with { LastAttemptAt = stampedAt, PendingRefresh = intent }, send.Lease, null, CommitKind.Intent, CancellationToken.None).ConfigureAwait(false)
+                    ?? throw new TokenEndpointUnavailableException(working.ConnectionId, $"Connection '{working.ConnectionId}': the store refused the refresh intent (concurrent change); try again.", null);
+                send.InFlightUntil = inFlightUntil;
+            }
 
-        var intent = new RefreshIntent(working.RefreshTokenGeneration, refreshToken?.Fingerprint ?? TokenFingerprint.None, send.FirstSent, _options.InstanceId, ResponseLost: send.InDoubt);
-        send.Working = await CommitAsync(working, working with { LastAttemptAt = Now, PendingRefresh = intent }, send.Lease, null, CommitKind.Intent, CancellationToken.None).ConfigureAwait(false)
-            ?? throw new TokenEndpointUnavailableException(working.ConnectionId, $"Connection '{working.ConnectionId}': the store refused the refresh intent (concurrent change); try again.", null);
+            if (stopping.IsCancellationRequested)
+            {
+                if (spendsRefreshToken && !send.InDoubt)
+                {
+                    await ClearOwnIntentAsync(send).ConfigureAwait(false);
+                }
+
+                return false;
+            }
+
+            try
+            {
+                send.Lease = await KeepLeaseAsync(send.Lease, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (LeaseLostException) when (spendsRefreshToken && !send.InDoubt)
+            {
+                // Nothing was sent: take the intent back if nobody has written since (a version-only commit), then give up the cycle.
+                await ClearOwnIntentAsync(send, withoutLease: true).ConfigureAwait(false);
+                throw;
+            }
+
+            if (Now - stampedAt <= RefreshConstants.IntentFreshness && send.Lease.ExpiresAt - Now >= RequestWindow)
+            {
+                return true;
+            }
+        }
     }
 
     /// <summary>Clears this instance's intent after an answer that proves the provider did not act on the request. A store that
     /// fails here is logged, not fatal: the next attempt records the intent again anyway.</summary>
-    private async Task ClearOwnIntentAsync(SendState send)
+    private async Task ClearOwnIntentAsync(SendState send, bool withoutLease = false)
     {
         try
         {
-            send.Working = await CommitAsync(send.Working, send.Working with { PendingRefresh = null }, send.Lease, null, CommitKind.Intent, CancellationToken.None).ConfigureAwait(false) ?? send.Working;
+            send.Working = await CommitAsync(send.Working, send.Working with { PendingRefresh = null }, withoutLease ? null : send.Lease, null, CommitKind.Intent, CancellationToken.None).ConfigureAwait(false) ?? send.Working;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -651,6 +687,9 @@ internal sealed class RefreshCycle
         /// <summary>Requests sent so far.</summary>
         public int Attempts { get; set; }
 
+        /// <summary>Until when the latest request may be at the provider (its send plus the request window).</summary>
+        public DateTimeOffset InFlightUntil { get; set; } = FirstSent;
+
         /// <summary>Whether the first request of this cycle sends again a refresh token whose earlier request had no known outcome.</summary>
         public bool Resending { get; init; }
     }
@@ -704,6 +743,14 @@ internal sealed class RefreshCycle
         };
         AddStateChange(events, working, next, now);
 
+        // A new refresh token is written beside the store before the commit: a store that takes long to take it (busy for its
+        // retry window) must not leave the only live refresh token in memory alone, where a kill -9 would lose it.
+        var keptAhead = new UncommittedTokens(tokens, working.RefreshTokenGeneration, usedRefreshToken, flight.Trigger);
+        if (rotated)
+        {
+            await SaveBesideStoreAsync(id, keptAhead, aheadOfCommit: true).ConfigureAwait(false);
+        }
+
         ConnectionRecord? committed;
         try
         {
@@ -722,21 +769,37 @@ internal sealed class RefreshCycle
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The provider issued tokens the store would not take. Keep them: the refresh token may be the only live one.
-            await KeepAsync(source, new UncommittedTokens(tokens, working.RefreshTokenGeneration, usedRefreshToken, flight.Trigger)).ConfigureAwait(false);
+            await KeepAsync(source, keptAhead).ConfigureAwait(false);
             Log.CommitConflict(_logger, id, "store failed; tokens kept until they can be committed: " + ex.GetType().Name, tokens.AccessToken.Fingerprint);
             throw new TokenStoreUnavailableException(id, $"Connection '{id}': the refreshed tokens could not be stored ({ex.Message}); they are kept and committed before any further refresh.", ex);
         }
 
         if (committed is null)
         {
-            var latest = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
+            ConnectionRecord latest;
+            try
+            {
+                latest = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (rotated && ex is not OperationCanceledException)
+            {
+                // Cannot tell whether the store moved on: keeping them is safe (they are dropped later if obsolete), losing them is not.
+                await KeepAsync(source, keptAhead).ConfigureAwait(false);
+                throw new TokenStoreUnavailableException(id, $"Connection '{id}': the refreshed tokens could not be stored ({ex.Message}); they are kept and committed before any further refresh.", ex);
+            }
+
             if (rotated && StillHolds(latest, working.RefreshTokenGeneration, usedRefreshToken))
             {
                 // The commit gave up (repeated conflicts or store failures) but nobody replaced the spent refresh token: the
                 // one just issued is the only live one. Keep it, exactly as when the store throws.
-                await KeepAsync(source, new UncommittedTokens(tokens, working.RefreshTokenGeneration, usedRefreshToken, flight.Trigger)).ConfigureAwait(false);
+                await KeepAsync(source, keptAhead).ConfigureAwait(false);
                 Log.CommitConflict(_logger, id, "commit gave up; tokens kept until they can be committed", tokens.AccessToken.Fingerprint);
                 throw new TokenStoreUnavailableException(id, $"Connection '{id}': the refreshed tokens could not be stored (the commit gave up); they are kept and committed before any further refresh.", null);
+            }
+
+            if (rotated)
+            {
+                await RemoveBesideStoreAsync(id, working.RefreshTokenGeneration).ConfigureAwait(false);
             }
 
             Log.CommitConflict(_logger, id, "superseded", tokens.AccessToken.Fingerprint);
@@ -747,6 +810,11 @@ internal sealed class RefreshCycle
             }
 
             throw new TokenEndpointUnavailableException(id, $"Connection '{id}': the refreshed tokens could not be committed because another writer changed the connection.", null);
+        }
+
+        if (rotated)
+        {
+            await RemoveBesideStoreAsync(id, working.RefreshTokenGeneration).ConfigureAwait(false);
         }
 
         _metrics.RecordRefresh(id, TriggerName(flight.Trigger), "success");
@@ -814,8 +882,9 @@ internal sealed class RefreshCycle
         await SaveBesideStoreAsync(source.ConnectionId, kept).ConfigureAwait(false);
     }
 
-    /// <summary>Writes kept tokens beside a persistent store; a failure is logged (critical: they then live only in memory).</summary>
-    private async Task SaveBesideStoreAsync(string connectionId, UncommittedTokens kept)
+    /// <summary>Writes kept tokens beside a persistent store; a failure is logged (critical: they then live only in memory).
+    /// <paramref name="aheadOfCommit"/>: written before the commit that normally removes them at once, so not announced.</summary>
+    private async Task SaveBesideStoreAsync(string connectionId, UncommittedTokens kept, bool aheadOfCommit = false)
     {
         if (_store is not IKeptTokenStore beside)
         {
@@ -826,7 +895,10 @@ internal sealed class RefreshCycle
         try
         {
             await beside.SaveKeptAsync(kept.ToKept(connectionId, _options.InstanceId, Now), CancellationToken.None).ConfigureAwait(false);
-            Log.TokensKept(_logger, connectionId, fingerprint, kept.Generation);
+            if (!aheadOfCommit)
+            {
+                Log.TokensKept(_logger, connectionId, fingerprint, kept.Generation);
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -834,22 +906,30 @@ internal sealed class RefreshCycle
         }
     }
 
+    /// <summary>Removes tokens kept beside the store for the refresh that spent <paramref name="spentGeneration"/>, once stored or
+    /// obsolete. A failure is harmless: the next process finds them obsolete (the store has moved past that generation).</summary>
+    private async Task RemoveBesideStoreAsync(string connectionId, int spentGeneration)
+    {
+        if (_store is not IKeptTokenStore beside)
+        {
+            return;
+        }
+
+        try
+        {
+            await beside.RemoveKeptAsync(connectionId, spentGeneration, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.CommitConflict(_logger, connectionId, "removing kept tokens failed: " + ex.GetType().Name, TokenFingerprint.None);
+        }
+    }
+
     /// <summary>Forgets kept tokens once stored or obsolete, in memory (if still the same) and beside the store.</summary>
     private async Task ForgetKeptAsync(ConnectionTokenSource source, UncommittedTokens kept)
     {
         source.ForgetUncommitted(kept);
-        if (_store is IKeptTokenStore beside)
-        {
-            try
-            {
-                await beside.RemoveKeptAsync(source.ConnectionId, kept.Generation, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // Harmless: the next process finds them obsolete (the store has moved past the spent token) and removes them.
-                Log.CommitConflict(_logger, source.ConnectionId, "removing kept tokens failed: " + ex.GetType().Name, TokenFingerprint.None);
-            }
-        }
+        await RemoveBesideStoreAsync(source.ConnectionId, kept.Generation).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -934,6 +1014,8 @@ internal sealed class RefreshCycle
         };
 
         var next = Apply(working);
+        var salvaged = new UncommittedTokens(next.Tokens!, working.RefreshTokenGeneration, spent, flight.Trigger, RefreshTokenOnly: true);
+        await SaveBesideStoreAsync(working.ConnectionId, salvaged, aheadOfCommit: true).ConfigureAwait(false); // as for any rotation
         ConnectionRecord? committed;
         try
         {
@@ -949,23 +1031,34 @@ internal sealed class RefreshCycle
         if (committed is null)
         {
             // The commit gave up (conflicts, a lost lease, store failures). If another writer moved the connection on, theirs
-            // wins; if the store still holds the spent token, ours is still the only live one: keep it in memory.
-            var latest = await ReadAsync(working.ConnectionId, cancellationToken).ConfigureAwait(false);
+            // wins; if the store still holds the spent token (or it cannot be read), ours is still the only live one: keep it.
+            ConnectionRecord latest;
+            try
+            {
+                latest = await ReadAsync(working.ConnectionId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw await KeepSalvagedAsync(ex.Message, ex).ConfigureAwait(false);
+            }
+
             if (StillHolds(latest, working.RefreshTokenGeneration, spent))
             {
                 throw await KeepSalvagedAsync("the commit gave up", null).ConfigureAwait(false);
             }
 
+            await RemoveBesideStoreAsync(working.ConnectionId, working.RefreshTokenGeneration).ConfigureAwait(false);
             Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, false);
             return latest;
         }
 
+        await RemoveBesideStoreAsync(working.ConnectionId, working.RefreshTokenGeneration).ConfigureAwait(false);
         Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, true);
         return committed;
 
         async Task<TokenStoreUnavailableException> KeepSalvagedAsync(string why, Exception? inner)
         {
-            await KeepAsync(source, new UncommittedTokens(next.Tokens!, working.RefreshTokenGeneration, spent, flight.Trigger, RefreshTokenOnly: true)).ConfigureAwait(false);
+            await KeepAsync(source, salvaged).ConfigureAwait(false);
             Log.RotatedRefreshTokenKept(_logger, working.ConnectionId, spent?.Fingerprint ?? TokenFingerprint.None, rotated.Fingerprint, false);
             return new TokenStoreUnavailableException(working.ConnectionId, $"Connection '{working.ConnectionId}': a rotated refresh token could not be stored ({why}); it is kept and committed before any further refresh.", inner);
         }
@@ -1200,20 +1293,21 @@ internal sealed class RefreshCycle
     }
 
     /// <summary>
-    /// Contract 6: a lost answer is recovered inside the provider's grace window. When the old refresh token only works for
-    /// a grace period after rotation, the retry comes within <see cref="RefreshConstants.InDoubtGraceShare"/> of it (halving
-    /// the remaining grace once that point has passed), even if the back-off or a <c>Retry-After</c> asks for longer: after
-    /// the window the grant could only be re-authorised.
+    /// Contract 6: a lost answer is recovered inside the provider's grace window. When the old refresh token only works for a grace
+    /// period after rotation, the retry comes within <see cref="RefreshConstants.InDoubtGraceShare"/> of it (counted from when the
+    /// refresh token was first sent), and past that point within half of what is left before
+    /// <see cref="RefreshConstants.InDoubtGraceUsableShare"/> (the last moment a resend is allowed), even if the back-off or a
+    /// <c>Retry-After</c> asks for longer: after the window the grant could only be re-authorised (or asked about by introspection).
     /// </summary>
     private static TimeSpan WithinRotationGrace(TimeSpan wait, DateTimeOffset firstSent, ProviderProfile profile, DateTimeOffset now)
     {
-        if (profile.Rotation != RefreshTokenRotation.RotatingWithGrace || profile.RotationGrace <= TimeSpan.Zero)
+        if (profile.Rotation is RefreshTokenRotation.None or RefreshTokenRotation.Unknown || profile.RotationGrace <= TimeSpan.Zero)
         {
             return wait;
         }
 
         var target = firstSent + (profile.RotationGrace * RefreshConstants.InDoubtGraceShare);
-        var end = firstSent + profile.RotationGrace;
+        var end = firstSent + (profile.RotationGrace * RefreshConstants.InDoubtGraceUsableShare);
         var latest = now < target ? target - now : now < end ? (end - now) / 2 : wait;
         return wait < latest ? wait : latest;
     }

@@ -337,10 +337,9 @@ public sealed class TokenManager : IAsyncDisposable
         }
 
         await Task.WhenAll(sources.Select(s => s.DrainAsync())).ConfigureAwait(false);
-        foreach (var source in sources)
-        {
-            await Cycle.StoreKeptAtStopAsync(source, _options.StoreWaitAtStop).ConfigureAwait(false);
-        }
+
+        // All at once, so stopping waits for the store once, not once per connection.
+        await Task.WhenAll(sources.Select(s => Cycle.StoreKeptAtStopAsync(s, _options.StoreWaitAtStop))).ConfigureAwait(false);
     }
 
     private async Task WarnIfHostGivesUpAsync(Task stopped, CancellationToken cancellationToken)

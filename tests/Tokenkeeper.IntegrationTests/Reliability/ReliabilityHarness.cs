@@ -27,6 +27,10 @@ internal sealed class ReliabilityHarness : IAsyncDisposable
     /// <summary>Records per page and per batch.</summary>
     public const int PageSize = 50;
 
+    /// <summary>The jobs' token request timeout: 15 s, far above the provider's slowest answer here (3 s) even on a loaded CI
+    /// machine, so a request is lost only when a test means it to be. A lost answer is asked about 20 s after it was sent.</summary>
+    public const string TokenTimeout = "15s";
+
     private readonly List<CliProcess> _processes = [];
 
     private ReliabilityHarness(SimulatorServer simulator, string directory)
@@ -121,7 +125,7 @@ internal sealed class ReliabilityHarness : IAsyncDisposable
         {
             ["store"] = "tokenkeeper.db",
             ["keyFile"] = "store.key",
-            ["tokenTimeout"] = "5s",
+            ["tokenTimeout"] = TokenTimeout,
             ["connections"] = new JsonObject
             {
                 [Connection] = new JsonObject

@@ -114,4 +114,44 @@ public sealed class KeptTokensTests : IDisposable
         Assert.Null(await sqlite.GetKeptAsync(Id));
         Assert.Null(await sqlite.GetLeaseAsync(Id));
     }
+
+    /// <summary>Found by an independent review: while the store retries the commit of a rotated answer (up to its 60 s retry window: a locked SQLite
+    /// file), the new refresh token exists only in this process's memory; it is written beside the store only after the commit
+    /// has given up. A kill -9 (a platform's stop deadline after SIGTERM, say) inside that window loses the grant.</summary>
+    [Fact]
+    public async Task WhileTheStoreRetriesTheCommitOfARotatedAnswer_TheNewRefreshTokenIsAlreadyKeptBesideIt()
+    {
+        var directory = Directory.CreateTempSubdirectory("tk-review-").FullName;
+        using var protector = new Tokenkeeper.Storage.AesGcmSecretProtector(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        using var sqlite = new Tokenkeeper.Sqlite.SqliteTokenStore(new Tokenkeeper.Sqlite.SqliteTokenStoreOptions { Path = Path.Combine(directory, "store.db"), Protector = protector }, clock);
+        var reached = new ManualResetEventSlim();
+        var release = new ManualResetEventSlim();
+        var store = new HookStore(sqlite)
+        {
+            BeforeCommit = commit =>
+            {
+                if (commit.Events?.Any(e => e.Type == Tokenkeeper.Lifecycle.ConnectionEventTypes.Refreshed) == true && !release.IsSet)
+                {
+                    reached.Set();
+                    release.Wait(); // the store is locked: SqliteRetry keeps trying for its window
+                }
+
+                return null;
+            },
+        };
+        await using var f = new ManagerFixture(store: store, clock: clock);
+        var caller = Task.Run(() => f.Manager.GetAccessTokenAsync(Id).AsTask());
+        Assert.True(reached.Wait(TimeSpan.FromSeconds(30)));
+
+        var kept = await sqlite.GetKeptAsync(Id);
+        var stored = await sqlite.GetAsync(Id);
+        release.Set();
+        await caller;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(directory, recursive: true);
+
+        Assert.Equal(f.InitialRefreshToken, stored!.Tokens!.RefreshToken!.Value.Value); // the provider has rotated; the store holds the spent token
+        Assert.True(kept is not null, "the rotated refresh token is only in memory while the store retries the commit: kill -9 now loses the grant");
+    }
 }

@@ -12,7 +12,7 @@ public sealed class LostAnswerPolicyTests
     [Fact]
     public void AProviderKnownNotToRotate_IsSentTheSameTokenAgain_AtOnce()
     {
-        var decision = LostAnswerPolicy.Decide(ProviderProfiles.Google, canIntrospect: false, FirstSent, FirstSent, Window);
+        var decision = LostAnswerPolicy.Decide(ProviderProfiles.Google, canIntrospect: false, FirstSent, FirstSent + Window, FirstSent);
 
         Assert.Equal(LostAnswerVerdict.Resend, decision.Verdict);
         Assert.Contains("does not rotate", decision.Why, StringComparison.Ordinal);
@@ -25,7 +25,7 @@ public sealed class LostAnswerPolicyTests
     [InlineData(31, false)]
     public void InsideTheGraceWindow_TheTokenIsSentAgain_AfterItNothingIs(int minutesLater, bool resend)
     {
-        var decision = LostAnswerPolicy.Decide(ProviderProfiles.Xero, canIntrospect: false, FirstSent, FirstSent.AddMinutes(minutesLater), Window);
+        var decision = LostAnswerPolicy.Decide(ProviderProfiles.Xero, canIntrospect: false, FirstSent, FirstSent + Window, FirstSent.AddMinutes(minutesLater));
 
         Assert.Equal(resend ? LostAnswerVerdict.Resend : LostAnswerVerdict.GiveUp, decision.Verdict);
     }
@@ -35,8 +35,8 @@ public sealed class LostAnswerPolicyTests
     {
         var profile = ProviderProfiles.Generic with { Rotation = RefreshTokenRotation.ReuseDetection, RotationGrace = TimeSpan.FromSeconds(30) };
 
-        Assert.Equal(LostAnswerVerdict.Resend, LostAnswerPolicy.Decide(profile, false, FirstSent, FirstSent.AddSeconds(10), Window).Verdict);
-        Assert.Equal(LostAnswerVerdict.GiveUp, LostAnswerPolicy.Decide(profile, false, FirstSent, FirstSent.AddSeconds(25), Window).Verdict);
+        Assert.Equal(LostAnswerVerdict.Resend, LostAnswerPolicy.Decide(profile, false, FirstSent, FirstSent + Window, FirstSent.AddSeconds(10)).Verdict);
+        Assert.Equal(LostAnswerVerdict.GiveUp, LostAnswerPolicy.Decide(profile, false, FirstSent, FirstSent + Window, FirstSent.AddSeconds(25)).Verdict);
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class LostAnswerPolicyTests
     {
         var profile = ProviderProfiles.Generic with { RotationGrace = TimeSpan.FromHours(1) };
 
-        var decision = LostAnswerPolicy.Decide(profile, canIntrospect: false, FirstSent, FirstSent.AddSeconds(1), Window);
+        var decision = LostAnswerPolicy.Decide(profile, canIntrospect: false, FirstSent, FirstSent + Window, FirstSent.AddSeconds(1));
 
         Assert.Equal(RefreshTokenRotation.Unknown, ProviderProfiles.Generic.Rotation);
         Assert.Equal(LostAnswerVerdict.GiveUp, decision.Verdict);
@@ -53,8 +53,8 @@ public sealed class LostAnswerPolicyTests
     [Fact]
     public void WithIntrospection_TheProviderIsAskedOnlyOnceTheFirstRequestCanNoLongerBeInProgress()
     {
-        var early = LostAnswerPolicy.Decide(ProviderProfiles.Slack, canIntrospect: true, FirstSent, FirstSent.AddSeconds(34), Window);
-        var late = LostAnswerPolicy.Decide(ProviderProfiles.Slack, canIntrospect: true, FirstSent, FirstSent.AddSeconds(35), Window);
+        var early = LostAnswerPolicy.Decide(ProviderProfiles.Slack, canIntrospect: true, FirstSent, FirstSent + Window, FirstSent.AddSeconds(34));
+        var late = LostAnswerPolicy.Decide(ProviderProfiles.Slack, canIntrospect: true, FirstSent, FirstSent + Window, FirstSent.AddSeconds(35));
 
         Assert.Equal(LostAnswerVerdict.WaitToIntrospect, early.Verdict);
         Assert.Equal(FirstSent + Window, early.NotBefore);
@@ -64,15 +64,36 @@ public sealed class LostAnswerPolicyTests
     [Fact]
     public void PastTheGrace_IntrospectionIsTheFallback()
     {
-        var decision = LostAnswerPolicy.Decide(ProviderProfiles.Xero, canIntrospect: true, FirstSent, FirstSent.AddMinutes(40), Window);
+        var decision = LostAnswerPolicy.Decide(ProviderProfiles.Xero, canIntrospect: true, FirstSent, FirstSent + Window, FirstSent.AddMinutes(40));
 
         Assert.Equal(LostAnswerVerdict.Introspect, decision.Verdict);
     }
 
     [Fact]
+    public void AtAGraceProvider_IntrospectionWaitsForTheEndOfTheGrace_WhenARotatedTokenStillLooksActive()
+    {
+        // Between 80% and 100% of Xero's 30 minutes a rotated token still introspects as active: that would prove nothing.
+        var decision = LostAnswerPolicy.Decide(ProviderProfiles.Xero, canIntrospect: true, FirstSent, FirstSent + Window, FirstSent.AddMinutes(25));
+
+        Assert.Equal(LostAnswerVerdict.WaitToIntrospect, decision.Verdict);
+        Assert.Equal(FirstSent + ProviderProfiles.Xero.RotationGrace, decision.NotBefore);
+    }
+
+    [Fact]
+    public void IntrospectionWaitsForTheLastRequestsWindow_NotTheFirsts()
+    {
+        // Sent first at FirstSent, sent again (and lost again) 30 s later: that last request may be in flight until +30 s + window.
+        var lastInFlightUntil = FirstSent.AddSeconds(30) + Window;
+        var decision = LostAnswerPolicy.Decide(ProviderProfiles.Slack, canIntrospect: true, FirstSent, lastInFlightUntil, FirstSent + Window);
+
+        Assert.Equal(LostAnswerVerdict.WaitToIntrospect, decision.Verdict);
+        Assert.Equal(lastInFlightUntil, decision.NotBefore);
+    }
+
+    [Fact]
     public void GivingUp_SaysWhy_InWordsAnOperatorCanActOn()
     {
-        var decision = LostAnswerPolicy.Decide(ProviderProfiles.ZendeskSell, canIntrospect: false, FirstSent, FirstSent, Window);
+        var decision = LostAnswerPolicy.Decide(ProviderProfiles.ZendeskSell, canIntrospect: false, FirstSent, FirstSent + Window, FirstSent);
 
         Assert.Equal(LostAnswerVerdict.GiveUp, decision.Verdict);
         Assert.Contains("no introspection endpoint", decision.Why, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Tokenkeeper.Connections;
 using Tokenkeeper.Refresh;
@@ -106,5 +107,65 @@ public sealed class LostAnswerTests
 
         Assert.Null(record.PendingRefresh);
         Assert.Equal(ConnectionState.Degraded, record.Status.State);
+    }
+
+    /// <summary>The "can no longer be in progress" wait counts from the request whose answer was lost, not from the cycle's first
+    /// send: a 30 s Retry-After before the lost attempt must not eat the window (found by an independent review).</summary>
+    [Fact]
+    public async Task Introspection_IsAskedOnlyARequestWindowAfterTheLostRequestWasSent()
+    {
+        var timeout = TimeSpan.FromSeconds(30);
+        var window = timeout + RefreshConstants.LeaseSafetyMargin;
+        await using var f = new ManagerFixture(profile: ProviderProfiles.ZendeskSell, introspectionEndpoint: InMemoryProvider.IntrospectionEndpoint, requestTimeout: timeout);
+        var sends = new ConcurrentQueue<DateTimeOffset>();
+        f.Provider.BeforeRefresh = _ => { sends.Enqueue(f.Clock.GetUtcNow()); return Task.CompletedTask; };
+        f.Provider.Enqueue(HttpStatusCode.TooManyRequests, """{"error":"slow_down"}""", retryAfter: TimeSpan.FromSeconds(30));
+        f.Provider.EnqueueLostBeforeProcessing();
+
+        await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        f.Clock.SetUtcNow((await f.RecordAsync()).NextAttemptAt!.Value);
+        await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        var lostSentAt = sends.ToArray()[1];
+        var askedAt = Assert.Single(f.Provider.Introspections);
+        Assert.True(askedAt >= lostSentAt + window, $"lost request sent at +{(lostSentAt - sends.First()).TotalSeconds} s, introspection asked {(askedAt - lostSentAt).TotalSeconds} s after it (window {window.TotalSeconds} s)");
+    }
+
+    /// <summary>
+    /// Found by an independent review: at a provider with a rotation grace, a rotated token still introspects as active until the
+    /// grace ends, so between 80% and 100% of it an "active" proves nothing. Introspection is asked only after the grace; only an
+    /// "active" then means the lost request never spent the token, and only then is it sent again.
+    /// </summary>
+    [Fact]
+    public async Task AtAGraceProvider_IntrospectionIsAskedOnlyAfterTheGrace_AndNothingIsSentMeanwhile()
+    {
+        await using var f = new ManagerFixture(o => o.MaxAttempts = 1, profile: ProviderProfiles.Xero, introspectionEndpoint: InMemoryProvider.IntrospectionEndpoint, requestTimeout: TimeSpan.FromSeconds(30));
+        var presented = new ConcurrentQueue<DateTimeOffset>();
+        f.Provider.BeforeRefresh = _ =>
+        {
+            presented.Enqueue(f.Clock.GetUtcNow());
+            return Task.CompletedTask;
+        };
+        var t0 = f.Clock.GetUtcNow();
+        var grace = ProviderProfiles.Xero.RotationGrace;
+        f.Provider.EnqueueLostBeforeProcessing();
+        await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+
+        // 25 minutes on (past 80% of the grace): not sent, not asked; the next attempt is set for the end of the grace.
+        f.Clock.SetUtcNow(t0 + TimeSpan.FromMinutes(25));
+        var waiting = await Assert.ThrowsAsync<TokenEndpointUnavailableException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var sentOrAskedAt25 = presented.Count + f.Provider.Introspections.Count;
+
+        // Past the grace: asked; "active" now means the lost request never spent it, so it is sent again.
+        f.Clock.SetUtcNow(t0 + TimeSpan.FromMinutes(35));
+        var token = await f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask());
+
+        Assert.Equal(1, sentOrAskedAt25);
+        Assert.True(waiting.RetryNotBefore >= t0 + grace, $"next attempt at {waiting.RetryNotBefore:O}, inside the grace");
+        var asked = Assert.Single(f.Provider.Introspections);
+        Assert.True(asked >= t0 + grace);
+        Assert.Equal(2, presented.Count);
+        Assert.True(presented.Last() >= asked, "sent again before introspection said it was still active");
+        Assert.False(token.Token.IsEmpty);
     }
 }

@@ -531,4 +531,62 @@ public sealed class RaceTests
     }
 
     /// <summary>A store with hooks at the points the races need.</summary>
+
+    /// <summary>
+    /// Found by an independent review: a store busy for 50 s while the refresh intent is written must not send the request with a
+    /// stale intent and less than a request window of lease. The intent and the lease are then done again before sending, so a peer
+    /// that comes along while the request is still at the provider waits for the lease instead of taking the intent for a lost
+    /// answer (and, with introspection saying "active" because the provider has not processed it yet, sending the token again).
+    /// </summary>
+    [Fact]
+    public async Task ABusyStoreWhileRecordingTheIntent_DoesNotLetTheLeaseLapseWhileTheRequestIsAtTheProvider()
+    {
+        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var intents = 0;
+        var store = new HookStore(new InMemoryTokenStore(clock))
+        {
+            BeforeCommit = commit =>
+            {
+                if (commit.Record.PendingRefresh is not null && commit.Events is null && Interlocked.Increment(ref intents) == 1)
+                {
+                    clock.Advance(TimeSpan.FromSeconds(50)); // the store was busy for 50 s (inside its 60 s retry window)
+                }
+
+                return null;
+            },
+        };
+        var timeout = TimeSpan.FromSeconds(30);
+        await using var a = new ManagerFixture(store: store, clock: clock, profile: ProviderProfiles.ZendeskSell, introspectionEndpoint: InMemoryProvider.IntrospectionEndpoint, requestTimeout: timeout);
+        await using var b = new ManagerFixture(store: store, clock: clock, provider: a.Provider, profile: ProviderProfiles.ZendeskSell, introspectionEndpoint: InMemoryProvider.IntrospectionEndpoint, requestTimeout: timeout);
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var presentations = 0;
+        var sentAt = DateTimeOffset.MinValue;
+        StoreLease? leaseAtSend = null;
+        a.Provider.BeforeRefresh = async _ =>
+        {
+            if (Interlocked.Increment(ref presentations) == 1)
+            {
+                sentAt = clock.GetUtcNow();
+                leaseAtSend = await store.GetLeaseAsync(Id);
+                await hold.Task; // a slow provider: it has not processed this request yet
+            }
+        };
+        var t0 = clock.GetUtcNow();
+        var first = a.Manager.GetAccessTokenAsync(Id).AsTask();
+        await Waits.UntilAsync(() => Volatile.Read(ref presentations) == 1, "the request to reach the provider");
+
+        // Still inside the request's 30 s timeout, past where the lease taken at t0 (70 s) would have lapsed: a peer comes along.
+        clock.SetUtcNow(t0 + TimeSpan.FromSeconds(71));
+        var peer = b.Manager.GetAccessTokenAsync(Id).AsTask();
+        await Waits.UntilAsync(() => b.Manager.Metrics.LeaseWaits > 0 || peer.IsCompleted || Volatile.Read(ref presentations) > 1, "the peer to wait for the lease");
+        var presentedWhileFirstInFlight = Volatile.Read(ref presentations);
+        hold.SetResult();
+        var token = await first;
+        var adopted = await b.DriveAsync(peer);
+
+        Assert.True(presentedWhileFirstInFlight == 1, "the peer presented the same refresh token while the first request with it was still at the provider");
+        Assert.True(leaseAtSend!.ExpiresAt - sentAt >= timeout + RefreshConstants.LeaseSafetyMargin, $"the request went out at t0+{(sentAt - t0).TotalSeconds} s with the lease ending at t0+{(leaseAtSend.ExpiresAt - t0).TotalSeconds} s");
+        Assert.Equal(token.Token, adopted.Token);
+        Assert.Equal(1, a.Provider.Requests);
+    }
 }
