@@ -8,8 +8,8 @@ namespace Tokenkeeper.Sqlite;
 /// <summary>
 /// The kept-tokens half of <see cref="SqliteTokenStore"/>: tokens the database would not take are written to
 /// <c>{store}.kept/{hash of the connection id}.json</c>, encrypted with the store's key (bound to the connection and to fields of
-/// their own), readable only by the owner, written to a temporary file, flushed to disk and renamed into place, so a crash leaves
-/// either the old file or the new one. The directory does not depend on the database being writable, so a locked or broken
+/// their own), readable only by the owner, written to a temporary file (flushed to the disk when durable) and renamed into place, so
+/// a crash leaves either the old file or the new one. The directory does not depend on the database being writable, so a locked or broken
 /// database does not stop them being saved.
 /// </summary>
 public sealed partial class SqliteTokenStore : IKeptTokenStore
@@ -18,7 +18,7 @@ public sealed partial class SqliteTokenStore : IKeptTokenStore
     public string KeptDirectory => Path + ".kept";
 
     /// <inheritdoc />
-    public async ValueTask SaveKeptAsync(KeptTokens kept, CancellationToken cancellationToken = default)
+    public async ValueTask SaveKeptAsync(KeptTokens kept, bool durable = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kept);
         var json = ConnectionRecordSerializer.SerializeKept(kept, _protector);
@@ -42,7 +42,7 @@ public sealed partial class SqliteTokenStore : IKeptTokenStore
             await using (stream.ConfigureAwait(false))
             {
                 await stream.WriteAsync(Encoding.UTF8.GetBytes(json), cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: durable);
             }
 
             File.Move(temporary, target, overwrite: true);
@@ -82,9 +82,21 @@ public sealed partial class SqliteTokenStore : IKeptTokenStore
     /// <inheritdoc />
     public async ValueTask RemoveKeptAsync(string connectionId, int spentGeneration, CancellationToken cancellationToken = default)
     {
-        if (await GetKeptAsync(connectionId, cancellationToken).ConfigureAwait(false) is { } kept && kept.SpentGeneration == spentGeneration)
+        var file = KeptFile(connectionId);
+        string json;
+        try
         {
-            File.Delete(KeptFile(connectionId));
+            json = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return;
+        }
+
+        // Only the generation is needed (no decryption): newer kept tokens, for a later generation, stay.
+        if (ConnectionRecordSerializer.KeptGeneration(json) == spentGeneration)
+        {
+            File.Delete(file);
         }
     }
 

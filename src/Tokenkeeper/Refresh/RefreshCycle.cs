@@ -883,7 +883,8 @@ internal sealed class RefreshCycle
     }
 
     /// <summary>Writes kept tokens beside a persistent store; a failure is logged (critical: they then live only in memory).
-    /// <paramref name="aheadOfCommit"/>: written before the commit that normally removes them at once, so not announced.</summary>
+    /// <paramref name="aheadOfCommit"/>: written before the commit that normally removes them at once, so not announced, and not
+    /// flushed to the disk (the page cache survives the process; the commit, a few milliseconds later, is durable itself).</summary>
     private async Task SaveBesideStoreAsync(string connectionId, UncommittedTokens kept, bool aheadOfCommit = false)
     {
         if (_store is not IKeptTokenStore beside)
@@ -894,7 +895,7 @@ internal sealed class RefreshCycle
         var fingerprint = kept.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None;
         try
         {
-            await beside.SaveKeptAsync(kept.ToKept(connectionId, _options.InstanceId, Now), CancellationToken.None).ConfigureAwait(false);
+            await beside.SaveKeptAsync(kept.ToKept(connectionId, _options.InstanceId, Now), durable: !aheadOfCommit, CancellationToken.None).ConfigureAwait(false);
             if (!aheadOfCommit)
             {
                 Log.TokensKept(_logger, connectionId, fingerprint, kept.Generation);

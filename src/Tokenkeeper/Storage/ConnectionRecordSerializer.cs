@@ -175,6 +175,20 @@ public static class ConnectionRecordSerializer
         };
     }
 
+    /// <summary>The generation kept tokens written by <see cref="SerializeKept"/> replace, read without decrypting them; null when the
+    /// JSON is not kept tokens.</summary>
+    public static int? KeptGeneration(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, RecordJsonContext.Default.KeptDto)?.SpentGeneration;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private const string KeptFieldPrefix = "kept.";
 
     private static TokensDto ToDto(TokenSet t, string id, ISecretProtector protector, string fieldPrefix) => new()

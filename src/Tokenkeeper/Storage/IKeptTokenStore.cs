@@ -8,8 +8,13 @@ namespace Tokenkeeper.Storage;
 /// </summary>
 public interface IKeptTokenStore
 {
-    /// <summary>Writes <paramref name="kept"/> durably, replacing what is kept for the connection. Tokens are encrypted.</summary>
-    ValueTask SaveKeptAsync(KeptTokens kept, CancellationToken cancellationToken = default);
+    /// <summary>Writes <paramref name="kept"/>, replacing what is kept for the connection, so it survives this process. Tokens are
+    /// encrypted.</summary>
+    /// <param name="kept">The tokens.</param>
+    /// <param name="durable">Also flush them to the disk before returning, so they survive an operating-system crash too. False is
+    /// enough for tokens written just ahead of a commit that normally removes them again within milliseconds.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    ValueTask SaveKeptAsync(KeptTokens kept, bool durable = true, CancellationToken cancellationToken = default);
 
     /// <summary>What is kept for a connection, or null.</summary>
     /// <exception cref="SecretProtectionException">The kept tokens cannot be decrypted (another key).</exception>

@@ -44,8 +44,8 @@ internal sealed class HookStore(ITokenStore inner) : ITokenStore, IKeptTokenStor
     public ValueTask ReleaseLeaseAsync(StoreLease lease, CancellationToken cancellationToken = default) => inner.ReleaseLeaseAsync(lease, cancellationToken);
 
     /// <summary>Kept tokens go to the inner store when it keeps them (SQLite), and nowhere otherwise (in memory).</summary>
-    public ValueTask SaveKeptAsync(KeptTokens kept, CancellationToken cancellationToken = default) =>
-        SaveKept?.Invoke(kept) ?? (inner is IKeptTokenStore beside ? beside.SaveKeptAsync(kept, cancellationToken) : ValueTask.CompletedTask);
+    public ValueTask SaveKeptAsync(KeptTokens kept, bool durable = true, CancellationToken cancellationToken = default) =>
+        SaveKept?.Invoke(kept) ?? (inner is IKeptTokenStore beside ? beside.SaveKeptAsync(kept, durable, cancellationToken) : ValueTask.CompletedTask);
 
     public ValueTask<KeptTokens?> GetKeptAsync(string connectionId, CancellationToken cancellationToken = default) =>
         inner is IKeptTokenStore beside ? beside.GetKeptAsync(connectionId, cancellationToken) : ValueTask.FromResult<KeptTokens?>(null);
