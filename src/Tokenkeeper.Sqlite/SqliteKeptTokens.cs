@@ -18,30 +18,33 @@ public sealed partial class SqliteTokenStore : IKeptTokenStore
     public string KeptDirectory => Path + ".kept";
 
     /// <inheritdoc />
-    public async ValueTask SaveKeptAsync(KeptTokens kept, bool durable = true, CancellationToken cancellationToken = default)
+    public ValueTask SaveKeptAsync(KeptTokens kept, bool durable = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kept);
         var json = ConnectionRecordSerializer.SerializeKept(kept, _protector);
-        var directory = Directory.CreateDirectory(KeptDirectory);
-        if (!OperatingSystem.IsWindows())
+        if (!Directory.Exists(KeptDirectory))
         {
-            File.SetUnixFileMode(directory.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var directory = Directory.CreateDirectory(KeptDirectory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(directory.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
 
         var target = KeptFile(kept.ConnectionId);
         var temporary = target + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.Asynchronous };
+            // A kilobyte, written synchronously: cheaper than the thread-pool round trips of asynchronous file I/O.
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows())
             {
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            var stream = new FileStream(temporary, options);
-            await using (stream.ConfigureAwait(false))
+            using (var stream = new FileStream(temporary, options))
             {
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(json), cancellationToken).ConfigureAwait(false);
+                stream.Write(Encoding.UTF8.GetBytes(json));
                 stream.Flush(flushToDisk: durable);
             }
 
@@ -52,16 +55,25 @@ public sealed partial class SqliteTokenStore : IKeptTokenStore
             File.Delete(temporary);
             throw;
         }
+
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    public async ValueTask<KeptTokens?> GetKeptAsync(string connectionId, CancellationToken cancellationToken = default)
+    public ValueTask<KeptTokens?> GetKeptAsync(string connectionId, CancellationToken cancellationToken = default) => ValueTask.FromResult(GetKept(connectionId));
+
+    private KeptTokens? GetKept(string connectionId)
     {
         var file = KeptFile(connectionId);
+        if (!File.Exists(file))
+        {
+            return null; // the usual case, asked before every refresh: one stat, no exception
+        }
+
         string json;
         try
         {
-            json = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+            json = File.ReadAllText(file);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -80,17 +92,17 @@ public sealed partial class SqliteTokenStore : IKeptTokenStore
     }
 
     /// <inheritdoc />
-    public async ValueTask RemoveKeptAsync(string connectionId, int spentGeneration, CancellationToken cancellationToken = default)
+    public ValueTask RemoveKeptAsync(string connectionId, int spentGeneration, CancellationToken cancellationToken = default)
     {
         var file = KeptFile(connectionId);
         string json;
         try
         {
-            json = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+            json = File.ReadAllText(file);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
         // Only the generation is needed (no decryption): newer kept tokens, for a later generation, stay.
@@ -98,6 +110,8 @@ public sealed partial class SqliteTokenStore : IKeptTokenStore
         {
             File.Delete(file);
         }
+
+        return ValueTask.CompletedTask;
     }
 
     private string KeptFile(string connectionId) =>
