@@ -5,14 +5,15 @@ namespace Tokenkeeper.IntegrationTests.Reliability;
 
 /// <summary>
 /// Issue 10, situation 1: a job that finishes normally while a background refresh (refresh-ahead) is at a slow token endpoint.
-/// The run ends on purpose inside the token's refresh-ahead window: its first page is held until the token is there, so its
-/// last request starts the background refresh and the job completes before the provider answers. Exiting must wait for that
-/// answer and commit it; the next run (and a crowd of concurrent ones) must find the live refresh token, no lease, no intent.
+/// The run ends on purpose inside the token's refresh-ahead window: its first page is held until the token is there, so its next
+/// request starts the background refresh; its second (last) page is held until the provider holds that refresh's answer, so the
+/// job completes before the provider answers. Exiting must wait for that answer and commit it; the next run (and a crowd of
+/// concurrent ones) must find the live refresh token, no lease, no intent.
 /// </summary>
 public sealed class CleanExitTests
 {
     /// <summary>The provider holds every token answer this long after rotating: far longer than the rest of a run.</summary>
-    private static readonly TimeSpan TokenDelay = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan TokenDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>Access tokens live 20 s: refresh-ahead starts 5-6 s before expiry (25% plus up to 20% jitter), and callers are
     /// served until 1 s before it. A run released 15 s after the token was issued is inside that window whatever the jitter.</summary>
@@ -23,7 +24,7 @@ public sealed class CleanExitTests
     [Fact]
     public async Task SequentialRuns_EachEndingWhileARefreshIsAtTheProvider_KeepTheRotatedToken_AndLeaveNothingBehind()
     {
-        await using var h = await ReliabilityHarness.StartAsync(o => (o.AccessTtl, o.TokenResponseDelay) = (AccessTtl, TokenDelay));
+        await using var h = await ReliabilityHarness.StartAsync(o => (o.AccessTtl, o.TokenResponseDelay, o.Contacts) = (AccessTtl, TokenDelay, 2 * ReliabilityHarness.PageSize));
         await using var front = await FrontApi.StartAsync(h.Simulator, PagingStyle.NumericCursor);
         var (first, firstOutput, _) = await h.RunAsync(h.WriteJob("job-0"));
         Assert.True(first == 0, firstOutput);
@@ -36,7 +37,7 @@ public sealed class CleanExitTests
             using var process = h.Start(job);
             await front.PageHeld.WaitAsync(TimeSpan.FromMinutes(1));
             await UntilAsync(before.Tokens!.IssuedAt + IntoRefreshAhead);
-            front.Release();
+            await ReleaseOnceTheRefreshIsAtTheProviderAsync(h, front, runs: 1);
             await process.WaitForExitAsync(TimeSpan.FromMinutes(1));
 
             var context = $"run {run}";
@@ -61,7 +62,7 @@ public sealed class CleanExitTests
     public async Task FourConcurrentRuns_AllInsideTheRefreshAheadWindow_OneRefreshes_AllExitZero_NoSpentTokenIsPresented()
     {
         const int Runs = 4;
-        await using var h = await ReliabilityHarness.StartAsync(o => (o.AccessTtl, o.TokenResponseDelay) = (AccessTtl, TokenDelay));
+        await using var h = await ReliabilityHarness.StartAsync(o => (o.AccessTtl, o.TokenResponseDelay, o.Contacts) = (AccessTtl, TokenDelay, 2 * ReliabilityHarness.PageSize));
         await using var front = await FrontApi.StartAsync(h.Simulator, PagingStyle.NumericCursor);
         var (first, firstOutput, _) = await h.RunAsync(h.WriteJob("job-0"));
         Assert.True(first == 0, firstOutput);
@@ -72,7 +73,7 @@ public sealed class CleanExitTests
         var processes = Enumerable.Range(1, Runs).Select(run => h.Start(h.WriteJob($"job-{run}", front.ConfigureSource))).ToList();
         await ReliabilityHarness.UntilAsync(() => front.Waiting == Runs, "every run to ask for its first page");
         await UntilAsync(before.Tokens!.IssuedAt + IntoRefreshAhead);
-        front.Release();
+        await ReleaseOnceTheRefreshIsAtTheProviderAsync(h, front, Runs);
         foreach (var process in processes)
         {
             await process.WaitForExitAsync(TimeSpan.FromMinutes(1));
@@ -90,6 +91,17 @@ public sealed class CleanExitTests
         Assert.True(last == 0, lastOutput);
         h.AssertNoSpentTokenPresented("the run after");
         h.AssertEveryRecordDeliveredOnce(jobs: Runs + 2);
+    }
+
+    /// <summary>Lets the held first page through and holds the second: the requests in between start the background refresh. Once
+    /// every run waits for its second page and the provider holds the refresh's answer, lets the runs finish: they end while it is
+    /// still at the provider.</summary>
+    private static async Task ReleaseOnceTheRefreshIsAtTheProviderAsync(ReliabilityHarness h, FrontApi front, int runs)
+    {
+        front.Release();
+        front.Hold(ReliabilityHarness.PageSize);
+        await ReliabilityHarness.UntilAsync(() => front.Waiting == runs && h.Stats.TokenResponsesHeld == 1, "every run at its last page while the refresh is at the provider");
+        front.Release();
     }
 
     private static async Task UntilAsync(DateTimeOffset moment)
