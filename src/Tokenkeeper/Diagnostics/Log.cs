@@ -88,4 +88,7 @@ internal static partial class Log
 
     [LoggerMessage(28, LogLevel.Warning, "The host's shutdown deadline passed while {Count} token request(s) were still in flight; still waiting for them (their refresh tokens may have been rotated). Raise HostOptions.ShutdownTimeout above the token request timeout plus the store retry window")]
     public static partial void StopOutlastsHost(ILogger logger, int count);
+
+    [LoggerMessage(29, LogLevel.Warning, "Connection {ConnectionId}: tokens the store would not take (refresh token {RefreshFingerprint}) were not stored before stopping ({Problem}); they stay kept beside the store for the next process")]
+    public static partial void KeptNotStoredAtStop(ILogger logger, string connectionId, string refreshFingerprint, string problem);
 }

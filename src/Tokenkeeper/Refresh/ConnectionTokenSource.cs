@@ -115,7 +115,7 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
         for (var round = 0; round < 2; round++)
         {
             var fresh = await StartOrJoin(RefreshTrigger.Rejected, rejected.Token, TimeSpan.Zero).WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (fresh.Token != rejected.Token)
+            if (fresh.Token != rejected.Token && _time.GetUtcNow().UtcTicks < fresh.ExpiresAtTicks)
             {
                 return fresh;
             }
@@ -232,17 +232,22 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
             try
             {
                 var fresh = await StartOrJoin(trigger, null, minValidity).WaitAsync(cancellationToken).ConfigureAwait(false);
-                if (minValidity <= TimeSpan.Zero || fresh.IsUsableAt(_time.GetUtcNow().UtcTicks, minValidity))
+                var after = _time.GetUtcNow().UtcTicks;
+                if (after < fresh.ExpiresAtTicks && (minValidity <= TimeSpan.Zero || fresh.IsUsableAt(after, minValidity)))
                 {
                     return fresh;
                 }
 
-                // A flight another caller started answered its needs, not ours: one more round with our own requirement.
+                // A flight another caller started answered its needs, not ours (or only stored kept tokens): one more round, ours.
             }
             catch (TokenEndpointUnavailableException) when (minValidity <= TimeSpan.Zero && current is not null && _time.GetUtcNow().UtcTicks < current.ExpiresAtTicks && current == _current)
             {
                 // The refresh failed but the token has not expired yet: serving it beats failing the caller.
                 return current;
+            }
+            catch (TokenEndpointUnavailableException ex) when (round == 0 && ex.RetryNotBefore is { } retry && retry.UtcTicks <= _time.GetUtcNow().UtcTicks)
+            {
+                // Asked to ask again at once (the flight joined only stored kept tokens): one more round, with a flight of ours.
             }
         }
 

@@ -66,6 +66,11 @@ internal sealed class RefreshCycle
                 return cached;
             }
 
+            if (flight.Trigger == RefreshTrigger.StoreKept && source.Uncommitted is null)
+            {
+                return KeptStored(source); // stored meanwhile: nothing left for this flight to do
+            }
+
             var record = await ReadAsync(id, cancellationToken).ConfigureAwait(false);
             if (source.Uncommitted is null)
             {
@@ -100,6 +105,11 @@ internal sealed class RefreshCycle
                         return handle;
                     }
 
+                    if (flight.Trigger == RefreshTrigger.StoreKept)
+                    {
+                        return KeptStored(source); // storing them is all this flight is for: no refresh nobody asked for
+                    }
+
                     // Stored (or dropped because the store moved on): serve what is good enough before spending anything.
                     if (CachedIsGoodEnough(source, flight) is { } stillGood)
                     {
@@ -131,6 +141,11 @@ internal sealed class RefreshCycle
             throw;
         }
     }
+
+    /// <summary>What a background flight that stored kept tokens answers: the cached token (a caller that joined it and finds it not
+    /// usable starts a flight of its own), or, with none cached, a failure that may be retried at once.</summary>
+    private ManagedAccessToken KeptStored(ConnectionTokenSource source) =>
+        source.Current ?? throw new TokenEndpointUnavailableException(source.ConnectionId, $"Connection '{source.ConnectionId}': kept tokens were stored; ask again for a token.", null, Now);
 
     /// <summary>Adopts the stored token when it is new to this instance, not the rejected one, and usable for the flight.</summary>
     /// <param name="source">The connection's source.</param>
@@ -961,7 +976,7 @@ internal sealed class RefreshCycle
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Log.TokensNotKept(_logger, source.ConnectionId, kept.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, "not stored before stopping (" + ex.GetType().Name + ": " + ex.Message + ")");
+            Log.KeptNotStoredAtStop(_logger, source.ConnectionId, kept.Tokens.RefreshToken?.Fingerprint ?? TokenFingerprint.None, ex.GetType().Name + ": " + ex.Message);
         }
 
         if (source.Uncommitted is { } still)

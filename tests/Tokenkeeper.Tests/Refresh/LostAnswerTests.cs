@@ -114,9 +114,9 @@ public sealed class LostAnswerTests
     [Fact]
     public async Task Introspection_IsAskedOnlyARequestWindowAfterTheLostRequestWasSent()
     {
-        var timeout = TimeSpan.FromSeconds(30);
-        var window = timeout + RefreshConstants.LeaseSafetyMargin;
-        await using var f = new ManagerFixture(profile: ProviderProfiles.ZendeskSell, introspectionEndpoint: InMemoryProvider.IntrospectionEndpoint, requestTimeout: timeout);
+        // The fixture's day-long timeout: DriveAsync jumps the clock to the next timer, which must not be a request's timeout.
+        var window = ManagerFixture.RequestTimeout + RefreshConstants.LeaseSafetyMargin;
+        await using var f = new ManagerFixture(profile: ProviderProfiles.ZendeskSell, introspectionEndpoint: InMemoryProvider.IntrospectionEndpoint);
         var sends = new ConcurrentQueue<DateTimeOffset>();
         f.Provider.BeforeRefresh = _ => { sends.Enqueue(f.Clock.GetUtcNow()); return Task.CompletedTask; };
         f.Provider.Enqueue(HttpStatusCode.TooManyRequests, """{"error":"slow_down"}""", retryAfter: TimeSpan.FromSeconds(30));
@@ -139,6 +139,7 @@ public sealed class LostAnswerTests
     [Fact]
     public async Task AtAGraceProvider_IntrospectionIsAskedOnlyAfterTheGrace_AndNothingIsSentMeanwhile()
     {
+        // A request window (30 s + 5 s) far inside the grace, so it is the grace the introspection waits for.
         await using var f = new ManagerFixture(o => o.MaxAttempts = 1, profile: ProviderProfiles.Xero, introspectionEndpoint: InMemoryProvider.IntrospectionEndpoint, requestTimeout: TimeSpan.FromSeconds(30));
         var presented = new ConcurrentQueue<DateTimeOffset>();
         f.Provider.BeforeRefresh = _ =>
