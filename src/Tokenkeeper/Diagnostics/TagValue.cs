@@ -17,7 +17,12 @@ internal static class TagValue
     private static class Names<T>
         where T : struct, Enum
     {
+        /// <summary>Each value's name: its <see cref="System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute"/> when it has one
+        /// (a documented spelling that is not plain snake case, such as <c>keepalive</c>), else its snake-case name.</summary>
         public static readonly FrozenDictionary<T, string> ByValue =
-            Enum.GetValues<T>().Distinct().ToFrozenDictionary(v => v, v => JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString()));
+            Enum.GetValues<T>().Distinct().ToFrozenDictionary(v => v, v =>
+                typeof(T).GetField(v.ToString())?.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute), false) is [System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute named]
+                    ? named.Name
+                    : JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString()));
     }
 }

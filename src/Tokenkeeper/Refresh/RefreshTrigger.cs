@@ -21,10 +21,12 @@ public enum RefreshTrigger
     /// <summary>Asked for explicitly by an operator or a job.</summary>
     Forced,
 
-    /// <summary>The lifecycle service exercising the refresh token before its idle deadline, or probing one past its deadline.</summary>
+    /// <summary>The lifecycle service exercising the refresh token before its idle deadline, or probing one past its deadline.
+    /// Tagged <c>keepalive</c>.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("keepalive")]
     KeepAlive,
 
-    /// <summary>This instance keeps tokens in memory that the store would not take (their refresh token may be the only live
-    /// one): store them first, then serve or refresh as for an expiring token.</summary>
+    /// <summary>This instance keeps tokens that the store would not take (their refresh token may be the only live one): the
+    /// background attempt to store them. It never refreshes.</summary>
     StoreKept,
 }

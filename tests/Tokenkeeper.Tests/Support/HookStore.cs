@@ -39,9 +39,17 @@ internal sealed class HookStore(ITokenStore inner) : ITokenStore, IKeptTokenStor
 
     public ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default) => inner.GetLeaseAsync(connectionId, cancellationToken);
 
-    public ValueTask<StoreLease?> RenewLeaseAsync(StoreLease lease, TimeSpan duration, CancellationToken cancellationToken = default) => inner.RenewLeaseAsync(lease, duration, cancellationToken);
+    /// <summary>Replaces renewing a lease (to lose it, say).</summary>
+    public Func<StoreLease, StoreLease?>? RenewLease { get; set; }
 
-    public ValueTask ReleaseLeaseAsync(StoreLease lease, CancellationToken cancellationToken = default) => inner.ReleaseLeaseAsync(lease, cancellationToken);
+    public ValueTask<StoreLease?> RenewLeaseAsync(StoreLease lease, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        RenewLease is { } renew ? ValueTask.FromResult(renew(lease)) : inner.RenewLeaseAsync(lease, duration, cancellationToken);
+
+    /// <summary>Replaces releasing a lease (to make it fail, say).</summary>
+    public Func<StoreLease, ValueTask>? ReleaseLease { get; set; }
+
+    public ValueTask ReleaseLeaseAsync(StoreLease lease, CancellationToken cancellationToken = default) =>
+        ReleaseLease?.Invoke(lease) ?? inner.ReleaseLeaseAsync(lease, cancellationToken);
 
     /// <summary>Kept tokens go to the inner store when it keeps them (SQLite), and nowhere otherwise (in memory).</summary>
     public ValueTask SaveKeptAsync(KeptTokens kept, bool durable = true, CancellationToken cancellationToken = default) =>

@@ -63,43 +63,16 @@ internal sealed class ManagerFixture : IAsyncDisposable
 
     public async Task<ConnectionRecord> RecordAsync(string id = ConnectionId) => (await Store.GetAsync(id))!;
 
-    /// <summary>The furthest <see cref="DriveAsync{T}"/> moves the clock in one jump: 12 hours. Retry delays, lease polls and
-    /// backoffs are shorter; the 1-day request timeout is not, so a request that is merely slow on a loaded machine is never
-    /// timed out by the driver mistaking it for work waiting on time.</summary>
-    public static readonly TimeSpan MaxDriveJump = TimeSpan.FromHours(12);
+    /// <summary>The furthest <see cref="DriveAsync{T}"/> moves the clock in one jump (<see cref="ClockDriver.MaxJump"/>).</summary>
+    public static readonly TimeSpan MaxDriveJump = ClockDriver.MaxJump;
 
-    /// <summary>How long, in real time, <see cref="DriveAsync{T}"/> waits for a task before failing the test: 2 minutes.</summary>
-    public static readonly TimeSpan DriveLimit = TimeSpan.FromMinutes(2);
+    /// <summary>How long, in real time, a test waits for work before failing (<see cref="ClockDriver.Limit"/>).</summary>
+    public static readonly TimeSpan DriveLimit = ClockDriver.Limit;
 
-    /// <summary>
-    /// Runs <paramref name="task"/> to completion on the fake clock: whenever the work is waiting on time (a retry delay, a lease
-    /// poll, a backoff), the clock jumps to the next due timer; otherwise the thread yields so the work can progress. No sleeps.
-    /// </summary>
-    public async Task<T> DriveAsync<T>(Task<T> task, int maxJumps = 10_000)
-    {
-        var jumps = 0;
-        var idle = 0;
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        while (!task.IsCompleted)
-        {
-            Assert.True(started.Elapsed < DriveLimit, "the task did not complete");
-            if (Clock.NextDueTime() is { } due && due - Clock.GetUtcNow() <= MaxDriveJump && ++idle > 50)
-            {
-                Clock.SetUtcNow(due > Clock.GetUtcNow() ? due : Clock.GetUtcNow());
-                idle = 0;
-                Assert.True(++jumps < maxJumps, "the task did not complete");
-            }
-            else
-            {
-                await Task.Yield();
-                Thread.Yield();
-            }
-        }
+    /// <summary>Runs <paramref name="task"/> to completion on the fake clock (<see cref="ClockDriver"/>). No sleeps.</summary>
+    public Task<T> DriveAsync<T>(Task<T> task, int maxJumps = 10_000) => ClockDriver.DriveAsync(Clock, task, maxJumps);
 
-        return await task;
-    }
-
-    public Task DriveAsync(Task task) => DriveAsync(task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default));
+    public Task DriveAsync(Task task) => ClockDriver.DriveAsync(Clock, task);
 
     public async ValueTask DisposeAsync() => await Manager.DisposeAsync();
 }

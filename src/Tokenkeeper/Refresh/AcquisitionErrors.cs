@@ -1,0 +1,21 @@
+namespace Tokenkeeper.Refresh;
+
+/// <summary>The typed failures callers are promised (<see cref="TokenAcquisitionException"/> and its kinds) for what is not an
+/// answer from the provider: a manager that is stopping, and anything unexpected found on the way.</summary>
+internal static class AcquisitionErrors
+{
+    /// <summary>What a caller gets for a refresh the stopping manager did not start (or stopped before it sent anything).</summary>
+    public static TokenAcquisitionException Stopping(string connectionId) =>
+        new(connectionId, $"Connection '{connectionId}': Tokenkeeper is stopping; no new refresh is started (a token request already sent is finished and committed first).");
+
+    /// <summary>Wraps what is not a <see cref="TokenAcquisitionException"/> already (a store failure, a configuration mistake found
+    /// late), keeping the cause.</summary>
+    public static TokenAcquisitionException Typed(string connectionId, Exception ex) => ex switch
+    {
+        TokenAcquisitionException typed => typed,
+        TokenkeeperConfigurationException => new TokenAcquisitionException(connectionId, $"Connection '{connectionId}' is misconfigured: {ex.Message}", null, ex),
+        Storage.TokenStoreException or Storage.SecretProtectionException or System.Data.Common.DbException or IOException =>
+            new TokenStoreUnavailableException(connectionId, $"Connection '{connectionId}': the token store failed ({ex.GetType().Name}: {ex.Message}).", ex),
+        _ => new TokenAcquisitionException(connectionId, $"Connection '{connectionId}': unexpected failure ({ex.GetType().Name}: {ex.Message}).", null, ex),
+    };
+}

@@ -1,0 +1,111 @@
+using Tokenkeeper.Diagnostics;
+using Tokenkeeper.Storage;
+
+namespace Tokenkeeper.Refresh;
+
+/// <summary>How waiting for a connection's lease ended: the lease held (with the record read under it), or a peer's tokens
+/// adopted meanwhile (nothing to refresh).</summary>
+internal readonly record struct LeaseAcquisition(HeldLease? Held, ConnectionRecord? Record, ManagedAccessToken? Adopted);
+
+/// <summary>
+/// Takes a connection's refresh lease (DESIGN.md contract 4) and re-reads the record under it, adopting a peer's result while it
+/// waits. A lease left by a dead process of this machine is taken over at once. A record whose refresh intent belongs to another
+/// live instance and may still be in flight means that instance may still be waiting for its answer: the lease is given back and
+/// the wait goes on, so the same refresh token is never sent twice on purpose. Waits end when <c>cancellationToken</c> trips.
+/// </summary>
+internal sealed class LeaseAcquirer(RefreshContext context, TokenAdopter adopter)
+{
+    public async Task<LeaseAcquisition> AcquireAsync(ConnectionTokenSource source, Flight flight, CancellationToken cancellationToken)
+    {
+        var id = source.ConnectionId;
+        var timings = context.Timings;
+        var patience = timings.LeasePatience;
+        var deadline = context.Now + patience;
+        var delay = timings.FirstLeasePoll;
+        while (true)
+        {
+            if (await TryTakeAsync(id, cancellationToken).ConfigureAwait(false) is { } held)
+            {
+                if (await UnderLeaseAsync(source, flight, held, cancellationToken).ConfigureAwait(false) is { } acquired)
+                {
+                    return acquired;
+                }
+            }
+
+            context.Metrics.RecordLeaseWait(id);
+            if (context.Now >= deadline)
+            {
+                throw new TokenEndpointUnavailableException(id, $"Connection '{id}': another instance has held the refresh for over {patience.TotalSeconds:0} s.", null, context.Now + delay);
+            }
+
+            await Task.Delay(timings.Jittered(delay), context.Time, cancellationToken).ConfigureAwait(false);
+            delay = timings.NextLeasePoll(delay);
+            var latest = await context.ReadAsync(id, cancellationToken).ConfigureAwait(false);
+            if (source.Kept.Current is null)
+            {
+                if (adopter.TryAdopt(source, latest, flight, out var adoptedWhileWaiting))
+                {
+                    return new LeaseAcquisition(null, null, adoptedWhileWaiting);
+                }
+
+                RefreshGuards.EnsureRefreshable(latest, context.Now);
+            }
+        }
+    }
+
+    /// <summary>Takes the lease if it is free, lapsed, or held by a dead process of this machine.</summary>
+    private async Task<HeldLease?> TryTakeAsync(string id, CancellationToken cancellationToken)
+    {
+        var store = context.Store;
+        var lease = await store.TryAcquireLeaseAsync(id, context.InstanceId, context.Timings.LeaseSpan, cancellationToken).ConfigureAwait(false);
+        if (lease is null && await store.GetLeaseAsync(id, cancellationToken).ConfigureAwait(false) is { } held && LeaseOwners.IsDeadLocalProcess(held.Owner))
+        {
+            // The holder died mid-refresh (killed): take over now. Its intent stays in the record, so this refresh is in doubt.
+            Log.LeaseTakenOver(context.Logger, id, held.Owner);
+            lease = await store.TryAcquireLeaseAsync(id, context.InstanceId, context.Timings.LeaseSpan, cancellationToken, takeOverFrom: held.Owner).ConfigureAwait(false);
+        }
+
+        return lease is null ? null : new HeldLease(context, lease);
+    }
+
+    /// <summary>Under the lease: adopt a peer's tokens, or keep the lease unless another live instance's request may be in flight
+    /// (then give it back and null: wait on). The lease is released on every path that does not return it.</summary>
+    private async Task<LeaseAcquisition?> UnderLeaseAsync(ConnectionTokenSource source, Flight flight, HeldLease held, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var record = await context.ReadAsync(source.ConnectionId, cancellationToken).ConfigureAwait(false);
+            var kept = source.Kept.Current;
+            if (kept is null && adopter.TryAdopt(source, record, flight, out var adopted))
+            {
+                await held.DisposeAsync().ConfigureAwait(false);
+                return new LeaseAcquisition(null, null, adopted);
+            }
+
+            // Kept tokens that replace the record's refresh token are the outcome of any intent on it: store them at once.
+            if (!IsYoungForeignIntent(record) || (kept is not null && RecordTransitions.StillHolds(record, kept.Generation, kept.Spent)))
+            {
+                if (kept is null)
+                {
+                    RefreshGuards.EnsureRefreshable(record, context.Now);
+                }
+
+                return new LeaseAcquisition(held, record, null);
+            }
+
+            await held.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+        catch
+        {
+            await held.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private bool IsYoungForeignIntent(ConnectionRecord record) =>
+        record.PendingRefresh is { ResponseLost: false } intent
+        && intent.Owner != context.InstanceId
+        && context.Now < context.Timings.InFlightUntil(intent)
+        && !LeaseOwners.IsDeadLocalProcess(intent.Owner);
+}
