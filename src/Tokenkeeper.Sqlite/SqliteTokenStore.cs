@@ -12,7 +12,7 @@ namespace Tokenkeeper.Sqlite;
 /// written to an outbox table in the same transaction as the change that caused them. Every secret field is encrypted with
 /// AES-256-GCM before it reaches the file (DESIGN.md contract 10).
 /// </summary>
-public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, IDisposable
+public sealed partial class SqliteTokenStore : ITokenStore, IDisposable
 {
     private readonly string _connectionString;
     private readonly ISecretProtector _protector;
@@ -169,111 +169,6 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
             await EnqueueAsync(connection, commit.Events, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return CommitResult.Success(next);
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default, string? takeOverFrom = null)
-    {
-        var now = _time.GetUtcNow();
-        var expires = now + duration;
-        return await WithConnectionAsync<StoreLease?>(async (connection, cancellationToken) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                UPDATE connections
-                SET lease_owner = $owner, lease_fence = lease_fence + 1, lease_expires_at = $expires
-                WHERE id = $id AND (lease_owner IS NULL OR lease_expires_at <= $now OR lease_owner = $owner OR lease_owner = $dead)
-                RETURNING lease_fence
-                """;
-            command.Parameters.AddWithValue("$id", connectionId);
-            command.Parameters.AddWithValue("$owner", owner);
-            command.Parameters.AddWithValue("$dead", (object?)takeOverFrom ?? DBNull.Value);
-            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
-            var fence = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            return fence is long value ? new StoreLease(connectionId, owner, value, expires) : null;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default)
-    {
-        var now = _time.GetUtcNow();
-        return await WithConnectionAsync<StoreLease?>(async (connection, cancellationToken) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT lease_owner, lease_fence, lease_expires_at FROM connections WHERE id = $id AND lease_owner IS NOT NULL AND lease_expires_at > $now";
-            command.Parameters.AddWithValue("$id", connectionId);
-            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-                ? new StoreLease(connectionId, reader.GetString(0), reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)))
-                : null;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<StoreLease?> RenewLeaseAsync(StoreLease lease, TimeSpan duration, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(lease);
-        var expires = _time.GetUtcNow() + duration;
-        return await WithConnectionAsync<StoreLease?>(async (connection, cancellationToken) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE connections SET lease_owner = $owner, lease_expires_at = $expires WHERE id = $id AND lease_fence = $fence";
-            command.Parameters.AddWithValue("$id", lease.ConnectionId);
-            command.Parameters.AddWithValue("$owner", lease.Owner);
-            command.Parameters.AddWithValue("$fence", lease.Fence);
-            command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? lease with { ExpiresAt = expires } : null;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask ReleaseLeaseAsync(StoreLease lease, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(lease);
-        await WithConnectionAsync(async (connection, cancellationToken) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE connections SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $id AND lease_fence = $fence";
-            command.Parameters.AddWithValue("$id", lease.ConnectionId);
-            command.Parameters.AddWithValue("$fence", lease.Fence);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<StoredCheckpoint?> GetCheckpointAsync(string jobId, CancellationToken cancellationToken = default)
-    {
-        return await WithConnectionAsync<StoredCheckpoint?>(async (connection, cancellationToken) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT version, payload, updated_at FROM checkpoints WHERE job_id = $job";
-            command.Parameters.AddWithValue("$job", jobId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-                ? new StoredCheckpoint(jobId, reader.GetInt64(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture))
-                : null;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<long?> CommitCheckpointAsync(string jobId, string payload, long expectedVersion, CancellationToken cancellationToken = default)
-    {
-        return await WithConnectionAsync<long?>(async (connection, cancellationToken) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = expectedVersion == 0
-                ? "INSERT INTO checkpoints (job_id, version, payload, updated_at) VALUES ($job, 1, $payload, $now) ON CONFLICT (job_id) DO NOTHING"
-                : "UPDATE checkpoints SET version = version + 1, payload = $payload, updated_at = $now WHERE job_id = $job AND version = $expected";
-            command.Parameters.AddWithValue("$job", jobId);
-            command.Parameters.AddWithValue("$payload", payload);
-            command.Parameters.AddWithValue("$expected", expectedVersion);
-            command.Parameters.AddWithValue("$now", Timestamp(_time.GetUtcNow()));
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? expectedVersion + 1 : null;
         }, cancellationToken).ConfigureAwait(false);
     }
 
