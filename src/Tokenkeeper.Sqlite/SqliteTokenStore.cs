@@ -44,7 +44,7 @@ public sealed partial class SqliteTokenStore : ITokenStore, IDisposable
             DefaultTimeout = Math.Max(1, (int)StorageConstants.SqliteBusyTimeout.TotalSeconds),
         }.ToString();
         _retry = new SqliteRetry(options.RetryWindow, _time, Path);
-        SchemaVersion = Migrate();
+        SchemaVersion = new SqliteMigrator(_connectionString, Path, _retry, _time).Migrate();
     }
 
     /// <summary>The database file's full path.</summary>
@@ -210,7 +210,8 @@ public sealed partial class SqliteTokenStore : ITokenStore, IDisposable
         }
     }
 
-    private static string Timestamp(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
+    /// <summary>How the store writes a time into a text column: round-trip ISO 8601, invariant culture.</summary>
+    internal static string Timestamp(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
 
     private ConnectionRecord Read(string connectionId, long version, string json)
     {
@@ -247,107 +248,5 @@ public sealed partial class SqliteTokenStore : ITokenStore, IDisposable
             payload.Value = ConnectionRecordSerializer.SerializeEvent(item);
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Brings the schema up to date. A store already up to date is only read (another process holding a write lock does
-    /// not delay the start); a migration waits for the write lock within the retry window, like any other write.</summary>
-    private int Migrate()
-    {
-        try
-        {
-            // Synchronous (a constructor), so the retries' waits block; the store's clock still measures the window.
-            return _retry.RunAsync(
-                    _ => Task.FromResult(CurrentSchemaVersion() is { } current && current == SqliteSchema.Migrations[^1].Version ? current : MigrateOnce()),
-                    CancellationToken.None)
-                .GetAwaiter().GetResult();
-        }
-        catch (TokenStoreException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 26 or 11 } sqlite)
-        {
-            throw new TokenkeeperConfigurationException($"{Path} is not a Tokenkeeper store (SQLite says: {sqlite.Message}). Point the store at another file.", ex);
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
-        {
-            throw new TokenkeeperConfigurationException($"{Path} is not a Tokenkeeper store (SQLite says: {ex.Message}). Point the store at another file.", ex);
-        }
-    }
-
-    /// <summary>The schema version a store in WAL mode already has, read without a write lock; null when it needs setting up.</summary>
-    private int? CurrentSchemaVersion()
-    {
-        if (!File.Exists(Path))
-        {
-            return null;
-        }
-
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode";
-        if (command.ExecuteScalar() as string != "wal")
-        {
-            return null;
-        }
-
-        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
-        if (command.ExecuteScalar() is null)
-        {
-            return null;
-        }
-
-        command.CommandText = "SELECT MAX(version) FROM schema_migrations";
-        return command.ExecuteScalar() is long version ? (int)version : null;
-    }
-
-    private int MigrateOnce()
-    {
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using (var wal = connection.CreateCommand())
-        {
-            wal.CommandText = "PRAGMA journal_mode = WAL;";
-            wal.ExecuteNonQuery();
-        }
-
-        using var transaction = connection.BeginTransaction();
-        using (var bootstrap = connection.CreateCommand())
-        {
-            bootstrap.CommandText = SqliteSchema.Bootstrap;
-            bootstrap.ExecuteNonQuery();
-        }
-
-        var applied = new HashSet<int>();
-        using (var read = connection.CreateCommand())
-        {
-            read.CommandText = "SELECT version FROM schema_migrations";
-            using var reader = read.ExecuteReader();
-            while (reader.Read())
-            {
-                applied.Add(reader.GetInt32(0));
-            }
-        }
-
-        var latest = SqliteSchema.Migrations[^1].Version;
-        if (applied.Count > 0 && applied.Max() > latest)
-        {
-            throw new TokenkeeperConfigurationException($"The store {Path} has schema version {applied.Max()}, newer than this Tokenkeeper understands ({latest}). Upgrade Tokenkeeper.");
-        }
-
-        foreach (var (version, description, sql) in SqliteSchema.Migrations)
-        {
-            if (applied.Contains(version))
-            {
-                continue;
-            }
-
-            using var migrate = connection.CreateCommand();
-            migrate.CommandText = sql + "; INSERT INTO schema_migrations (version, description, applied_at) VALUES ($v, $d, $at);";
-            migrate.Parameters.AddWithValue("$v", version);
-            migrate.Parameters.AddWithValue("$d", description);
-            migrate.Parameters.AddWithValue("$at", Timestamp(_time.GetUtcNow()));
-            migrate.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
-        return latest;
     }
 }
