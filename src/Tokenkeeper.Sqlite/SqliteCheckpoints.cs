@@ -3,8 +3,9 @@ using Tokenkeeper.Storage;
 
 namespace Tokenkeeper.Sqlite;
 
-/// <summary>The checkpoint half of <see cref="SqliteTokenStore"/>: one row per job in <c>checkpoints</c>, changed only by
-/// compare-and-swap on its version.</summary>
+// The checkpoint half of SqliteTokenStore: one row per job in checkpoints, changed only by
+// compare-and-swap on its version.
+// (A plain comment: an XML summary here would be merged into the public type's documentation.)
 public sealed partial class SqliteTokenStore : ICheckpointStore
 {
     /// <inheritdoc />

@@ -2,11 +2,10 @@ using Tokenkeeper.Storage;
 
 namespace Tokenkeeper.Sqlite;
 
-/// <summary>
-/// The lease half of <see cref="SqliteTokenStore"/>: a refresh lease lives in its connection's row (<c>lease_owner</c>,
-/// <c>lease_fence</c>, <c>lease_expires_at</c> in Unix milliseconds). Acquiring one bumps the fencing number, so a commit made
-/// under a lease that was since taken over is refused (<see cref="CommitConflict.LeaseLost"/>).
-/// </summary>
+// The lease half of SqliteTokenStore: a refresh lease lives in its connection's row (lease_owner,
+// lease_fence, lease_expires_at in Unix milliseconds). Acquiring one bumps the fencing number, so a commit made
+// under a lease that was since taken over is refused (CommitConflict.LeaseLost).
+// (A plain comment: an XML summary here would be merged into the public type's documentation.)
 public sealed partial class SqliteTokenStore
 {
     /// <inheritdoc />
