@@ -12,7 +12,7 @@ namespace Tokenkeeper.Sqlite;
 /// written to an outbox table in the same transaction as the change that caused them. Every secret field is encrypted with
 /// AES-256-GCM before it reaches the file (DESIGN.md contract 10).
 /// </summary>
-public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, IDisposable
+public sealed partial class SqliteTokenStore : ITokenStore, IDisposable
 {
     private readonly string _connectionString;
     private readonly ISecretProtector _protector;
@@ -44,7 +44,7 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
             DefaultTimeout = Math.Max(1, (int)StorageConstants.SqliteBusyTimeout.TotalSeconds),
         }.ToString();
         _retry = new SqliteRetry(options.RetryWindow, _time, Path);
-        SchemaVersion = Migrate();
+        SchemaVersion = new SqliteMigrator(_connectionString, Path, _retry, _time).Migrate();
     }
 
     /// <summary>The database file's full path.</summary>
@@ -173,111 +173,6 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
     }
 
     /// <inheritdoc />
-    public async ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default, string? takeOverFrom = null)
-    {
-        var now = _time.GetUtcNow();
-        var expires = now + duration;
-        return await WithConnectionAsync<StoreLease?>(async (connection, cancellationToken) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                UPDATE connections
-                SET lease_owner = $owner, lease_fence = lease_fence + 1, lease_expires_at = $expires
-                WHERE id = $id AND (lease_owner IS NULL OR lease_expires_at <= $now OR lease_owner = $owner OR lease_owner = $dead)
-                RETURNING lease_fence
-                """;
-            command.Parameters.AddWithValue("$id", connectionId);
-            command.Parameters.AddWithValue("$owner", owner);
-            command.Parameters.AddWithValue("$dead", (object?)takeOverFrom ?? DBNull.Value);
-            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
-            var fence = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            return fence is long value ? new StoreLease(connectionId, owner, value, expires) : null;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default)
-    {
-        var now = _time.GetUtcNow();
-        return await WithConnectionAsync<StoreLease?>(async (connection, cancellationToken) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT lease_owner, lease_fence, lease_expires_at FROM connections WHERE id = $id AND lease_owner IS NOT NULL AND lease_expires_at > $now";
-            command.Parameters.AddWithValue("$id", connectionId);
-            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-                ? new StoreLease(connectionId, reader.GetString(0), reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)))
-                : null;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<StoreLease?> RenewLeaseAsync(StoreLease lease, TimeSpan duration, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(lease);
-        var expires = _time.GetUtcNow() + duration;
-        return await WithConnectionAsync<StoreLease?>(async (connection, cancellationToken) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE connections SET lease_owner = $owner, lease_expires_at = $expires WHERE id = $id AND lease_fence = $fence";
-            command.Parameters.AddWithValue("$id", lease.ConnectionId);
-            command.Parameters.AddWithValue("$owner", lease.Owner);
-            command.Parameters.AddWithValue("$fence", lease.Fence);
-            command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? lease with { ExpiresAt = expires } : null;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask ReleaseLeaseAsync(StoreLease lease, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(lease);
-        await WithConnectionAsync(async (connection, cancellationToken) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE connections SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $id AND lease_fence = $fence";
-            command.Parameters.AddWithValue("$id", lease.ConnectionId);
-            command.Parameters.AddWithValue("$fence", lease.Fence);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<StoredCheckpoint?> GetCheckpointAsync(string jobId, CancellationToken cancellationToken = default)
-    {
-        return await WithConnectionAsync<StoredCheckpoint?>(async (connection, cancellationToken) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT version, payload, updated_at FROM checkpoints WHERE job_id = $job";
-            command.Parameters.AddWithValue("$job", jobId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-                ? new StoredCheckpoint(jobId, reader.GetInt64(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture))
-                : null;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<long?> CommitCheckpointAsync(string jobId, string payload, long expectedVersion, CancellationToken cancellationToken = default)
-    {
-        return await WithConnectionAsync<long?>(async (connection, cancellationToken) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = expectedVersion == 0
-                ? "INSERT INTO checkpoints (job_id, version, payload, updated_at) VALUES ($job, 1, $payload, $now) ON CONFLICT (job_id) DO NOTHING"
-                : "UPDATE checkpoints SET version = version + 1, payload = $payload, updated_at = $now WHERE job_id = $job AND version = $expected";
-            command.Parameters.AddWithValue("$job", jobId);
-            command.Parameters.AddWithValue("$payload", payload);
-            command.Parameters.AddWithValue("$expected", expectedVersion);
-            command.Parameters.AddWithValue("$now", Timestamp(_time.GetUtcNow()));
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? expectedVersion + 1 : null;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
     public void Dispose()
     {
         if (_ownsProtector && _protector is IDisposable disposable)
@@ -315,7 +210,8 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
         }
     }
 
-    private static string Timestamp(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
+    /// <summary>How the store writes a time into a text column: round-trip ISO 8601, invariant culture.</summary>
+    internal static string Timestamp(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
 
     private ConnectionRecord Read(string connectionId, long version, string json)
     {
@@ -352,107 +248,5 @@ public sealed partial class SqliteTokenStore : ITokenStore, ICheckpointStore, ID
             payload.Value = ConnectionRecordSerializer.SerializeEvent(item);
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Brings the schema up to date. A store already up to date is only read (another process holding a write lock does
-    /// not delay the start); a migration waits for the write lock within the retry window, like any other write.</summary>
-    private int Migrate()
-    {
-        try
-        {
-            // Synchronous (a constructor), so the retries' waits block; the store's clock still measures the window.
-            return _retry.RunAsync(
-                    _ => Task.FromResult(CurrentSchemaVersion() is { } current && current == SqliteSchema.Migrations[^1].Version ? current : MigrateOnce()),
-                    CancellationToken.None)
-                .GetAwaiter().GetResult();
-        }
-        catch (TokenStoreException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 26 or 11 } sqlite)
-        {
-            throw new TokenkeeperConfigurationException($"{Path} is not a Tokenkeeper store (SQLite says: {sqlite.Message}). Point the store at another file.", ex);
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
-        {
-            throw new TokenkeeperConfigurationException($"{Path} is not a Tokenkeeper store (SQLite says: {ex.Message}). Point the store at another file.", ex);
-        }
-    }
-
-    /// <summary>The schema version a store in WAL mode already has, read without a write lock; null when it needs setting up.</summary>
-    private int? CurrentSchemaVersion()
-    {
-        if (!File.Exists(Path))
-        {
-            return null;
-        }
-
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode";
-        if (command.ExecuteScalar() as string != "wal")
-        {
-            return null;
-        }
-
-        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
-        if (command.ExecuteScalar() is null)
-        {
-            return null;
-        }
-
-        command.CommandText = "SELECT MAX(version) FROM schema_migrations";
-        return command.ExecuteScalar() is long version ? (int)version : null;
-    }
-
-    private int MigrateOnce()
-    {
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using (var wal = connection.CreateCommand())
-        {
-            wal.CommandText = "PRAGMA journal_mode = WAL;";
-            wal.ExecuteNonQuery();
-        }
-
-        using var transaction = connection.BeginTransaction();
-        using (var bootstrap = connection.CreateCommand())
-        {
-            bootstrap.CommandText = SqliteSchema.Bootstrap;
-            bootstrap.ExecuteNonQuery();
-        }
-
-        var applied = new HashSet<int>();
-        using (var read = connection.CreateCommand())
-        {
-            read.CommandText = "SELECT version FROM schema_migrations";
-            using var reader = read.ExecuteReader();
-            while (reader.Read())
-            {
-                applied.Add(reader.GetInt32(0));
-            }
-        }
-
-        var latest = SqliteSchema.Migrations[^1].Version;
-        if (applied.Count > 0 && applied.Max() > latest)
-        {
-            throw new TokenkeeperConfigurationException($"The store {Path} has schema version {applied.Max()}, newer than this Tokenkeeper understands ({latest}). Upgrade Tokenkeeper.");
-        }
-
-        foreach (var (version, description, sql) in SqliteSchema.Migrations)
-        {
-            if (applied.Contains(version))
-            {
-                continue;
-            }
-
-            using var migrate = connection.CreateCommand();
-            migrate.CommandText = sql + "; INSERT INTO schema_migrations (version, description, applied_at) VALUES ($v, $d, $at);";
-            migrate.Parameters.AddWithValue("$v", version);
-            migrate.Parameters.AddWithValue("$d", description);
-            migrate.Parameters.AddWithValue("$at", Timestamp(_time.GetUtcNow()));
-            migrate.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
-        return latest;
     }
 }

@@ -45,7 +45,7 @@ public sealed class DiscoveryClient
 
                 var body = response.Content.Headers.ContentLength > TokenEndpointConstants.MaxResponseBytes
                     ? null
-                    : await TokenEndpointClient.ReadCappedAsync(response.Content, timeout.Token).ConfigureAwait(false);
+                    : await TokenEndpointExchange.ReadCappedAsync(response.Content, timeout.Token).ConfigureAwait(false);
                 if (body is null)
                 {
                     problems.Add($"{candidate.AbsolutePath}: metadata larger than {TokenEndpointConstants.MaxResponseBytes / 1024} KiB");

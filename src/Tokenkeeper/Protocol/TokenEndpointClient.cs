@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Text;
 
 namespace Tokenkeeper.Protocol;
 
@@ -13,12 +9,9 @@ namespace Tokenkeeper.Protocol;
 /// </summary>
 public sealed class TokenEndpointClient
 {
-    private const string JwtBearerGrantType = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-    private const string JwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-    private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
+    private readonly TokenEndpointExchange _exchange;
 
     /// <summary>Creates a client.</summary>
     /// <param name="http">The HTTP client. It should not follow redirects (a redirected POST could carry a refresh token elsewhere);
@@ -27,9 +20,10 @@ public sealed class TokenEndpointClient
     /// <param name="timeout">Per-request timeout on <paramref name="timeProvider"/>. Default <see cref="TokenEndpointConstants.DefaultTimeout"/>.</param>
     public TokenEndpointClient(HttpClient http, TimeProvider? timeProvider = null, TimeSpan? timeout = null)
     {
-        _http = http ?? throw new ArgumentNullException(nameof(http));
+        ArgumentNullException.ThrowIfNull(http);
         _time = timeProvider ?? TimeProvider.System;
         _timeout = timeout ?? TokenEndpointConstants.DefaultTimeout;
+        _exchange = new TokenEndpointExchange(http, _time, _timeout);
     }
 
     /// <summary>
@@ -56,61 +50,30 @@ public sealed class TokenEndpointClient
 
         // Never leave this connection for reuse: see CreateDefaultHandler for why (also protects callers' own HttpClients).
         message.Headers.ConnectionClose = true;
-        var form = BuildForm(request);
-        ApplyClientAuthentication(message, form, request.Client, request.Endpoint);
+        var form = TokenRequestForm.For(request);
+        ClientAuthentication.Apply(message, form, request.Client, request.Endpoint, _time);
         message.Content = new FormUrlEncodedContent(form);
 
         var sentAt = _time.GetUtcNow();
-        var outcome = await SendAsync(message, cancellationToken).ConfigureAwait(false);
+        var outcome = await _exchange.SendAsync(message, cancellationToken).ConfigureAwait(false);
         if (outcome.Failure is not null)
         {
             return TokenResult.Failed(outcome.Failure);
         }
 
         var context = new TokenResponseContext(sentAt, _time.GetUtcNow(), outcome.ServerDate, request.Profile, request.DefaultLifetime, request.RefreshToken, request.Scope);
-        var result = TokenResponseParser.Parse(outcome.Status, outcome.MediaType, outcome.Body, outcome.RetryAfter, outcome.BasicChallenge, context);
+        var result = outcome.Parse(context);
         if (result.IsSuccess)
         {
             return result;
         }
 
-        var redacted = Redact(result.Failure, SecretsOf(form, request.Client));
+        var redacted = SecretRedaction.Redact(result.Failure, form, request.Client);
         return result.RotatedRefreshToken is { } rotated ? TokenResult.FailedAfterRotation(redacted, rotated) : TokenResult.Failed(redacted);
     }
 
     /// <summary>The per-request timeout.</summary>
     public TimeSpan Timeout => _timeout;
-
-    /// <summary>Providers sometimes echo what they were sent in <c>error_description</c>: scrub every value of the request's
-    /// form that could be a secret (refresh token, code, verifier, assertion, client secret) before the text goes anywhere.</summary>
-    private static TokenEndpointFailure Redact(TokenEndpointFailure failure, IReadOnlyList<string> secrets)
-    {
-        string? Scrub(string? text)
-        {
-            foreach (var secret in secrets)
-            {
-                text = text?.Replace(secret, "[redacted]", StringComparison.Ordinal);
-            }
-
-            return text;
-        }
-
-        return failure with { Description = Scrub(failure.Description), Message = Scrub(failure.Message)! };
-    }
-
-    private static List<string> SecretsOf(List<KeyValuePair<string, string>> form, ClientIdentity client)
-    {
-        var secrets = form
-            .Where(p => p.Key is "refresh_token" or "code" or "code_verifier" or "assertion" or "client_secret" or "client_assertion" or "token")
-            .Select(p => p.Value)
-            .ToList();
-        if (client.Secret is { } secret)
-        {
-            secrets.Add(secret.Value);
-        }
-
-        return [.. secrets.Where(s => s.Length >= TokenEndpointConstants.MinRedactedLength).Distinct(StringComparer.Ordinal)];
-    }
 
     /// <summary>Revokes a token (RFC 7009). Returns null on success (200, including for an unknown token), else the failure.</summary>
     /// <param name="revocationEndpoint">The revocation endpoint.</param>
@@ -126,15 +89,10 @@ public sealed class TokenEndpointClient
         ArgumentException.ThrowIfNullOrEmpty(token);
         EndpointSecurity.EnsureAllowed(revocationEndpoint, allowInsecureHttp, "revocation endpoint");
         using var message = new HttpRequestMessage(HttpMethod.Post, revocationEndpoint);
-        var form = new List<KeyValuePair<string, string>> { new("token", token) };
-        if (tokenTypeHint is not null)
-        {
-            form.Add(new("token_type_hint", tokenTypeHint));
-        }
-
-        ApplyClientAuthentication(message, form, client, revocationEndpoint);
+        var form = TokenRequestForm.ForToken(token, tokenTypeHint);
+        ClientAuthentication.Apply(message, form, client, revocationEndpoint, _time);
         message.Content = new FormUrlEncodedContent(form);
-        var outcome = await SendAsync(message, cancellationToken).ConfigureAwait(false);
+        var outcome = await _exchange.SendAsync(message, cancellationToken).ConfigureAwait(false);
         if (outcome.Failure is not null)
         {
             return outcome.Failure;
@@ -145,8 +103,7 @@ public sealed class TokenEndpointClient
             return null;
         }
 
-        var parsed = TokenResponseParser.Parse(outcome.Status, outcome.MediaType, outcome.Body, outcome.RetryAfter, outcome.BasicChallenge, new TokenResponseContext(_time.GetUtcNow(), _time.GetUtcNow(), null, Connections.ProviderProfiles.Generic, TimeSpan.Zero, null, null));
-        return parsed.Failure;
+        return outcome.Parse(ErrorContext()).Failure;
     }
 
     /// <summary>
@@ -169,18 +126,13 @@ public sealed class TokenEndpointClient
         using var message = new HttpRequestMessage(HttpMethod.Post, introspectionEndpoint);
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         message.Headers.ConnectionClose = true;
-        var form = new List<KeyValuePair<string, string>> { new("token", token) };
-        if (tokenTypeHint is not null)
-        {
-            form.Add(new("token_type_hint", tokenTypeHint));
-        }
-
-        ApplyClientAuthentication(message, form, client, introspectionEndpoint);
+        var form = TokenRequestForm.ForToken(token, tokenTypeHint);
+        ClientAuthentication.Apply(message, form, client, introspectionEndpoint, _time);
         message.Content = new FormUrlEncodedContent(form);
-        var outcome = await SendAsync(message, cancellationToken).ConfigureAwait(false);
+        var outcome = await _exchange.SendAsync(message, cancellationToken).ConfigureAwait(false);
         if (outcome.Failure is not null)
         {
-            return new IntrospectionResult { Failure = Redact(outcome.Failure, SecretsOf(form, client)) };
+            return new IntrospectionResult { Failure = SecretRedaction.Redact(outcome.Failure, form, client) };
         }
 
         if (outcome.Status is >= 200 and < 300 && IntrospectionActive(outcome.Body) is { } active)
@@ -188,11 +140,11 @@ public sealed class TokenEndpointClient
             return new IntrospectionResult { Active = active };
         }
 
-        var context = new TokenResponseContext(_time.GetUtcNow(), _time.GetUtcNow(), null, Connections.ProviderProfiles.Generic, TimeSpan.Zero, null, null);
+        var context = ErrorContext();
         var failure = outcome.Status is >= 200 and < 300
             ? new TokenEndpointFailure { Kind = TokenFailureKind.Protocol, StatusCode = outcome.Status, Message = $"introspection endpoint answered HTTP {outcome.Status} without a boolean 'active'" }
-            : TokenResponseParser.Parse(outcome.Status, outcome.MediaType, outcome.Body, outcome.RetryAfter, outcome.BasicChallenge, context).Failure!;
-        return new IntrospectionResult { Failure = Redact(failure with { Message = "introspection: " + failure.Message }, SecretsOf(form, client)) };
+            : outcome.Parse(context).Failure!;
+        return new IntrospectionResult { Failure = SecretRedaction.Redact(failure with { Message = "introspection: " + failure.Message }, form, client) };
     }
 
     private static bool? IntrospectionActive(byte[] body)
@@ -212,203 +164,7 @@ public sealed class TokenEndpointClient
         }
     }
 
-    private static List<KeyValuePair<string, string>> BuildForm(TokenEndpointRequest request)
-    {
-        var form = new List<KeyValuePair<string, string>>(8);
-        switch (request.Grant)
-        {
-            case OAuthGrantType.RefreshToken:
-                var refreshToken = request.RefreshToken ?? throw new ArgumentException("A refresh_token grant needs a refresh token.", nameof(request));
-                form.Add(new("grant_type", "refresh_token"));
-                form.Add(new("refresh_token", refreshToken.Value));
-                break;
-            case OAuthGrantType.ClientCredentials:
-                form.Add(new("grant_type", "client_credentials"));
-                break;
-            case OAuthGrantType.AuthorizationCode:
-                form.Add(new("grant_type", "authorization_code"));
-                form.Add(new("code", request.Code ?? throw new ArgumentException("An authorization_code grant needs a code.", nameof(request))));
-                if (request.RedirectUri is not null)
-                {
-                    form.Add(new("redirect_uri", request.RedirectUri));
-                }
-
-                if (request.CodeVerifier is not null)
-                {
-                    form.Add(new("code_verifier", request.CodeVerifier));
-                }
-
-                break;
-            case OAuthGrantType.JwtBearer:
-                form.Add(new("grant_type", JwtBearerGrantType));
-                form.Add(new("assertion", request.Assertion ?? throw new ArgumentException("A JWT-bearer grant needs an assertion.", nameof(request))));
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(request), request.Grant, "Unknown grant type.");
-        }
-
-        if (!string.IsNullOrWhiteSpace(request.Scope))
-        {
-            form.Add(new("scope", request.Scope));
-        }
-
-        if (!string.IsNullOrWhiteSpace(request.Resource))
-        {
-            form.Add(new("resource", request.Resource));
-        }
-
-        if (!string.IsNullOrWhiteSpace(request.Audience))
-        {
-            form.Add(new("audience", request.Audience));
-        }
-
-        foreach (var (name, value) in request.ExtraParameters ?? new Dictionary<string, string>())
-        {
-            form.Add(new(name, value));
-        }
-
-        return form;
-    }
-
-    private void ApplyClientAuthentication(HttpRequestMessage message, List<KeyValuePair<string, string>> form, ClientIdentity client, Uri audience)
-    {
-        switch (client.AuthMethod)
-        {
-            case ClientAuthMethod.ClientSecretBasic:
-                var secret = client.Secret ?? throw new TokenkeeperConfigurationException($"Client '{client.ClientId}' uses client_secret_basic but has no client secret.");
-                var raw = FormEncoding.Encode(client.ClientId) + ":" + FormEncoding.Encode(secret.Value);
-                message.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(raw)));
-                break;
-            case ClientAuthMethod.ClientSecretPost:
-                var postSecret = client.Secret ?? throw new TokenkeeperConfigurationException($"Client '{client.ClientId}' uses client_secret_post but has no client secret.");
-                form.Add(new("client_id", client.ClientId));
-                form.Add(new("client_secret", postSecret.Value));
-                break;
-            case ClientAuthMethod.PrivateKeyJwt:
-                var key = client.SigningKey ?? throw new TokenkeeperConfigurationException($"Client '{client.ClientId}' uses private_key_jwt but has no signing key.");
-                form.Add(new("client_id", client.ClientId));
-                form.Add(new("client_assertion_type", JwtBearerAssertionType));
-                form.Add(new("client_assertion", JwtAssertion.Create(key, client.ClientId, client.ClientId, audience.GetLeftPart(UriPartial.Path), _time.GetUtcNow(), TokenEndpointConstants.ClientAssertionLifetime)));
-                break;
-            case ClientAuthMethod.None:
-                form.Add(new("client_id", client.ClientId));
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(client), client.AuthMethod, "Unknown client authentication method.");
-        }
-    }
-
-    private async Task<RawResponse> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken)
-    {
-        using var timeout = new CancellationTokenSource(_timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var sent = false;
-        try
-        {
-            using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
-            sent = true;
-            var status = (int)response.StatusCode;
-            var now = _time.GetUtcNow();
-            var serverDate = response.Headers.Date;
-            var retryAfter = RetryAfter.Read(response.Headers, now, serverDate);
-            var basic = response.Headers.WwwAuthenticate.Any(h => h.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase));
-            if (status is >= 300 and < 400)
-            {
-                return RawResponse.Failed(new TokenEndpointFailure
-                {
-                    Kind = TokenFailureKind.Protocol,
-                    StatusCode = status,
-                    Message = $"token endpoint redirected (HTTP {status}) to '{response.Headers.Location?.GetLeftPart(UriPartial.Path)}'; redirects are not followed: configure the final URL",
-                });
-            }
-
-            var declared = response.Content.Headers.ContentLength;
-            if (declared > TokenEndpointConstants.MaxResponseBytes)
-            {
-                return RawResponse.Failed(Oversized(status));
-            }
-
-            var body = await ReadCappedAsync(response.Content, linked.Token).ConfigureAwait(false);
-            if (body is null)
-            {
-                return RawResponse.Failed(Oversized(status));
-            }
-
-            return new RawResponse(status, response.Content.Headers.ContentType?.MediaType, body, retryAfter, serverDate, basic, null);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // Our timeout, or one below us (HttpClient.Timeout of a caller-supplied client): either way no answer came.
-            return RawResponse.Failed(new TokenEndpointFailure
-            {
-                Kind = TokenFailureKind.Transient,
-                MaybeProcessed = true,
-                Message = $"token endpoint did not answer within {_timeout.TotalSeconds:0.#} s",
-            });
-        }
-        catch (HttpRequestException ex)
-        {
-            return RawResponse.Failed(new TokenEndpointFailure
-            {
-                Kind = TokenFailureKind.Transient,
-                MaybeProcessed = sent || !IsConnectFailure(ex),
-                Message = $"token endpoint unreachable: {Describe(ex)}",
-            });
-        }
-        catch (IOException ex)
-        {
-            return RawResponse.Failed(new TokenEndpointFailure
-            {
-                Kind = TokenFailureKind.Transient,
-                MaybeProcessed = true,
-                Message = $"token endpoint connection broke while reading the response: {ex.GetType().Name}",
-            });
-        }
-    }
-
-    private static TokenEndpointFailure Oversized(int status) => new()
-    {
-        Kind = TokenFailureKind.Protocol,
-        StatusCode = status,
-        MaybeProcessed = true,
-        Message = $"token endpoint response exceeds {TokenEndpointConstants.MaxResponseBytes} bytes",
-    };
-
-    private static bool IsConnectFailure(HttpRequestException ex) =>
-        ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError
-        || ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.NetworkUnreachable or SocketError.HostUnreachable };
-
-    private static string Describe(HttpRequestException ex) => ex.HttpRequestError switch
-    {
-        HttpRequestError.Unknown => ex.InnerException?.GetType().Name ?? "unknown error",
-        var error => error.ToString(),
-    };
-
-    /// <summary>Reads a body up to <see cref="TokenEndpointConstants.MaxResponseBytes"/>; null when it is longer.</summary>
-    internal static async Task<byte[]?> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[8192];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > TokenEndpointConstants.MaxResponseBytes)
-                {
-                    return null;
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
-        }
-    }
-
-    private sealed record RawResponse(int Status, string? MediaType, byte[] Body, TimeSpan? RetryAfter, DateTimeOffset? ServerDate, bool BasicChallenge, TokenEndpointFailure? Failure)
-    {
-        public static RawResponse Failed(TokenEndpointFailure failure) => new(0, null, [], null, null, false, failure);
-    }
+    /// <summary>The context revocation and introspection errors are parsed in: the generic profile, no tokens at stake.</summary>
+    private TokenResponseContext ErrorContext() =>
+        new(_time.GetUtcNow(), _time.GetUtcNow(), null, Connections.ProviderProfiles.Generic, TimeSpan.Zero, null, null);
 }
