@@ -104,7 +104,7 @@ internal sealed class RefreshCoordinator(RefreshContext context, TokenAdopter ad
             RefreshGuards.EnsureRefreshable(underLease, context.Now);
             RefreshGuards.EnsureAttainable(underLease, flight);
             var token = await refresher.RefreshAsync(source, flight, underLease, lease, stopping).ConfigureAwait(false);
-            activity?.SetTag("tokenkeeper.outcome", "success"); // a refresh ran (a cached or adopted token is no outcome of one)
+            activity?.SetTag("tokenkeeper.outcome", "success"); // the refresh step ran (a token served before it is no outcome of one)
             return token;
         }
     }

@@ -35,7 +35,10 @@ internal sealed class KeptTokenSlot(TimeProvider time, Func<Task> storeOnce, Can
     {
         if (Interlocked.Exchange(ref _looping, 1) == 0)
         {
-            Volatile.Write(ref _loop, Task.Run(LoopAsync, CancellationToken.None));
+            // Published before it runs: a loop that restarts itself from its finally then always publishes after this one.
+            var loop = new Task<Task>(LoopAsync, CancellationToken.None);
+            Volatile.Write(ref _loop, loop.Unwrap());
+            loop.Start(TaskScheduler.Default);
         }
     }
 
