@@ -1,4 +1,3 @@
-using Tokenkeeper.Protocol;
 
 namespace Tokenkeeper;
 

@@ -3,6 +3,7 @@ using Tokenkeeper.Hosting;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
+using Tokenkeeper.Connections;
 
 namespace Tokenkeeper.Benchmarks.Engine;
 

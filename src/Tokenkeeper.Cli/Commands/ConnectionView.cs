@@ -1,6 +1,7 @@
 using Tokenkeeper.Diagnostics;
 using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Storage;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Cli.Commands;
 

@@ -6,6 +6,7 @@ using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Cli.Commands;
 

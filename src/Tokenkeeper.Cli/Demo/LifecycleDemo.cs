@@ -8,6 +8,7 @@ using Tokenkeeper.Refresh;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Time;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Cli.Demo;
 

@@ -1,6 +1,5 @@
-using Tokenkeeper.Http;
-using Tokenkeeper.Protocol;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Http.AuthFailures;
 
 namespace Tokenkeeper.Connections;
 

@@ -1,5 +1,4 @@
-using Tokenkeeper.Http;
-using Tokenkeeper.Protocol;
+using Tokenkeeper.Http.AuthFailures;
 
 namespace Tokenkeeper.Connections;
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Tokenkeeper.Diagnostics;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
+using Tokenkeeper.Http.AuthFailures;
 
 namespace Tokenkeeper.Http;
 

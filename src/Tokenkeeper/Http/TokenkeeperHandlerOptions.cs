@@ -1,3 +1,5 @@
+using Tokenkeeper.Http.AuthFailures;
+
 namespace Tokenkeeper.Http;
 
 /// <summary>How the <see cref="TokenkeeperHandler"/> treats requests. Defaults are in <see cref="HttpConstants"/>.</summary>

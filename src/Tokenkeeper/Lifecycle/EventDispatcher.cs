@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Tokenkeeper.Diagnostics;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Lifecycle;
 

@@ -36,9 +36,6 @@ public static class LifecycleConstants
     /// <summary>Consecutive failed refresh cycles that raise an alert: 3.</summary>
     public const int RepeatedFailureAlertThreshold = 3;
 
-    /// <summary>At most one auth-loop alert per connection in this interval: 1 hour.</summary>
-    public static readonly TimeSpan AuthLoopAlertInterval = TimeSpan.FromHours(1);
-
     /// <summary>Delivery attempts per event and webhook before it is dead-lettered: 8.</summary>
     public const int WebhookMaxAttempts = 8;
 

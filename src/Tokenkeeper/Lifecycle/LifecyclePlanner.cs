@@ -1,6 +1,7 @@
 using Tokenkeeper.Connections;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Storage;
+using Tokenkeeper.Refresh;
 
 namespace Tokenkeeper.Lifecycle;
 

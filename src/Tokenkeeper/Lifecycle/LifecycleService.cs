@@ -5,6 +5,7 @@ using Tokenkeeper.Connections;
 using Tokenkeeper.Diagnostics;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Lifecycle;
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Tokenkeeper.Connections;
 
 namespace Tokenkeeper.Protocol;
 

@@ -1,4 +1,5 @@
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Connections;
 
 namespace Tokenkeeper.Protocol;
 

@@ -71,4 +71,7 @@ public static class RefreshConstants
 
     /// <summary>Up to this many connections per manager, the frozen lookup snapshot is rebuilt for every new connection; beyond, when their number doubles: 1,024.</summary>
     public const int SourceSnapshotAlwaysRebuildBelow = 1024;
+
+    /// <summary>At most one auth-loop alert per connection in this interval: 1 hour.</summary>
+    public static readonly TimeSpan AuthLoopAlertInterval = TimeSpan.FromHours(1);
 }

@@ -2,10 +2,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tokenkeeper.Connections;
 using Tokenkeeper.Diagnostics;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Refresh;
 
@@ -122,7 +122,7 @@ public sealed class TokenManager : IAsyncDisposable
     /// <summary>
     /// Called by the HTTP handler when a resource server rejected a request again after its replay with a new token: a
     /// possible auth loop (a revoked grant the token endpoint still serves, a wrong audience or scope). Enqueues an
-    /// <c>auth_loop</c> alert, at most one per connection per <see cref="LifecycleConstants.AuthLoopAlertInterval"/>.
+    /// <c>auth_loop</c> alert, at most one per connection per <see cref="RefreshConstants.AuthLoopAlertInterval"/>.
     /// </summary>
     public ValueTask ReportAuthLoopAsync(string connectionId, ManagedAccessToken rejected, string method, string path, CancellationToken cancellationToken = default) =>
         _authLoops.ReportAsync(connectionId, rejected, method, path, cancellationToken);
@@ -135,7 +135,7 @@ public sealed class TokenManager : IAsyncDisposable
     public ProviderProfile GetProfile(string connectionId, ConnectionRegistration registration) => _registry.GetProfile(connectionId, registration);
 
     /// <summary>How a connection's resource servers signal a rejected token: its provider profile's matcher.</summary>
-    public async ValueTask<Http.IAuthFailureMatcher> GetAuthFailureMatcherAsync(string connectionId, CancellationToken cancellationToken = default)
+    public async ValueTask<Http.AuthFailures.IAuthFailureMatcher> GetAuthFailureMatcherAsync(string connectionId, CancellationToken cancellationToken = default)
     {
         if (_registry.TryGetDefinition(connectionId, out var definition))
         {
@@ -143,7 +143,7 @@ public sealed class TokenManager : IAsyncDisposable
         }
 
         var record = await Store.GetAsync(connectionId, cancellationToken).ConfigureAwait(false);
-        return record is null ? Http.BearerChallengeMatcher.Instance : GetProfile(connectionId, record.Registration).AuthFailureMatcher;
+        return record is null ? Http.AuthFailures.BearerChallengeMatcher.Instance : GetProfile(connectionId, record.Registration).AuthFailureMatcher;
     }
 
     /// <summary>

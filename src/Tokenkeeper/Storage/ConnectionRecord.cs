@@ -72,10 +72,10 @@ public sealed record ConnectionRecord
     public IReadOnlyList<StateTransition> History { get; init; } = [];
 
     /// <summary>Returns a copy in <paramref name="state"/>, with the change appended to the history (when the state changes).</summary>
-    /// <exception cref="InvalidOperationException">The state machine does not allow the transition (see <see cref="Lifecycle.ConnectionStateMachine"/>).</exception>
+    /// <exception cref="InvalidOperationException">The state machine does not allow the transition (see <see cref="Connections.ConnectionStateMachine"/>).</exception>
     public ConnectionRecord WithStatus(ConnectionState state, string reason, DateTimeOffset at, string? detail = null)
     {
-        if (!Lifecycle.ConnectionStateMachine.IsAllowed(Status.State, state))
+        if (!Connections.ConnectionStateMachine.IsAllowed(Status.State, state))
         {
             throw new InvalidOperationException($"Connection '{ConnectionId}' cannot go from {Status.State} to {state}.");
         }

@@ -1,6 +1,7 @@
 using System.Text.Json;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Connections;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Storage;
 

@@ -1,5 +1,6 @@
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Connections;
 
 namespace Tokenkeeper.Storage;
 
@@ -21,7 +22,7 @@ public sealed record ConnectionRegistration
 
     /// <summary>The introspection endpoint (RFC 7662), if the provider offers one to this client. When a refresh's answer is lost at
     /// a provider that rotates refresh tokens, Tokenkeeper asks it whether the refresh token it sent is still active before
-    /// sending it again (docs/engine.md, "A lost answer"). Needs client authentication (not <see cref="Protocol.ClientAuthMethod.None"/>).</summary>
+    /// sending it again (docs/engine.md, "A lost answer"). Needs client authentication (not <see cref="Connections.ClientAuthMethod.None"/>).</summary>
     public Uri? IntrospectionEndpoint { get; init; }
 
     /// <summary>Overrides the provider profile's <see cref="Connections.ProviderProfile.Rotation"/> for this connection. Null: the profile's.</summary>

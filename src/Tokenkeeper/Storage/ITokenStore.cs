@@ -14,7 +14,7 @@ public interface ITokenStore
     ValueTask<IReadOnlyList<ConnectionRecord>> ListAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Creates the connection at version 1 unless it exists. Returns the stored record and whether it was created.</summary>
-    ValueTask<(ConnectionRecord Record, bool Created)> GetOrCreateAsync(ConnectionRecord record, IReadOnlyList<Lifecycle.ConnectionEvent>? events = null, CancellationToken cancellationToken = default);
+    ValueTask<(ConnectionRecord Record, bool Created)> GetOrCreateAsync(ConnectionRecord record, IReadOnlyList<Events.ConnectionEvent>? events = null, CancellationToken cancellationToken = default);
 
     /// <summary>Applies a change if the record is still at <see cref="ConnectionCommit.ExpectedVersion"/> and, when a lease is
     /// given, no other instance has taken the lease since. Enqueues the commit's events in the same transaction.</summary>

@@ -1,4 +1,4 @@
-using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Storage;
 

@@ -1,8 +1,8 @@
 using System.Text.Json.Serialization;
 using Tokenkeeper.Connections;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Storage;
 

@@ -1,12 +1,11 @@
 using System.Net;
 using Tokenkeeper.Connections;
 using Tokenkeeper.IntegrationTests.Support;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Protocol;
-using Tokenkeeper.Refresh;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.IntegrationTests.Engine;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using Tokenkeeper.IntegrationTests.Support;
 using Tokenkeeper.Protocol;
-using Tokenkeeper.Refresh;
 using Tokenkeeper.Simulator;
 
 namespace Tokenkeeper.IntegrationTests.Engine;

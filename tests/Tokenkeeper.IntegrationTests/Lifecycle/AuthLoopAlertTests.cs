@@ -6,6 +6,7 @@ using Tokenkeeper.IntegrationTests.Support;
 using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Simulator;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.IntegrationTests.Lifecycle;
 
@@ -13,7 +14,7 @@ namespace Tokenkeeper.IntegrationTests.Lifecycle;
 /// An auth loop: the resource API keeps rejecting tokens the token endpoint keeps issuing (the simulator revokes every access
 /// token its API sees, <see cref="SimulatorOptions.RevokeRate"/> = 1, with <c>WWW-Authenticate: Bearer error="invalid_token"</c>).
 /// A 401 that persists after the refresh and replay writes an <c>auth_loop</c> event into the store's outbox, at most one per
-/// connection per <see cref="LifecycleConstants.AuthLoopAlertInterval"/>, delivered signed to a webhook.
+/// connection per <see cref="RefreshConstants.AuthLoopAlertInterval"/>, delivered signed to a webhook.
 /// </summary>
 public sealed class AuthLoopAlertTests
 {
@@ -30,7 +31,7 @@ public sealed class AuthLoopAlertTests
         await manager.RegisterAsync(definition);
         var wire = new Wire(h);
         using var api = new HttpClient(new TokenkeeperHandler(manager, Id) { InnerHandler = wire }) { BaseAddress = h.Simulator.BaseAddress };
-        var interval = LifecycleConstants.AuthLoopAlertInterval;
+        var interval = RefreshConstants.AuthLoopAlertInterval;
 
         await manager.GetAccessTokenAsync(Id);
         var first = await LoopAsync(h, api, wire);

@@ -3,11 +3,10 @@ using Tokenkeeper.Connections;
 using Tokenkeeper.Hosting;
 using Tokenkeeper.IntegrationTests.Support;
 using Tokenkeeper.Lifecycle;
-using Tokenkeeper.Protocol;
-using Tokenkeeper.Refresh;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.IntegrationTests.Lifecycle;
 

@@ -7,6 +7,7 @@ using Tokenkeeper.IntegrationTests.Support;
 using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Time;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.IntegrationTests.Lifecycle;
 

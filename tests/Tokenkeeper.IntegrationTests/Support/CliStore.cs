@@ -1,11 +1,11 @@
 using Tokenkeeper.Connections;
 using Tokenkeeper.Hosting;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.IntegrationTests.Support;
 

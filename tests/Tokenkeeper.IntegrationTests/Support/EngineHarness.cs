@@ -10,6 +10,7 @@ using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Connections;
 
 namespace Tokenkeeper.IntegrationTests.Support;
 

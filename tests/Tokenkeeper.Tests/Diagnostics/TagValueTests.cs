@@ -1,10 +1,9 @@
 using System.Net;
 using Tokenkeeper.Diagnostics;
-using Tokenkeeper.Lifecycle;
-using Tokenkeeper.Protocol;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tests.Support;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Diagnostics;
 

@@ -6,6 +6,7 @@ using System.Text;
 using Tokenkeeper.Connections;
 using Tokenkeeper.Http;
 using Tokenkeeper.Tests.Support;
+using Tokenkeeper.Http.AuthFailures;
 
 namespace Tokenkeeper.Tests.Http;
 

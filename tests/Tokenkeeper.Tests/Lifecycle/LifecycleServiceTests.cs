@@ -3,6 +3,7 @@ using Tokenkeeper.Connections;
 using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tests.Support;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Lifecycle;
 

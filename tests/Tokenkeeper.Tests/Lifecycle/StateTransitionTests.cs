@@ -1,13 +1,12 @@
 using System.Net;
 using System.Security.Cryptography;
 using Tokenkeeper.Connections;
-using Tokenkeeper.Lifecycle;
-using Tokenkeeper.Refresh;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tests.Support;
 using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Lifecycle;
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Connections;
 
 namespace Tokenkeeper.Tests.Protocol;
 

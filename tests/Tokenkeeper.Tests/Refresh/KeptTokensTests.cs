@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tests.Support;
 using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Refresh;
 
@@ -133,7 +133,7 @@ public sealed class KeptTokensTests : IDisposable
         {
             BeforeCommit = commit =>
             {
-                if (commit.Events?.Any(e => e.Type == Tokenkeeper.Lifecycle.ConnectionEventTypes.Refreshed) == true && !release.IsSet)
+                if (commit.Events?.Any(e => e.Type == Tokenkeeper.Events.ConnectionEventTypes.Refreshed) == true && !release.IsSet)
                 {
                     reached.Set();
                     release.Wait(); // the store is locked: SqliteRetry keeps trying for its window

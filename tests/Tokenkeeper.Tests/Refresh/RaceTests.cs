@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Tokenkeeper.Connections;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tests.Support;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Refresh;
 

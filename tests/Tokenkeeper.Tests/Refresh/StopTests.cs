@@ -1,5 +1,4 @@
 using System.Net;
-using Tokenkeeper.Refresh;
 using Tokenkeeper.Tests.Support;
 
 namespace Tokenkeeper.Tests.Refresh;

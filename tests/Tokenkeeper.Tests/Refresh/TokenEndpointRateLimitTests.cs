@@ -1,4 +1,3 @@
-using Tokenkeeper.Refresh;
 using Tokenkeeper.Tests.Support;
 
 namespace Tokenkeeper.Tests.Refresh;

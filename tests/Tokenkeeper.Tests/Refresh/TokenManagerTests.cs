@@ -1,11 +1,11 @@
 using System.Net;
 using Tokenkeeper.Connections;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tests.Support;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Refresh;
 
@@ -174,7 +174,7 @@ public sealed class TokenManagerTests
     {
         await using var f = new ManagerFixture();
         var definition = ManagerFixture.Definition("keyed", f.Provider.NewRefreshToken());
-        f.Manager.Define(definition with { Registration = definition.Registration with { ClientAuthMethod = Tokenkeeper.Protocol.ClientAuthMethod.PrivateKeyJwt, SigningKeyPem = new ClientSecret("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----") } });
+        f.Manager.Define(definition with { Registration = definition.Registration with { ClientAuthMethod = Tokenkeeper.Connections.ClientAuthMethod.PrivateKeyJwt, SigningKeyPem = new ClientSecret("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----") } });
         var before = f.Provider.Requests;
 
         var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync("keyed").AsTask()));

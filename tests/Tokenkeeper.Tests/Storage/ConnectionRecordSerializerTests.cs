@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using Tokenkeeper.Connections;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Storage;
 

@@ -1,9 +1,8 @@
 using System.Security.Cryptography;
-using Tokenkeeper.Connections;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Time;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Storage;
 

@@ -1,6 +1,5 @@
 using Tokenkeeper.Connections;
 using Tokenkeeper.Diagnostics;
-using Tokenkeeper.Protocol;
 using Tokenkeeper.Storage;
 
 namespace Tokenkeeper.Refresh;

@@ -1,6 +1,5 @@
 using Tokenkeeper.Connections;
 using Tokenkeeper.Diagnostics;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;

@@ -1,5 +1,5 @@
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Storage;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Refresh;
 

@@ -2,9 +2,9 @@ using System.Globalization;
 using Tokenkeeper.Connections;
 using Tokenkeeper.Diagnostics;
 using Tokenkeeper.Lifecycle;
-using Tokenkeeper.Protocol;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Refresh;
 

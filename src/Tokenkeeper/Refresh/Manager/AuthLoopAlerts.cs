@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Storage;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Refresh;
 
 /// <summary>
 /// <c>auth_loop</c> alerts: a resource server rejected a request again after its replay with a new token (a revoked grant the
 /// token endpoint still serves, a wrong audience or scope). At most one per connection per
-/// <see cref="LifecycleConstants.AuthLoopAlertInterval"/>, enqueued to the store's outbox when it has one.
+/// <see cref="RefreshConstants.AuthLoopAlertInterval"/>, enqueued to the store's outbox when it has one.
 /// </summary>
 internal sealed class AuthLoopAlerts(ITokenStore store, TimeProvider time)
 {
@@ -44,7 +44,7 @@ internal sealed class AuthLoopAlerts(ITokenStore store, TimeProvider time)
         {
             if (_lastAlert.TryGetValue(connectionId, out var last))
             {
-                if (now - last < LifecycleConstants.AuthLoopAlertInterval)
+                if (now - last < RefreshConstants.AuthLoopAlertInterval)
                 {
                     return false;
                 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tokenkeeper.Connections;
 using Tokenkeeper.Diagnostics;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;

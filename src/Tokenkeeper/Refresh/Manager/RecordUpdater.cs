@@ -1,6 +1,6 @@
 using Tokenkeeper.Diagnostics;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Storage;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Refresh;
 

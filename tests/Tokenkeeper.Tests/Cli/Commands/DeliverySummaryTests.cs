@@ -1,5 +1,5 @@
 using Tokenkeeper.Cli.Commands;
-using Tokenkeeper.Lifecycle;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Cli.Commands;
 

@@ -1,4 +1,3 @@
-using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
 
 namespace Tokenkeeper.Tests.Refresh.Cycle;

@@ -1,6 +1,5 @@
 using System.Net;
 using Tokenkeeper.Connections;
-using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tests.Support;

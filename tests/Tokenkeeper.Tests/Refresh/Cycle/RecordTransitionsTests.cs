@@ -1,5 +1,4 @@
 using Tokenkeeper.Connections;
-using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;

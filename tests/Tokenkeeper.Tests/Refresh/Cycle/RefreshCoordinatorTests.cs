@@ -1,5 +1,4 @@
 using Tokenkeeper.Refresh;
-using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;
 
 namespace Tokenkeeper.Tests.Refresh.Cycle;

@@ -1,9 +1,9 @@
 using Tokenkeeper.Connections;
 using Tokenkeeper.Lifecycle;
-using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Refresh.Cycle;
 

@@ -93,7 +93,7 @@ internal sealed class RefreshRig
 
     /// <summary>The event types written to the outbox for the connection, oldest first.</summary>
     public async Task<IReadOnlyList<string>> EventTypesAsync() =>
-        [.. (await ((Tokenkeeper.Lifecycle.IEventOutbox)Store.Inner).ReadAsync(Id)).Select(e => e.Event.Type)];
+        [.. (await ((Tokenkeeper.Events.IEventOutbox)Store.Inner).ReadAsync(Id)).Select(e => e.Event.Type)];
 
     /// <summary>Takes the connection's lease as this instance.</summary>
     public async Task<HeldLease> LeaseAsync() =>

@@ -1,7 +1,7 @@
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Refresh.Cycle;
 

@@ -1,6 +1,5 @@
 using Tokenkeeper.Connections;
 using Tokenkeeper.Refresh;
-using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;
 
 namespace Tokenkeeper.Tests.Refresh.Cycle;

@@ -1,5 +1,3 @@
-using Tokenkeeper.Connections;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
 

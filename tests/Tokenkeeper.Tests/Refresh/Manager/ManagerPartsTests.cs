@@ -1,11 +1,11 @@
 using Tokenkeeper.Connections;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tests.Refresh.Cycle;
 using Tokenkeeper.Tests.Support;
 using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
+using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Refresh.Manager;
 
@@ -41,7 +41,7 @@ public sealed class ManagerPartsTests
 
         await alerts.ReportAsync("crm", rejected, "GET", "/contacts", default);
         await alerts.ReportAsync("crm", rejected, "GET", "/contacts", default);
-        clock.Advance(LifecycleConstants.AuthLoopAlertInterval);
+        clock.Advance(RefreshConstants.AuthLoopAlertInterval);
         await alerts.ReportAsync("crm", rejected, "GET", "/contacts", default);
 
         var events = await store.ReadAsync("crm");

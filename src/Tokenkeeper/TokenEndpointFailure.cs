@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Protocol;
+namespace Tokenkeeper;
 
 /// <summary>
 /// A typed token endpoint failure. Carries no token or secret: <see cref="Message"/> and <see cref="Description"/>
@@ -15,7 +15,7 @@ public sealed record TokenEndpointFailure
     /// <summary>The OAuth <c>error</c> code, after provider aliases were applied, if the body had one.</summary>
     public string? Error { get; init; }
 
-    /// <summary>The provider's <c>error_description</c>, trimmed to <see cref="TokenEndpointConstants.MaxDescriptionLength"/> characters.</summary>
+    /// <summary>The provider's <c>error_description</c>, trimmed to <see cref="Protocol.TokenEndpointConstants.MaxDescriptionLength"/> characters.</summary>
     public string? Description { get; init; }
 
     /// <summary>The HTTP status, if a response arrived.</summary>

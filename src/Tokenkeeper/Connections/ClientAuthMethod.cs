@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Protocol;
+namespace Tokenkeeper.Connections;
 
 /// <summary>How the client authenticates to the token endpoint (RFC 6749 §2.3, RFC 7523 §2.2).</summary>
 public enum ClientAuthMethod

@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Lifecycle;
+namespace Tokenkeeper.Events;
 
 /// <summary>The event types a connection emits.</summary>
 public static class ConnectionEventTypes
@@ -18,7 +18,7 @@ public static class ConnectionEventTypes
     /// <summary>The connection needs re-authorisation.</summary>
     public const string ReconnectRequired = "reconnect_required";
 
-    /// <summary>Three refresh cycles in a row failed (<see cref="LifecycleConstants.RepeatedFailureAlertThreshold"/>).</summary>
+    /// <summary>Three refresh cycles in a row failed (<see cref="Lifecycle.LifecycleConstants.RepeatedFailureAlertThreshold"/>).</summary>
     public const string RepeatedFailures = "repeated_failures";
 
     /// <summary>Resource servers keep rejecting freshly refreshed tokens.</summary>

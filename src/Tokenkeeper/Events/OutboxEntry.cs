@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Lifecycle;
+namespace Tokenkeeper.Events;
 
 /// <summary>An event in the outbox with how its deliveries went.</summary>
 /// <param name="Sequence">Its position in the outbox.</param>

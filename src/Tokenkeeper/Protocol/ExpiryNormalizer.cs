@@ -4,7 +4,9 @@ using System.Globalization;
 using System.Text.Json;
 using Tokenkeeper.Connections;
 
-namespace Tokenkeeper.Tokens;
+using Tokenkeeper.Tokens;
+
+namespace Tokenkeeper.Protocol;
 
 /// <summary>
 /// Turns what a token response says about lifetime into an absolute expiry (DESIGN.md contract 8):

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Tokenkeeper.Http;
+namespace Tokenkeeper.Http.AuthFailures;
 
 /// <summary>
 /// RFC 6750 §3: a 401 is a token failure unless its <c>Bearer</c> challenge names another error (such as

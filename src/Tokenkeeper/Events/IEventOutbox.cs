@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Lifecycle;
+namespace Tokenkeeper.Events;
 
 /// <summary>
 /// The durable outbox of connection events (DESIGN.md contract 9). The engine writes events in the same transaction as the

@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Lifecycle;
+namespace Tokenkeeper.Events;
 
 /// <summary>An event claimed for delivery to one sink.</summary>
 /// <param name="Sequence">The event's position in the outbox.</param>

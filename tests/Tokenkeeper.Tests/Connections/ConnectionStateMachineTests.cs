@@ -1,9 +1,8 @@
 using Tokenkeeper.Connections;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;
 
-namespace Tokenkeeper.Tests.Lifecycle;
+namespace Tokenkeeper.Tests.Connections;
 
 public sealed class ConnectionStateMachineTests
 {

@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Http;
+namespace Tokenkeeper.Http.AuthFailures;
 
 /// <summary>
 /// Decides whether a resource server's response means "this access token is no longer accepted" (DESIGN.md contract 7).

@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Http;
+namespace Tokenkeeper.Http.AuthFailures;
 
 /// <summary>Reads auth-param values out of a <c>WWW-Authenticate</c> challenge (RFC 7235 §2.1).</summary>
 internal static class BearerChallenge

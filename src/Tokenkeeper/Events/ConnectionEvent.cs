@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Lifecycle;
+namespace Tokenkeeper.Events;
 
 /// <summary>
 /// Something that happened to a connection, written into the store's outbox in the same transaction as the change that

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Tokenkeeper.Http;
+namespace Tokenkeeper.Http.AuthFailures;
 
 /// <summary>
 /// Salesforce: any 401, and any response whose JSON body carries <c>"errorCode":"INVALID_SESSION_ID"</c>

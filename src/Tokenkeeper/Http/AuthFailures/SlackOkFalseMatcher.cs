@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace Tokenkeeper.Http;
+namespace Tokenkeeper.Http.AuthFailures;
 
 /// <summary>
 /// Slack: auth failures arrive as HTTP 200 with <c>{"ok":false,"error":"token_expired"}</c> (or <c>invalid_auth</c>,

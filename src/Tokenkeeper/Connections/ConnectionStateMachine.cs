@@ -1,6 +1,5 @@
-using Tokenkeeper.Connections;
 
-namespace Tokenkeeper.Lifecycle;
+namespace Tokenkeeper.Connections;
 
 /// <summary>
 /// The connection states and the transitions allowed between them. Every state can be disabled; only a disabled connection

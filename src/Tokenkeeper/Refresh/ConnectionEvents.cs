@@ -1,6 +1,7 @@
 using Tokenkeeper.Storage;
+using Tokenkeeper.Events;
 
-namespace Tokenkeeper.Lifecycle;
+namespace Tokenkeeper.Refresh;
 
 /// <summary>Builds the events every part of Tokenkeeper emits the same way.</summary>
 public static class ConnectionEvents

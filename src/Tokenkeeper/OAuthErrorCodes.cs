@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Protocol;
+namespace Tokenkeeper;
 
 /// <summary>The error codes of RFC 6749 §5.2 and RFC 8628 §3.5 that Tokenkeeper acts on.</summary>
 public static class OAuthErrorCodes

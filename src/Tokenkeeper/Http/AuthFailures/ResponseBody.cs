@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Tokenkeeper.Http;
+namespace Tokenkeeper.Http.AuthFailures;
 
 /// <summary>Reads a resource server's JSON body for matchers, buffering it so the caller can still read it.</summary>
 internal static class ResponseBody

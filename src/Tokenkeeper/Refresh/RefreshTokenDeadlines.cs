@@ -1,7 +1,7 @@
 using Tokenkeeper.Connections;
 using Tokenkeeper.Storage;
 
-namespace Tokenkeeper.Lifecycle;
+namespace Tokenkeeper.Refresh;
 
 /// <summary>When a connection's refresh token dies (DESIGN.md contract 8): its absolute and idle deadlines.</summary>
 public static class RefreshTokenDeadlines

@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Protocol;
+namespace Tokenkeeper;
 
 /// <summary>What a token endpoint failure means for the caller (DESIGN.md contract 5).</summary>
 public enum TokenFailureKind
