@@ -1,7 +1,7 @@
 namespace Tokenkeeper.Sync;
 
 /// <summary>Every default number of the sync engine and its job file, in one place.</summary>
-public static class SyncConstants
+internal static class SyncConstants
 {
     /// <summary>Records asked of the source per page (sent as the <c>limitParam</c>): 500.</summary>
     public const int DefaultPageSize = 500;

@@ -83,6 +83,7 @@ internal sealed class TokenkeeperContender : Contender
             new TokenEndpointClient(http, clock),
             new TokenManagerOptions { RefreshAheadJitter = 0 },
             clock,
+            loggerFactory: null,
             metrics: metrics);
         manager.Define(Definition(tokenEndpoint));
         return new TokenkeeperContender(manager, http, counter, clock, name);

@@ -60,7 +60,7 @@ internal static class SyncRun
             using var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = Path.Combine(directory, "bench.db"), Protector = protector });
             using var metrics = new TokenkeeperMetrics();
             using var tokenHttp = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
-            await using var manager = new TokenManager(store, new TokenEndpointClient(tokenHttp), metrics: metrics);
+            await using var manager = new TokenManager(store, new TokenEndpointClient(tokenHttp), options: null, timeProvider: null, loggerFactory: null, metrics: metrics);
             await manager.RegisterAsync(Connection("crm", simulator, read.RefreshToken!, "contacts:read"));
             await manager.RegisterAsync(Connection("sell", simulator, write.RefreshToken!, "contacts:write"));
             var sourceTokens = new TimedTokenSource(manager.GetSource("crm"));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Spectre.Console;
 using Tokenkeeper.Cli.Infrastructure;
 using Tokenkeeper.Connections;
@@ -7,7 +8,6 @@ using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Storage;
-using Tokenkeeper.Time;
 using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Cli.Demo;
@@ -127,7 +127,7 @@ internal static class LifecycleDemo
     /// <summary>Runs the schedule for <paramref name="days"/> days, with or without keep-alive.</summary>
     public static async Task<DemoRun> SimulateAsync(int days, bool keepAlive, CancellationToken cancellationToken)
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start); // the demo's calendar: moved a day at a time, timers fire as it passes them
         var store = new InMemoryTokenStore(clock);
         var simulators = new List<SimulatorServer>();
         using var http = new HttpClient(TokenEndpointClient.CreateDefaultHandler());

@@ -17,7 +17,7 @@ namespace Tokenkeeper.Connections;
 ///                                                     and has not been re-authorised since)
 /// </code>
 /// </remarks>
-public static class ConnectionStateMachine
+internal static class ConnectionStateMachine
 {
     private static readonly Dictionary<ConnectionState, ConnectionState[]> Allowed = new()
     {

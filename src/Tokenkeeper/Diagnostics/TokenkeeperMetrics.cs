@@ -15,7 +15,7 @@ namespace Tokenkeeper.Diagnostics;
 /// <c>tokenkeeper.http.retries</c> (connection), <c>tokenkeeper.lease.waits</c> (connection), <c>tokenkeeper.token_endpoint.retries</c>
 /// (connection), <c>tokenkeeper.introspections</c> (connection, answer).
 /// </remarks>
-public sealed class TokenkeeperMetrics : IDisposable
+internal sealed class TokenkeeperMetrics : IDisposable
 {
     private readonly Meter _meter;
     private readonly Counter<long> _refreshes;

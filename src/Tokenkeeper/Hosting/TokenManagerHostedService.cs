@@ -10,7 +10,7 @@ namespace Tokenkeeper.Hosting;
 /// <c>AddTokenkeeper()</c> before adding the services that use tokens, so they stop first. If it stops first instead, nothing is
 /// lost: cached tokens are still served, and a refresh asked for afterwards fails with a typed exception instead of starting.
 /// </summary>
-public sealed class TokenManagerHostedService(TokenManager manager) : IHostedService
+internal sealed class TokenManagerHostedService(TokenManager manager) : IHostedService
 {
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,7 +1,7 @@
 namespace Tokenkeeper.Http;
 
 /// <summary>Every default number of the HTTP handler, in one place.</summary>
-public static class HttpConstants
+internal static class HttpConstants
 {
     /// <summary>Retries of a 429, 5xx or network failure (idempotent requests, or requests carrying an <c>Idempotency-Key</c>): 3.</summary>
     public const int DefaultMaxRetries = 3;

@@ -41,7 +41,7 @@ public sealed class TokenkeeperHandler : DelegatingHandler
     }
 
     /// <summary>Creates a handler over any token source.</summary>
-    public TokenkeeperHandler(IAccessTokenSource source, TokenkeeperHandlerOptions options, Func<CancellationToken, ValueTask<IAuthFailureMatcher>> matcher, TimeProvider timeProvider, TokenkeeperMetrics metrics, ILogger? logger = null)
+    internal TokenkeeperHandler(IAccessTokenSource source, TokenkeeperHandlerOptions options, Func<CancellationToken, ValueTask<IAuthFailureMatcher>> matcher, TimeProvider timeProvider, TokenkeeperMetrics metrics, ILogger? logger = null)
     {
         _source = source ?? throw new ArgumentNullException(nameof(source));
         _options = options ?? throw new ArgumentNullException(nameof(options));

@@ -12,7 +12,7 @@ namespace Tokenkeeper.Lifecycle;
 /// and dead-lettered after <see cref="WebhookOptions.MaxAttempts"/>. An event is delivered at least once; receivers drop
 /// duplicates by <c>id</c>.
 /// </summary>
-public sealed class EventDispatcher
+internal sealed class EventDispatcher
 {
     private readonly IEventOutbox _outbox;
     private readonly LifecycleOptions _options;

@@ -1,7 +1,7 @@
 namespace Tokenkeeper.Lifecycle;
 
 /// <summary>Every default number of the connection lifecycle, in one place.</summary>
-public static class LifecycleConstants
+internal static class LifecycleConstants
 {
     /// <summary>A webhook that has not answered after this long failed the attempt: 10 seconds.</summary>
     public static readonly TimeSpan WebhookTimeout = TimeSpan.FromSeconds(10);

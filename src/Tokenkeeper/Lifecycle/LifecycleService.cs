@@ -43,7 +43,7 @@ public sealed class LifecycleService
     public LifecyclePlanner Planner { get; }
 
     /// <summary>The outbox dispatcher (null when the store has no outbox).</summary>
-    public EventDispatcher? Dispatcher { get; }
+    internal EventDispatcher? Dispatcher { get; }
 
     /// <summary>Plans every connection in the store.</summary>
     public async Task<IReadOnlyList<ConnectionPlan>> PlanAsync(CancellationToken cancellationToken = default)

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Tokenkeeper.Protocol;
 
 /// <summary>The parts of RFC 8414 authorization server metadata Tokenkeeper uses.</summary>
-public sealed record AuthorizationServerMetadata
+internal sealed record AuthorizationServerMetadata
 {
     /// <summary>The issuer identifier; must equal the URL the metadata was requested for.</summary>
     [JsonPropertyName("issuer")]

@@ -3,7 +3,7 @@ using System.Text;
 namespace Tokenkeeper.Protocol;
 
 /// <summary>Builds the front-channel authorization request of the code flow (RFC 6749 §4.1.1 with PKCE S256, RFC 7636).</summary>
-public static class AuthorizationUrl
+internal static class AuthorizationUrl
 {
     /// <summary>Returns the URL to send the user to.</summary>
     /// <param name="authorizationEndpoint">The provider's authorization endpoint.</param>

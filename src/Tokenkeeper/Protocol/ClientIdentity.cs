@@ -4,7 +4,7 @@ using Tokenkeeper.Connections;
 namespace Tokenkeeper.Protocol;
 
 /// <summary>Who the client is to the token endpoint, and how it proves it.</summary>
-public sealed record ClientIdentity
+internal sealed record ClientIdentity
 {
     /// <summary>The OAuth client id.</summary>
     public required string ClientId { get; init; }

@@ -5,7 +5,7 @@ namespace Tokenkeeper.Protocol;
 /// <summary>A private key that signs <c>private_key_jwt</c> client assertions and JWT-bearer grant assertions.</summary>
 /// <param name="Key">An <see cref="RSA"/> key (RS256) or a P-256 <see cref="ECDsa"/> key (ES256).</param>
 /// <param name="KeyId">The <c>kid</c> header, if the provider needs one.</param>
-public sealed record ClientSigningKey(AsymmetricAlgorithm Key, string? KeyId = null)
+internal sealed record ClientSigningKey(AsymmetricAlgorithm Key, string? KeyId = null)
 {
     /// <summary>The JWS algorithm the key signs with: <c>RS256</c> or <c>ES256</c>.</summary>
     public string Algorithm => Key switch

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Tokenkeeper.Protocol;
 
 /// <summary>Fetches RFC 8414 authorization server metadata (falling back to OpenID Connect discovery).</summary>
-public sealed class DiscoveryClient
+internal sealed class DiscoveryClient
 {
     private readonly HttpClient _http;
 

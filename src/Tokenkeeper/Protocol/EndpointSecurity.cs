@@ -3,7 +3,7 @@ using System.Net;
 namespace Tokenkeeper.Protocol;
 
 /// <summary>Refuses token endpoints that would carry secrets in clear over a network (RFC 9700 §2.6).</summary>
-public static class EndpointSecurity
+internal static class EndpointSecurity
 {
     /// <summary>Throws <see cref="TokenkeeperConfigurationException"/> unless <paramref name="endpoint"/> is HTTPS,
     /// plain HTTP on a loopback address, or <paramref name="allowInsecureHttp"/> is set.</summary>

@@ -1,7 +1,7 @@
 namespace Tokenkeeper.Protocol;
 
 /// <summary>What an RFC 7662 introspection endpoint said about a token: active or not, or why it could not say.</summary>
-public sealed record IntrospectionResult
+internal sealed record IntrospectionResult
 {
     /// <summary>Whether the provider says the token is active; null when it could not be asked (see <see cref="Failure"/>).</summary>
     public bool? Active { get; init; }

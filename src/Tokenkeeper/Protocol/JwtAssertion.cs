@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace Tokenkeeper.Protocol;
 
 /// <summary>Builds signed JWT assertions: <c>private_key_jwt</c> client authentication and the JWT-bearer grant (RFC 7523).</summary>
-public static class JwtAssertion
+internal static class JwtAssertion
 {
     /// <summary>Creates a compact JWS with <c>iss</c>, <c>sub</c>, <c>aud</c>, <c>jti</c>, <c>iat</c>, <c>exp</c> and any extra claims.</summary>
     /// <param name="key">The signing key.</param>

@@ -7,7 +7,7 @@ namespace Tokenkeeper.Protocol;
 /// <summary>A PKCE pair (RFC 7636): keep <see cref="Verifier"/> secret until the code exchange; send <see cref="Challenge"/> with method S256.</summary>
 /// <param name="Verifier">43 characters of base64url from 32 random bytes.</param>
 /// <param name="Challenge">BASE64URL(SHA256(verifier)).</param>
-public sealed record Pkce(string Verifier, string Challenge)
+internal sealed record Pkce(string Verifier, string Challenge)
 {
     /// <summary>The only challenge method Tokenkeeper uses.</summary>
     public const string Method = "S256";

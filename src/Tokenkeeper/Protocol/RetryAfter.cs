@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 namespace Tokenkeeper.Protocol;
 
 /// <summary>Reads a <c>Retry-After</c> header (RFC 9110 §10.2.3): delay-seconds or an HTTP-date.</summary>
-public static class RetryAfter
+internal static class RetryAfter
 {
     /// <summary>The wait the header asks for, capped at <see cref="TokenEndpointConstants.MaxRetryAfter"/>; null without a usable header.</summary>
     /// <param name="headers">The response headers.</param>

@@ -41,7 +41,7 @@ public sealed class TokenEndpointClient
 
     /// <summary>Sends one token request and returns tokens or a typed failure. Throws only for caller cancellation and
     /// for configuration faults (<see cref="TokenkeeperConfigurationException"/>: insecure endpoint, missing secret or key).</summary>
-    public async Task<TokenResult> RequestTokenAsync(TokenEndpointRequest request, CancellationToken cancellationToken = default)
+    internal async Task<TokenResult> RequestTokenAsync(TokenEndpointRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         EndpointSecurity.EnsureAllowed(request.Endpoint, request.AllowInsecureHttp);
@@ -82,7 +82,7 @@ public sealed class TokenEndpointClient
     /// <param name="tokenTypeHint"><c>refresh_token</c> or <c>access_token</c>.</param>
     /// <param name="allowInsecureHttp">Allow plain http on a non-loopback host.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task<TokenEndpointFailure?> RevokeAsync(Uri revocationEndpoint, ClientIdentity client, string token, string? tokenTypeHint = null, bool allowInsecureHttp = false, CancellationToken cancellationToken = default)
+    internal async Task<TokenEndpointFailure?> RevokeAsync(Uri revocationEndpoint, ClientIdentity client, string token, string? tokenTypeHint = null, bool allowInsecureHttp = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(revocationEndpoint);
         ArgumentNullException.ThrowIfNull(client);
@@ -117,7 +117,7 @@ public sealed class TokenEndpointClient
     /// <param name="tokenTypeHint"><c>refresh_token</c> or <c>access_token</c>.</param>
     /// <param name="allowInsecureHttp">Allow plain http on a non-loopback host.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task<IntrospectionResult> IntrospectAsync(Uri introspectionEndpoint, ClientIdentity client, string token, string? tokenTypeHint = null, bool allowInsecureHttp = false, CancellationToken cancellationToken = default)
+    internal async Task<IntrospectionResult> IntrospectAsync(Uri introspectionEndpoint, ClientIdentity client, string token, string? tokenTypeHint = null, bool allowInsecureHttp = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(introspectionEndpoint);
         ArgumentNullException.ThrowIfNull(client);

@@ -1,7 +1,7 @@
 namespace Tokenkeeper.Protocol;
 
 /// <summary>Every default number of the token endpoint client, in one place.</summary>
-public static class TokenEndpointConstants
+internal static class TokenEndpointConstants
 {
     /// <summary>A token request that has not completed after this long is abandoned as transient: 30 seconds.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);

@@ -4,7 +4,7 @@ using Tokenkeeper.Tokens;
 namespace Tokenkeeper.Protocol;
 
 /// <summary>One request to a token endpoint: the grant, the client and what to ask for.</summary>
-public sealed record TokenEndpointRequest
+internal sealed record TokenEndpointRequest
 {
     /// <summary>The token endpoint. Plain <c>http://</c> is refused except on loopback unless <see cref="AllowInsecureHttp"/>.</summary>
     public required Uri Endpoint { get; init; }

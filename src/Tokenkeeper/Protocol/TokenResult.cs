@@ -4,7 +4,7 @@ using Tokenkeeper.Tokens;
 namespace Tokenkeeper.Protocol;
 
 /// <summary>The expected outcomes of a token request: new tokens, or a typed failure. Unexpected faults are exceptions.</summary>
-public sealed class TokenResult
+internal sealed class TokenResult
 {
     private TokenResult(TokenSet? tokens, TokenEndpointFailure? failure, RefreshToken? rotatedRefreshToken = null)
     {

@@ -4,7 +4,7 @@ using Tokenkeeper.Events;
 namespace Tokenkeeper.Refresh;
 
 /// <summary>Builds the events every part of Tokenkeeper emits the same way.</summary>
-public static class ConnectionEvents
+internal static class ConnectionEvents
 {
     /// <summary>The <c>state_changed</c> event between two versions of a record (<paramref name="before"/> null: the connection
     /// was just created), or null when the state did not change.</summary>

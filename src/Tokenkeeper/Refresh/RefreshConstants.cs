@@ -1,7 +1,7 @@
 namespace Tokenkeeper.Refresh;
 
 /// <summary>Every default number of the refresh engine, in one place.</summary>
-public static class RefreshConstants
+internal static class RefreshConstants
 {
     /// <summary>Token requests per refresh cycle, the first included: 4.</summary>
     public const int DefaultMaxAttempts = 4;

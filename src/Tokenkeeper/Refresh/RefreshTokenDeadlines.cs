@@ -4,7 +4,7 @@ using Tokenkeeper.Storage;
 namespace Tokenkeeper.Refresh;
 
 /// <summary>When a connection's refresh token dies (DESIGN.md contract 8): its absolute and idle deadlines.</summary>
-public static class RefreshTokenDeadlines
+internal static class RefreshTokenDeadlines
 {
     /// <summary>The absolute deadline: the provider's stated <c>refresh_token_expires_in</c>, else the authorisation time plus
     /// the profile's absolute lifetime; null when neither is known.</summary>

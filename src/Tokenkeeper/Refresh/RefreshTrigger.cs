@@ -1,7 +1,7 @@
 namespace Tokenkeeper.Refresh;
 
 /// <summary>Why a refresh started (a tag on metrics and logs).</summary>
-public enum RefreshTrigger
+internal enum RefreshTrigger
 {
     /// <summary>There was no access token yet.</summary>
     NoToken,

@@ -38,7 +38,6 @@ public sealed class TokenManager : IAsyncDisposable
     /// <param name="options">Refresh options; defaults when null.</param>
     /// <param name="timeProvider">The clock. Default <see cref="TimeProvider.System"/>.</param>
     /// <param name="loggerFactory">Logging; nothing is logged when null.</param>
-    /// <param name="metrics">Metrics; a private meter when null.</param>
     /// <param name="connections">Connections declared in code, registered in the store on first use.</param>
     public TokenManager(
         ITokenStore store,
@@ -46,7 +45,19 @@ public sealed class TokenManager : IAsyncDisposable
         TokenManagerOptions? options = null,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
-        TokenkeeperMetrics? metrics = null,
+        IEnumerable<ConnectionDefinition>? connections = null)
+        : this(store, client, options, timeProvider, loggerFactory, metrics: null, connections)
+    {
+    }
+
+    /// <summary>Creates a manager that records into <paramref name="metrics"/> (shared with the host's other parts); a private meter when null.</summary>
+    internal TokenManager(
+        ITokenStore store,
+        TokenEndpointClient client,
+        TokenManagerOptions? options,
+        TimeProvider? timeProvider,
+        ILoggerFactory? loggerFactory,
+        TokenkeeperMetrics? metrics,
         IEnumerable<ConnectionDefinition>? connections = null)
     {
         Store = store ?? throw new ArgumentNullException(nameof(store));
@@ -84,13 +95,13 @@ public sealed class TokenManager : IAsyncDisposable
     }
 
     /// <summary>The store.</summary>
-    public ITokenStore Store { get; }
+    internal ITokenStore Store { get; }
 
     /// <summary>The clock.</summary>
     public TimeProvider TimeProvider { get; }
 
     /// <summary>Counters and instruments (refreshes, joins, replays, conflicts, …).</summary>
-    public TokenkeeperMetrics Metrics { get; }
+    internal TokenkeeperMetrics Metrics { get; }
 
     /// <summary>This instance's id in leases and intents.</summary>
     public string InstanceId => _options.InstanceId;
@@ -124,18 +135,18 @@ public sealed class TokenManager : IAsyncDisposable
     /// possible auth loop (a revoked grant the token endpoint still serves, a wrong audience or scope). Enqueues an
     /// <c>auth_loop</c> alert, at most one per connection per <see cref="RefreshConstants.AuthLoopAlertInterval"/>.
     /// </summary>
-    public ValueTask ReportAuthLoopAsync(string connectionId, ManagedAccessToken rejected, string method, string path, CancellationToken cancellationToken = default) =>
+    internal ValueTask ReportAuthLoopAsync(string connectionId, ManagedAccessToken rejected, string method, string path, CancellationToken cancellationToken = default) =>
         _authLoops.ReportAsync(connectionId, rejected, method, path, cancellationToken);
 
     /// <summary>Reads a connection's record (tokens included: keep it in memory only).</summary>
-    public ValueTask<ConnectionRecord?> GetConnectionAsync(string connectionId, CancellationToken cancellationToken = default) =>
+    internal ValueTask<ConnectionRecord?> GetConnectionAsync(string connectionId, CancellationToken cancellationToken = default) =>
         Store.GetAsync(connectionId, cancellationToken);
 
     /// <summary>The provider profile a connection uses, with the registration's rotation overrides applied.</summary>
-    public ProviderProfile GetProfile(string connectionId, ConnectionRegistration registration) => _registry.GetProfile(connectionId, registration);
+    internal ProviderProfile GetProfile(string connectionId, ConnectionRegistration registration) => _registry.GetProfile(connectionId, registration);
 
     /// <summary>How a connection's resource servers signal a rejected token: its provider profile's matcher.</summary>
-    public async ValueTask<Http.AuthFailures.IAuthFailureMatcher> GetAuthFailureMatcherAsync(string connectionId, CancellationToken cancellationToken = default)
+    internal async ValueTask<Http.AuthFailures.IAuthFailureMatcher> GetAuthFailureMatcherAsync(string connectionId, CancellationToken cancellationToken = default)
     {
         if (_registry.TryGetDefinition(connectionId, out var definition))
         {

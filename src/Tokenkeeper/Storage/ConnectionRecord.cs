@@ -6,6 +6,8 @@ namespace Tokenkeeper.Storage;
 /// <summary>
 /// Everything the store holds for one connection: the single source of truth for its tokens and state
 /// (DESIGN.md contract 1). Immutable; a change is a new record committed with compare-and-swap on <see cref="Version"/>.
+/// <para>It carries secrets in clear (the refresh token in <see cref="Tokens"/>, the client secret in the registration): it is
+/// the store's type, for store implementers and operators' tools, and must never be logged or handed to a job.</para>
 /// </summary>
 public sealed record ConnectionRecord
 {

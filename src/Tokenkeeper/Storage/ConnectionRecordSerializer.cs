@@ -10,7 +10,7 @@ namespace Tokenkeeper.Storage;
 /// token, client secret, signing key) is encrypted in place with the <see cref="ISecretProtector"/>, bound to the connection and
 /// field; everything else stays readable for operators.
 /// </summary>
-public static class ConnectionRecordSerializer
+internal static class ConnectionRecordSerializer
 {
     /// <summary>The format version written into every record.</summary>
     public const int FormatVersion = 1;

@@ -4,6 +4,9 @@ namespace Tokenkeeper.Storage;
 /// The single source of truth for connections (DESIGN.md contract 1): versioned records changed only by compare-and-swap,
 /// and leases that let one instance at a time refresh a connection. Implementations: <see cref="InMemoryTokenStore"/>,
 /// the SQLite store (Tokenkeeper.Sqlite). Persistent stores encrypt every secret field (contract 10).
+/// <para>For store implementers, not for jobs: the records it reads and writes carry the connection's secrets (its refresh
+/// token and client secret) in clear. A job asks <see cref="Refresh.TokenManager"/> for an access token and never holds a
+/// refresh token.</para>
 /// </summary>
 public interface ITokenStore
 {

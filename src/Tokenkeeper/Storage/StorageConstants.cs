@@ -1,7 +1,7 @@
 namespace Tokenkeeper.Storage;
 
 /// <summary>Every default number of the stores, in one place.</summary>
-public static class StorageConstants
+internal static class StorageConstants
 {
     /// <summary>State changes kept per connection: 50.</summary>
     public const int MaxHistory = 50;

@@ -1,7 +1,7 @@
 namespace Tokenkeeper.Tokens;
 
 /// <summary>Every default number of the token windows and of expiry normalisation, in one place.</summary>
-public static class TokenConstants
+internal static class TokenConstants
 {
     /// <summary>Refresh-ahead margin as a fraction of the token's lifetime: 0.25 (a quarter of the lifetime before expiry).</summary>
     public const double DefaultRefreshAheadFraction = 0.25;

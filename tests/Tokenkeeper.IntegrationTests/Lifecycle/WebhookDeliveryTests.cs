@@ -6,7 +6,6 @@ using Tokenkeeper.Connections;
 using Tokenkeeper.IntegrationTests.Support;
 using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Storage;
-using Tokenkeeper.Time;
 using Tokenkeeper.Events;
 
 namespace Tokenkeeper.IntegrationTests.Lifecycle;

@@ -9,7 +9,6 @@ using Tokenkeeper.Hosting;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
-using Tokenkeeper.Time;
 
 namespace Tokenkeeper.IntegrationTests.Protocol;
 

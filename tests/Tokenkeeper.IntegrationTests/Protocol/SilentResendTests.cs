@@ -1,6 +1,5 @@
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Simulator;
-using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
 
 namespace Tokenkeeper.IntegrationTests.Protocol;

@@ -4,7 +4,6 @@ using System.Web;
 using Tokenkeeper.Connections;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Simulator;
-using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
 using Pkce = Tokenkeeper.Protocol.Pkce;
 

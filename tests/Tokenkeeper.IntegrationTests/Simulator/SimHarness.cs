@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Tokenkeeper.Simulator;
-using Tokenkeeper.Time;
 
 namespace Tokenkeeper.IntegrationTests.Simulator;
 

@@ -8,7 +8,6 @@ using Tokenkeeper.Refresh;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
-using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
 using Tokenkeeper.Connections;
 

@@ -1,7 +1,6 @@
 using Tokenkeeper.Cli.Jobs;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Simulator;
-using Tokenkeeper.Time;
 
 namespace Tokenkeeper.IntegrationTests.Sync;
 

@@ -4,7 +4,6 @@ using Tokenkeeper.Connections;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tests.Support;
-using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
 using Tokenkeeper.Events;
 

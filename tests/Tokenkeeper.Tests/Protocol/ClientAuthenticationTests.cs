@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Tokenkeeper.Protocol;
-using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
 using Tokenkeeper.Connections;
 

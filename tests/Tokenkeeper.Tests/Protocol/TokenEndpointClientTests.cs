@@ -1,6 +1,5 @@
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Tests.Support;
-using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
 
 namespace Tokenkeeper.Tests.Protocol;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Tokenkeeper.Protocol;
-using Tokenkeeper.Time;
 
 namespace Tokenkeeper.Tests.Protocol;
 

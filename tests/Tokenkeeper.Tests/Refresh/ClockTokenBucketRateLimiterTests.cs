@@ -1,6 +1,5 @@
 using System.Threading.RateLimiting;
 using Tokenkeeper.Refresh;
-using Tokenkeeper.Time;
 
 namespace Tokenkeeper.Tests.Refresh;
 

@@ -1,6 +1,5 @@
 using Tokenkeeper.Diagnostics;
 using Tokenkeeper.Refresh;
-using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
 
 namespace Tokenkeeper.Tests.Refresh;

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tests.Support;
-using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
 using Tokenkeeper.Events;
 
@@ -125,7 +124,7 @@ public sealed class KeptTokensTests : IDisposable
     {
         var directory = Directory.CreateTempSubdirectory("tk-review-").FullName;
         using var protector = new Tokenkeeper.Storage.AesGcmSecretProtector(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         using var sqlite = new Tokenkeeper.Sqlite.SqliteTokenStore(new Tokenkeeper.Sqlite.SqliteTokenStoreOptions { Path = Path.Combine(directory, "store.db"), Protector = protector }, clock);
         var reached = new ManualResetEventSlim();
         var release = new ManualResetEventSlim();

@@ -120,7 +120,7 @@ public sealed class RaceTests
     public async Task AStoreFailureOnTheSuccessCommit_KeepsTheTokens_AndTheNextCallIsServedWithoutAnotherRefresh()
     {
         // The store retries its own busy moments; what it finally throws is not retried on top, the tokens are kept instead.
-        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         var failures = 1;
         var hooked = Failing(new InMemoryTokenStore(clock), commit => IsRefreshCommit(commit) && Interlocked.Decrement(ref failures) >= 0);
         await using var f = new ManagerFixture(store: hooked, clock: clock);
@@ -137,7 +137,7 @@ public sealed class RaceTests
     [Fact]
     public async Task AStoreThatStaysDown_KeepsTheIssuedTokens_AndCommitsThemBeforeAnyNewRefresh()
     {
-        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         var down = true;
         var hooked = Failing(new InMemoryTokenStore(clock), commit => down && IsRefreshCommit(commit));
         await using var f = new ManagerFixture(store: hooked, clock: clock);
@@ -158,7 +158,7 @@ public sealed class RaceTests
     [Fact]
     public async Task KeptTokens_AreStoredInTheBackground_WithNoCallerAsking_SoAPeerLaterSpendsTheLiveRefreshToken()
     {
-        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         var down = true;
         var hooked = Failing(new InMemoryTokenStore(clock), commit => down && IsRefreshCommit(commit));
         await using var f = new ManagerFixture(store: hooked, clock: clock);
@@ -190,7 +190,7 @@ public sealed class RaceTests
     [Fact]
     public async Task ASalvagedTokenKeptWhileTheConnectionIsDisabled_IsStored_ButNothingIsRefreshedUntilItIsEnabled()
     {
-        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         var down = false;
         var spent = "";
         var hooked = Failing(new InMemoryTokenStore(clock), commit => down && IsSalvageCommit(commit, spent));
@@ -224,7 +224,7 @@ public sealed class RaceTests
     [InlineData(false)]
     public async Task KeptTokensStoredWhileTheConnectionIsDisabled_AreStoredOnce_AndTheIdleClockIsNotMovedAgain(bool rotate)
     {
-        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         var down = true;
         var inner = new InMemoryTokenStore(clock);
         var hooked = Failing(inner, commit => down && IsRefreshCommit(commit));
@@ -249,7 +249,7 @@ public sealed class RaceTests
     [Fact]
     public async Task KeptTokensMadeObsoleteByAReauthorisationElsewhere_AreDropped_AndTheNewGrantsTokenIsServedWithoutARefresh()
     {
-        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         var down = true;
         var hooked = Failing(new InMemoryTokenStore(clock), commit => down && IsRefreshCommit(commit));
         await using var f = new ManagerFixture(store: hooked, clock: clock);
@@ -294,7 +294,7 @@ public sealed class RaceTests
     [Fact]
     public async Task ARefreshWhoseCommitKeepsConflicting_KeepsTheRotatedTokens_AndCommitsThemBeforeAnyNewRefresh()
     {
-        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         var conflicting = true;
         var hooked = new HookStore(new InMemoryTokenStore(clock))
         {
@@ -322,7 +322,7 @@ public sealed class RaceTests
     [Fact]
     public async Task AStoreThatStaysDown_WhileSalvagingARotatedRefreshToken_KeepsItInMemory_AndNeverResendsTheDeadOne()
     {
-        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         var down = false;
         var spent = "";
         var inner = new InMemoryTokenStore(clock);
@@ -359,7 +359,7 @@ public sealed class RaceTests
     [InlineData("store_failures_then_conflict")]
     public async Task ADeferredSalvageCommitThatGivesUp_KeepsTheSalvagedToken_EvenAcrossDisableAndEnable_AndNeverSendsTheDeadOne(string how)
     {
-        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         var blocking = false;
         var salvageCommits = 0;
         var spent = "";
@@ -541,7 +541,7 @@ public sealed class RaceTests
     [Fact]
     public async Task ABusyStoreWhileRecordingTheIntent_DoesNotLetTheLeaseLapseWhileTheRequestIsAtTheProvider()
     {
-        var clock = new Tokenkeeper.Time.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         var intents = 0;
         var store = new HookStore(new InMemoryTokenStore(clock))
         {

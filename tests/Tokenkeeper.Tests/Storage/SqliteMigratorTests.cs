@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Tokenkeeper.Sqlite;
-using Tokenkeeper.Time;
 
 namespace Tokenkeeper.Tests.Storage;
 

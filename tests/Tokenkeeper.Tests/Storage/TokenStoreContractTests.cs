@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
-using Tokenkeeper.Time;
 using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Tests.Storage;
@@ -14,7 +13,7 @@ public abstract class TokenStoreContractTests : IDisposable
         Clock = new ManualTimeProvider(StoreSamples.Now);
     }
 
-    protected ManualTimeProvider Clock { get; }
+    private protected ManualTimeProvider Clock { get; }
 
     protected abstract ITokenStore Store { get; }
 

@@ -1,4 +1,3 @@
-using Tokenkeeper.Time;
 
 namespace Tokenkeeper.Tests.Support;
 

@@ -2,7 +2,6 @@ using Tokenkeeper.Connections;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
-using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
 
 namespace Tokenkeeper.Tests.Support;

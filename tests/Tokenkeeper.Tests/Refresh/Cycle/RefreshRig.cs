@@ -3,7 +3,6 @@ using Tokenkeeper.Diagnostics;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
-using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
 using Tokenkeeper.Tests.Support;
 

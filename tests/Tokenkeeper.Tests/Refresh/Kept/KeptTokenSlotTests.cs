@@ -1,6 +1,5 @@
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Tests.Support;
-using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
 
 namespace Tokenkeeper.Tests.Refresh.Kept;

@@ -3,7 +3,6 @@ using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tests.Refresh.Cycle;
 using Tokenkeeper.Tests.Support;
-using Tokenkeeper.Time;
 using Tokenkeeper.Tokens;
 using Tokenkeeper.Events;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Sync;
-using Tokenkeeper.Time;
 
 namespace Tokenkeeper.Tests.Sync.Running;
 

@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Time;
+namespace Tokenkeeper.Testing;
 
 /// <summary>
 /// A <see cref="TimeProvider"/> whose clock moves only when told to. Timers created from it (and so
@@ -6,7 +6,9 @@ namespace Tokenkeeper.Time;
 /// <see cref="SetUtcNow"/> moves the clock past their due time, in due-time order.
 /// </summary>
 /// <remarks>
-/// Used by the fast tests and by the lifecycle demo, which runs months of schedule in seconds.
+/// The test suites' clock. Unlike <c>FakeTimeProvider</c> it says when its next timer is due
+/// (<see cref="NextDueTime"/>, <see cref="PendingTimers"/>), which <c>ClockDriver</c> needs to move time from one
+/// scheduled wake-up to the next without sleeping.
 /// Thread-safe: any thread may read the clock while another advances it. Timer callbacks run on the
 /// advancing thread, outside the provider's lock.
 /// </remarks>
