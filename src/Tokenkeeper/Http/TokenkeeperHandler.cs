@@ -25,6 +25,7 @@ public sealed class TokenkeeperHandler : DelegatingHandler
     private readonly TokenkeeperMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly Func<double> _random;
     private IAuthFailureMatcher? _resolvedMatcher;
 
     /// <summary>Creates a handler for one connection of <paramref name="manager"/>.</summary>
@@ -35,14 +36,16 @@ public sealed class TokenkeeperHandler : DelegatingHandler
             MatcherFor(manager, connectionId, options),
             manager.TimeProvider,
             manager.Metrics,
-            logger ?? manager.Logger)
+            logger ?? manager.Logger,
+            manager.Random)
     {
         _manager = manager;
     }
 
     /// <summary>Creates a handler over any token source.</summary>
-    internal TokenkeeperHandler(IAccessTokenSource source, TokenkeeperHandlerOptions options, Func<CancellationToken, ValueTask<IAuthFailureMatcher>> matcher, TimeProvider timeProvider, TokenkeeperMetrics metrics, ILogger? logger = null)
+    internal TokenkeeperHandler(IAccessTokenSource source, TokenkeeperHandlerOptions options, Func<CancellationToken, ValueTask<IAuthFailureMatcher>> matcher, TimeProvider timeProvider, TokenkeeperMetrics metrics, ILogger? logger = null, Func<double>? random = null)
     {
+        _random = random ?? Random.Shared.NextDouble;
         _source = source ?? throw new ArgumentNullException(nameof(source));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _matcher = matcher ?? throw new ArgumentNullException(nameof(matcher));
@@ -164,7 +167,7 @@ public sealed class TokenkeeperHandler : DelegatingHandler
         var exponential = _options.RetryBaseDelay * Math.Pow(2, Math.Min(attempt, HttpConstants.MaxBackoffDoublings));
         var capped = exponential > _options.RetryMaxDelay ? _options.RetryMaxDelay : exponential;
         var floor = capped * (1 - HttpConstants.RetryJitterFraction);
-        return floor + (capped - floor) * Random.Shared.NextDouble();
+        return floor + (capped - floor) * _random();
     }
 
     private static Func<CancellationToken, ValueTask<IAuthFailureMatcher>> MatcherFor(TokenManager manager, string connectionId, TokenkeeperHandlerOptions? options)

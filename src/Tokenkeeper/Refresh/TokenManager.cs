@@ -58,8 +58,10 @@ public sealed class TokenManager : IAsyncDisposable
         TimeProvider? timeProvider,
         ILoggerFactory? loggerFactory,
         TokenkeeperMetrics? metrics,
-        IEnumerable<ConnectionDefinition>? connections = null)
+        IEnumerable<ConnectionDefinition>? connections = null,
+        Func<double>? random = null)
     {
+        Random = random ?? System.Random.Shared.NextDouble;
         Store = store ?? throw new ArgumentNullException(nameof(store));
         ArgumentNullException.ThrowIfNull(client);
         _options = options ?? new TokenManagerOptions();
@@ -88,7 +90,7 @@ public sealed class TokenManager : IAsyncDisposable
             new TokenRequestFactory(TimeProvider, _options),
             new ClientHealth(),
             _registry.GetProfile,
-            new RefreshTimings(_options, client.Timeout, Random.Shared.NextDouble)));
+            new RefreshTimings(_options, client.Timeout, Random)));
         _sources = new TokenSourceCache(id => new ConnectionTokenSource(id, _engine, ct => _registry.EnsureRegisteredAsync(id, ct), stopping));
         _operator = new OperatorActions(_registry, _updater, _sources, _engine, _logger);
         _authLoops = new AuthLoopAlerts(Store, TimeProvider);
@@ -96,6 +98,10 @@ public sealed class TokenManager : IAsyncDisposable
 
     /// <summary>The store.</summary>
     internal ITokenStore Store { get; }
+
+    /// <summary>The source of every random draw (back-off jitter here and in this manager's handlers): a uniform value in [0, 1).
+    /// <see cref="System.Random.Shared"/> unless a test gives a fixed one.</summary>
+    internal Func<double> Random { get; }
 
     /// <summary>The clock.</summary>
     public TimeProvider TimeProvider { get; }

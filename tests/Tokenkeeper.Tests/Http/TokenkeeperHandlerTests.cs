@@ -195,14 +195,15 @@ public sealed class TokenkeeperHandlerTests
         api.NetworkErrors = 1;
         using var client = Client(f, api, o => o.RetryBaseDelay = TimeSpan.FromSeconds(4));
         await f.Manager.GetAccessTokenAsync(Id);
+        f.Jitter = 0.25;
         var start = f.Clock.GetUtcNow();
 
         using var response = await f.DriveAsync(client.GetAsync("https://api.test/contacts"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(2, api.Attempts);
-        var waited = f.Clock.GetUtcNow() - start;
-        Assert.InRange(waited, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
+        // A 4 s step drawn from its upper half (2-4 s) at a quarter of the way: 2.5 s.
+        Assert.Equal(TimeSpan.FromSeconds(2.5), f.Clock.GetUtcNow() - start);
         Assert.Equal(1, f.Manager.Metrics.HttpRetries);
     }
 
@@ -231,9 +232,9 @@ public sealed class TokenkeeperHandlerTests
         Assert.Equal(5, api.Attempts);
         Assert.Equal(4, f.Manager.Metrics.HttpRetries);
 
-        // Steps 10, 20, 25 (capped), 25 s, each drawn from its upper half: 40 s at least, 80 s at most.
-        var waited = f.Clock.GetUtcNow() - start;
-        Assert.InRange(waited, TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(80));
+        // Steps 10, 20, 25 (capped), 25 s, each drawn from its upper half at the middle (the fixture's jitter is 0.5):
+        // 7.5 + 15 + 18.75 + 18.75 = 60 s.
+        Assert.Equal(TimeSpan.FromSeconds(60), f.Clock.GetUtcNow() - start);
     }
 
     [Fact]

@@ -24,13 +24,16 @@ internal sealed class ManagerFixture : IAsyncDisposable
         Options = options;
         // The request timeout is a day: longer than every retry delay, backoff and lease poll, so DriveAsync (which jumps to
         // the earliest pending timer) never fires it while a response is being read. Timeouts are tested explicitly.
-        Manager = new TokenManager(Store, new TokenEndpointClient(new HttpClient(Provider, disposeHandler: false), Clock, requestTimeout ?? RequestTimeout), options, Clock, Logs.CreateFactory());
+        Manager = new TokenManager(Store, new TokenEndpointClient(new HttpClient(Provider, disposeHandler: false), Clock, requestTimeout ?? RequestTimeout), options, Clock, Logs.CreateFactory(), metrics: null, connections: null, random: () => Jitter);
         InitialRefreshToken = grant == OAuthGrantType.RefreshToken ? Provider.NewRefreshToken() : null;
         var definition = Definition(ConnectionId, InitialRefreshToken, profile, grant);
         Manager.Define(introspectionEndpoint is null ? definition : definition with { Registration = definition.Registration with { IntrospectionEndpoint = introspectionEndpoint } });
     }
 
     public ManualTimeProvider Clock { get; }
+
+    /// <summary>Every random draw the manager and its handlers make (back-off jitter), fixed so tests assert exact times.</summary>
+    public double Jitter { get; set; } = 0.5;
 
     public InMemoryProvider Provider { get; }
 
