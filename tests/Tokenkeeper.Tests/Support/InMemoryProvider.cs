@@ -101,6 +101,9 @@ internal sealed class InMemoryProvider : HttpMessageHandler
         return token;
     }
 
+    /// <summary>Makes <paramref name="refreshToken"/> a live grant, as if this provider had issued it (a store written elsewhere).</summary>
+    public void Accept(string refreshToken) => _liveRefreshTokens[refreshToken] = true;
+
     public void Revoke(string refreshToken) => _liveRefreshTokens.TryRemove(refreshToken, out _);
 
     public void RevokeAll() => _liveRefreshTokens.Clear();
