@@ -13,60 +13,16 @@ namespace Tokenkeeper.Storage;
 internal static class ConnectionRecordSerializer
 {
     /// <summary>The format version written into every record.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = RecordJson.FormatVersion;
+
+    private const string KeptFieldPrefix = "kept.";
 
     /// <summary>Serialises a record (its <see cref="ConnectionRecord.Version"/> is the store's business and is not written).</summary>
     public static string Serialize(ConnectionRecord record, ISecretProtector protector)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(protector);
-        var id = record.ConnectionId;
-        var reg = record.Registration;
-        var dto = new RecordDto
-        {
-            Format = FormatVersion,
-            Id = id,
-            Registration = new RegistrationDto
-            {
-                Provider = reg.Provider,
-                TokenEndpoint = reg.TokenEndpoint.ToString(),
-                RevocationEndpoint = reg.RevocationEndpoint?.ToString(),
-                IntrospectionEndpoint = reg.IntrospectionEndpoint?.ToString(),
-                Rotation = reg.Rotation,
-                RotationGrace = reg.RotationGrace,
-                ClientId = reg.ClientId,
-                ClientSecret = Protect(reg.ClientSecret?.Value, "client_secret"),
-                SigningKeyPem = Protect(reg.SigningKeyPem?.Value, "signing_key"),
-                SigningKeyId = reg.SigningKeyId,
-                ClientAuthMethod = reg.ClientAuthMethod,
-                Grant = reg.Grant,
-                JwtBearerSubject = reg.JwtBearerSubject,
-                Scope = reg.Scope,
-                Resource = reg.Resource,
-                Audience = reg.Audience,
-                ExtraParameters = reg.ExtraParameters?.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
-                AllowInsecureHttp = reg.AllowInsecureHttp,
-            },
-            Tokens = record.Tokens is not { } t ? null : ToDto(t, id, protector, ""),
-            Status = record.Status,
-            CreatedAt = record.CreatedAt,
-            AuthorizedAt = record.AuthorizedAt,
-            LastRefreshAt = record.LastRefreshAt,
-            LastAttemptAt = record.LastAttemptAt,
-            ConsecutiveFailures = record.ConsecutiveFailures,
-            LastError = record.LastError,
-            NextAttemptAt = record.NextAttemptAt,
-            RefreshTokenGeneration = record.RefreshTokenGeneration,
-            PendingRefresh = record.PendingRefresh,
-            BootstrapHash = record.BootstrapHash,
-            WarnedDeadline = record.WarnedDeadline,
-            ExpiryWarningsSent = record.ExpiryWarningsSent.Count == 0 ? null : [.. record.ExpiryWarningsSent],
-            StatusBeforeDisabled = record.StatusBeforeDisabled,
-            History = [.. record.History],
-        };
-        return JsonSerializer.Serialize(dto, RecordJsonContext.Default.RecordDto);
-
-        string? Protect(string? value, string field) => value is null ? null : protector.Protect(value, id, field);
+        return JsonSerializer.Serialize(Secrets(record, new Sealer(protector, record.ConnectionId, Open: false)), RecordJson.Record);
     }
 
     /// <summary>Reads a record written by <see cref="Serialize"/>.</summary>
@@ -75,58 +31,8 @@ internal static class ConnectionRecordSerializer
     public static ConnectionRecord Deserialize(string json, long version, ISecretProtector protector)
     {
         ArgumentNullException.ThrowIfNull(protector);
-        var dto = JsonSerializer.Deserialize(json, RecordJsonContext.Default.RecordDto) ?? throw new JsonException("The stored record is null.");
-        if (dto.Format > FormatVersion)
-        {
-            throw new JsonException($"The stored record has format {dto.Format}; this version of Tokenkeeper reads up to {FormatVersion}. Upgrade Tokenkeeper.");
-        }
-
-        var id = dto.Id;
-        var reg = dto.Registration;
-        return new ConnectionRecord
-        {
-            ConnectionId = id,
-            Version = version,
-            Registration = new ConnectionRegistration
-            {
-                Provider = reg.Provider,
-                TokenEndpoint = new Uri(reg.TokenEndpoint),
-                RevocationEndpoint = reg.RevocationEndpoint is null ? null : new Uri(reg.RevocationEndpoint),
-                IntrospectionEndpoint = reg.IntrospectionEndpoint is null ? null : new Uri(reg.IntrospectionEndpoint),
-                Rotation = reg.Rotation,
-                RotationGrace = reg.RotationGrace,
-                ClientId = reg.ClientId,
-                ClientSecret = Unprotect(reg.ClientSecret, "client_secret") is { } secret ? new ClientSecret(secret) : null,
-                SigningKeyPem = Unprotect(reg.SigningKeyPem, "signing_key") is { } pem ? new ClientSecret(pem) : null,
-                SigningKeyId = reg.SigningKeyId,
-                ClientAuthMethod = reg.ClientAuthMethod,
-                Grant = reg.Grant,
-                JwtBearerSubject = reg.JwtBearerSubject,
-                Scope = reg.Scope,
-                Resource = reg.Resource,
-                Audience = reg.Audience,
-                ExtraParameters = reg.ExtraParameters,
-                AllowInsecureHttp = reg.AllowInsecureHttp,
-            },
-            Tokens = dto.Tokens is not { } t ? null : FromDto(t, id, protector, ""),
-            Status = dto.Status,
-            CreatedAt = dto.CreatedAt,
-            AuthorizedAt = dto.AuthorizedAt,
-            LastRefreshAt = dto.LastRefreshAt,
-            LastAttemptAt = dto.LastAttemptAt,
-            ConsecutiveFailures = dto.ConsecutiveFailures,
-            LastError = dto.LastError,
-            NextAttemptAt = dto.NextAttemptAt,
-            RefreshTokenGeneration = dto.RefreshTokenGeneration,
-            PendingRefresh = dto.PendingRefresh,
-            BootstrapHash = dto.BootstrapHash,
-            WarnedDeadline = dto.WarnedDeadline,
-            ExpiryWarningsSent = dto.ExpiryWarningsSent ?? [],
-            StatusBeforeDisabled = dto.StatusBeforeDisabled,
-            History = dto.History ?? [],
-        };
-
-        string? Unprotect(string? value, string field) => value is null ? null : protector.Unprotect(value, id, field);
+        var stored = JsonSerializer.Deserialize(json, RecordJson.Record) ?? throw new JsonException("The stored record is null.");
+        return Secrets(stored, new Sealer(protector, stored.ConnectionId, Open: true)) with { Version = version };
     }
 
     /// <summary>Serialises kept tokens (<see cref="IKeptTokenStore"/>); the tokens are encrypted, bound to the connection and to
@@ -135,18 +41,8 @@ internal static class ConnectionRecordSerializer
     {
         ArgumentNullException.ThrowIfNull(kept);
         ArgumentNullException.ThrowIfNull(protector);
-        var dto = new KeptDto
-        {
-            Format = FormatVersion,
-            Id = kept.ConnectionId,
-            Tokens = ToDto(kept.Tokens, kept.ConnectionId, protector, KeptFieldPrefix),
-            SpentGeneration = kept.SpentGeneration,
-            SpentRefreshTokenSha256 = kept.SpentRefreshTokenHash,
-            RefreshTokenOnly = kept.RefreshTokenOnly,
-            KeptAt = kept.KeptAt,
-            KeptBy = kept.KeptBy,
-        };
-        return JsonSerializer.Serialize(dto, RecordJsonContext.Default.KeptDto);
+        var sealer = new Sealer(protector, kept.ConnectionId, Open: false);
+        return JsonSerializer.Serialize(kept with { Tokens = sealer.Tokens(kept.Tokens, KeptFieldPrefix) }, RecordJson.Kept);
     }
 
     /// <summary>Reads kept tokens written by <see cref="SerializeKept"/>.</summary>
@@ -155,22 +51,8 @@ internal static class ConnectionRecordSerializer
     public static KeptTokens DeserializeKept(string json, ISecretProtector protector)
     {
         ArgumentNullException.ThrowIfNull(protector);
-        var dto = JsonSerializer.Deserialize(json, RecordJsonContext.Default.KeptDto) ?? throw new JsonException("The kept tokens are null.");
-        if (dto.Format > FormatVersion)
-        {
-            throw new JsonException($"The kept tokens have format {dto.Format}; this version of Tokenkeeper reads up to {FormatVersion}. Upgrade Tokenkeeper.");
-        }
-
-        return new KeptTokens
-        {
-            ConnectionId = dto.Id,
-            Tokens = FromDto(dto.Tokens, dto.Id, protector, KeptFieldPrefix),
-            SpentGeneration = dto.SpentGeneration,
-            SpentRefreshTokenHash = dto.SpentRefreshTokenSha256,
-            RefreshTokenOnly = dto.RefreshTokenOnly,
-            KeptAt = dto.KeptAt,
-            KeptBy = dto.KeptBy,
-        };
+        var stored = JsonSerializer.Deserialize(json, RecordJson.Kept) ?? throw new JsonException("The kept tokens are null.");
+        return stored with { Tokens = new Sealer(protector, stored.ConnectionId, Open: true).Tokens(stored.Tokens, KeptFieldPrefix) };
     }
 
     /// <summary>The generation kept tokens written by <see cref="SerializeKept"/> replace, read without decrypting them; null when the
@@ -179,7 +61,7 @@ internal static class ConnectionRecordSerializer
     {
         try
         {
-            return JsonSerializer.Deserialize(json, RecordJsonContext.Default.KeptDto)?.SpentGeneration;
+            return JsonSerializer.Deserialize(json, RecordJson.Kept)?.SpentGeneration;
         }
         catch (JsonException)
         {
@@ -187,40 +69,36 @@ internal static class ConnectionRecordSerializer
         }
     }
 
-    private const string KeptFieldPrefix = "kept.";
-
-    private static TokensDto ToDto(TokenSet t, string id, ISecretProtector protector, string fieldPrefix) => new()
+    /// <summary>The record with every secret field encrypted (or decrypted): the only fields this serializer names.</summary>
+    private static ConnectionRecord Secrets(ConnectionRecord record, Sealer sealer) => record with
     {
-        AccessToken = protector.Protect(t.AccessToken.Value, id, fieldPrefix + "access_token"),
-        TokenType = t.TokenType,
-        RefreshToken = t.RefreshToken is { } refresh ? protector.Protect(refresh.Value, id, fieldPrefix + "refresh_token") : null,
-        Scope = t.Scope,
-        IssuedAt = t.IssuedAt,
-        ExpiresAt = t.ExpiresAt,
-        ExpirySource = t.ExpirySource,
-        RefreshTokenExpiresAt = t.RefreshTokenExpiresAt,
-        InstanceUrl = t.InstanceUrl,
-        ServerClockSkew = t.ServerClockSkew,
+        Registration = record.Registration with
+        {
+            ClientSecret = sealer.Secret(record.Registration.ClientSecret, "client_secret"),
+            SigningKeyPem = sealer.Secret(record.Registration.SigningKeyPem, "signing_key"),
+        },
+        Tokens = record.Tokens is { } tokens ? sealer.Tokens(tokens, "") : null,
     };
 
-    private static TokenSet FromDto(TokensDto t, string id, ISecretProtector protector, string fieldPrefix) => new()
+    /// <summary>Encrypts (or, with <paramref name="Open"/>, decrypts) secret values bound to a connection and a field name.</summary>
+    private readonly record struct Sealer(ISecretProtector Protector, string ConnectionId, bool Open)
     {
-        AccessToken = new AccessToken(protector.Unprotect(t.AccessToken, id, fieldPrefix + "access_token")),
-        TokenType = t.TokenType,
-        RefreshToken = t.RefreshToken is { } refresh ? new RefreshToken(protector.Unprotect(refresh, id, fieldPrefix + "refresh_token")) : null,
-        Scope = t.Scope,
-        IssuedAt = t.IssuedAt,
-        ExpiresAt = t.ExpiresAt,
-        ExpirySource = t.ExpirySource,
-        RefreshTokenExpiresAt = t.RefreshTokenExpiresAt,
-        InstanceUrl = t.InstanceUrl,
-        ServerClockSkew = t.ServerClockSkew,
-    };
+        public ClientSecret? Secret(ClientSecret? secret, string field) => secret is { } value ? new ClientSecret(Apply(value.Value, field)) : null;
+
+        public TokenSet Tokens(TokenSet tokens, string fieldPrefix) => tokens with
+        {
+            AccessToken = new AccessToken(Apply(tokens.AccessToken.Value, fieldPrefix + "access_token")),
+            RefreshToken = tokens.RefreshToken is { } refresh ? new RefreshToken(Apply(refresh.Value, fieldPrefix + "refresh_token")) : null,
+        };
+
+        private string Apply(string value, string field) =>
+            Open ? Protector.Unprotect(value, ConnectionId, field) : Protector.Protect(value, ConnectionId, field);
+    }
 
     /// <summary>Serialises an event for an outbox (events carry no secrets).</summary>
-    public static string SerializeEvent(ConnectionEvent connectionEvent) => JsonSerializer.Serialize(connectionEvent, RecordJsonContext.Default.ConnectionEvent);
+    public static string SerializeEvent(ConnectionEvent connectionEvent) => JsonSerializer.Serialize(connectionEvent, RecordJson.Event);
 
     /// <summary>Reads an event written by <see cref="SerializeEvent"/>.</summary>
     public static ConnectionEvent DeserializeEvent(string json) =>
-        JsonSerializer.Deserialize(json, RecordJsonContext.Default.ConnectionEvent) ?? throw new JsonException("The stored event is null.");
+        JsonSerializer.Deserialize(json, RecordJson.Event) ?? throw new JsonException("The stored event is null.");
 }

@@ -69,14 +69,10 @@ public sealed record ConnectionRegistration
     /// <summary>Allow a plain-http token endpoint off loopback. Default false.</summary>
     public bool AllowInsecureHttp { get; init; }
 
-    /// <summary>Whether two registrations describe the same thing (secrets compared by value).</summary>
+    /// <summary>Whether two registrations describe the same thing: every field equal (secrets by value), the extra parameters as
+    /// a set of pairs. Record equality does the fields, so a new field is compared without another edit.</summary>
     public bool SameAs(ConnectionRegistration? other) => other is not null
-        && Provider == other.Provider && TokenEndpoint == other.TokenEndpoint && RevocationEndpoint == other.RevocationEndpoint
-        && IntrospectionEndpoint == other.IntrospectionEndpoint && Rotation == other.Rotation && RotationGrace == other.RotationGrace
-        && ClientId == other.ClientId && ClientSecret == other.ClientSecret && SigningKeyPem == other.SigningKeyPem
-        && SigningKeyId == other.SigningKeyId && ClientAuthMethod == other.ClientAuthMethod && Grant == other.Grant
-        && JwtBearerSubject == other.JwtBearerSubject && Scope == other.Scope && Resource == other.Resource
-        && Audience == other.Audience && AllowInsecureHttp == other.AllowInsecureHttp
+        && this with { ExtraParameters = null } == other with { ExtraParameters = null }
         && (ExtraParameters ?? EmptyParameters).OrderBy(p => p.Key, StringComparer.Ordinal).SequenceEqual((other.ExtraParameters ?? EmptyParameters).OrderBy(p => p.Key, StringComparer.Ordinal));
 
     private static readonly Dictionary<string, string> EmptyParameters = [];

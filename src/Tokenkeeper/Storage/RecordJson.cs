@@ -1,143 +1,125 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
-using Tokenkeeper.Connections;
-using Tokenkeeper.Protocol;
-using Tokenkeeper.Tokens;
+using System.Text.Json.Serialization.Metadata;
 using Tokenkeeper.Events;
+using Tokenkeeper.Tokens;
 
 namespace Tokenkeeper.Storage;
 
-/// <summary>The stored JSON shape of a <see cref="ConnectionRecord"/> (snake_case, nulls left out, enums as names); secret fields hold
-/// ciphertext. Persisted data: a property may be added, but renaming or removing one breaks stores already written (the exact
-/// JSON is pinned in ConnectionRecordSerializerTests).</summary>
-internal sealed class RecordDto
+/// <summary>
+/// The stored JSON of records, kept tokens and outbox events: the domain types themselves, serialised by a source-generated
+/// context (snake_case names, nulls left out, enums as names), so a field added to <see cref="ConnectionRecord"/>,
+/// <see cref="ConnectionRegistration"/> or <see cref="TokenSet"/> is stored without another edit. What differs from the plain
+/// shape is declared here, once: a <c>format</c> number first, <c>id</c> for the connection id, no <see cref="ConnectionRecord.Version"/>
+/// (the store's business), no derived <see cref="TokenSet.Lifetime"/>, no empty warning list, and kept tokens' spent hash under
+/// its historical name. Secret values are written as they are given: <see cref="ConnectionRecordSerializer"/> encrypts them first.
+/// Persisted data: a property may be added, but renaming or removing one breaks stores already written (the exact JSON is pinned
+/// in ConnectionRecordSerializerTests, and StoreFixtureTests reads a store written by older code).
+/// </summary>
+internal static class RecordJson
 {
-    public int Format { get; set; }
+    /// <summary>The format number written first into every record and kept-tokens entry.</summary>
+    public const int FormatVersion = 1;
 
-    public required string Id { get; set; }
+    private static readonly JsonSerializerOptions Options = new(RecordJsonContext.Default.Options)
+    {
+        TypeInfoResolver = RecordJsonContext.Default.WithAddedModifier(Shape),
+    };
 
-    public required RegistrationDto Registration { get; set; }
+    /// <summary>The stored shape of a record.</summary>
+    public static JsonTypeInfo<ConnectionRecord> Record { get; } = (JsonTypeInfo<ConnectionRecord>)Options.GetTypeInfo(typeof(ConnectionRecord));
 
-    public TokensDto? Tokens { get; set; }
+    /// <summary>The stored shape of kept tokens.</summary>
+    public static JsonTypeInfo<KeptTokens> Kept { get; } = (JsonTypeInfo<KeptTokens>)Options.GetTypeInfo(typeof(KeptTokens));
 
-    public required ConnectionStatus Status { get; set; }
+    /// <summary>The stored shape of an outbox event.</summary>
+    public static JsonTypeInfo<ConnectionEvent> Event { get; } = (JsonTypeInfo<ConnectionEvent>)Options.GetTypeInfo(typeof(ConnectionEvent));
 
-    public DateTimeOffset CreatedAt { get; set; }
+    private static void Shape(JsonTypeInfo info)
+    {
+        if (info.Type == typeof(ConnectionRecord))
+        {
+            Rename(info, "connection_id", "id");
+            Never(info, "version");
+            Property(info, "expiry_warnings_sent").ShouldSerialize = static (_, value) => value is IReadOnlyCollection<int> { Count: > 0 };
+            AddFormat(info, "record");
+        }
+        else if (info.Type == typeof(KeptTokens))
+        {
+            Rename(info, "connection_id", "id");
+            Rename(info, "spent_refresh_token_hash", "spent_refresh_token_sha256");
+            AddFormat(info, "kept tokens");
+        }
+        else if (info.Type == typeof(TokenSet))
+        {
+            Never(info, "lifetime");
+        }
+    }
 
-    public DateTimeOffset? AuthorizedAt { get; set; }
+    private static JsonPropertyInfo Property(JsonTypeInfo info, string name) =>
+        info.Properties.FirstOrDefault(p => p.Name == name) ?? throw new InvalidOperationException($"{info.Type.Name} has no stored property '{name}'.");
 
-    public DateTimeOffset? LastRefreshAt { get; set; }
+    private static void Rename(JsonTypeInfo info, string from, string to) => Property(info, from).Name = to;
 
-    public DateTimeOffset? LastAttemptAt { get; set; }
+    /// <summary>Not written (init-only properties stay in the contract: the generated constructor binds them).</summary>
+    private static void Never(JsonTypeInfo info, string name) => Property(info, name).ShouldSerialize = static (_, _) => false;
 
-    public int ConsecutiveFailures { get; set; }
-
-    public string? LastError { get; set; }
-
-    public DateTimeOffset? NextAttemptAt { get; set; }
-
-    public int RefreshTokenGeneration { get; set; }
-
-    public RefreshIntent? PendingRefresh { get; set; }
-
-    public string? BootstrapHash { get; set; }
-
-    public DateTimeOffset? WarnedDeadline { get; set; }
-
-    public List<int>? ExpiryWarningsSent { get; set; }
-
-    public ConnectionStatus? StatusBeforeDisabled { get; set; }
-
-    public List<StateTransition>? History { get; set; }
+    /// <summary>Writes <c>"format": 1</c> first; reading a higher format fails with a message that says to upgrade.</summary>
+    private static void AddFormat(JsonTypeInfo info, string what)
+    {
+        var format = info.CreateJsonPropertyInfo(typeof(int), "format");
+        format.Get = static _ => FormatVersion;
+        format.Set = (_, value) =>
+        {
+            if (value is int written && written > FormatVersion)
+            {
+                throw new JsonException($"The stored {what} has format {written}; this version of Tokenkeeper reads up to {FormatVersion}. Upgrade Tokenkeeper.");
+            }
+        };
+        format.Order = -1;
+        info.Properties.Insert(0, format);
+    }
 }
 
-/// <summary>The stored JSON shape of <see cref="KeptTokens"/>; the tokens in it are encrypted under fields of their own.</summary>
-internal sealed class KeptDto
+/// <summary>Secret values as plain JSON strings (they hold ciphertext by the time they are written).</summary>
+internal sealed class ClientSecretJson : JsonConverter<ClientSecret>
 {
-    public int Format { get; set; }
+    public override ClientSecret Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(reader.GetString()!);
 
-    public required string Id { get; set; }
-
-    public required TokensDto Tokens { get; set; }
-
-    public int SpentGeneration { get; set; }
-
-    public string? SpentRefreshTokenSha256 { get; set; }
-
-    public bool RefreshTokenOnly { get; set; }
-
-    public DateTimeOffset KeptAt { get; set; }
-
-    public required string KeptBy { get; set; }
+    public override void Write(Utf8JsonWriter writer, ClientSecret value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
 }
 
-/// <summary>The stored JSON shape of a <see cref="ConnectionRegistration"/>; the client secret and signing key hold ciphertext.</summary>
-internal sealed class RegistrationDto
+/// <inheritdoc cref="ClientSecretJson"/>
+internal sealed class AccessTokenJson : JsonConverter<AccessToken>
 {
-    public string Provider { get; set; } = "generic";
+    public override AccessToken Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(reader.GetString()!);
 
-    public required string TokenEndpoint { get; set; }
-
-    public string? RevocationEndpoint { get; set; }
-
-    public string? IntrospectionEndpoint { get; set; }
-
-    public RefreshTokenRotation? Rotation { get; set; }
-
-    public TimeSpan? RotationGrace { get; set; }
-
-    public required string ClientId { get; set; }
-
-    public string? ClientSecret { get; set; }
-
-    public string? SigningKeyPem { get; set; }
-
-    public string? SigningKeyId { get; set; }
-
-    public ClientAuthMethod? ClientAuthMethod { get; set; }
-
-    public OAuthGrantType Grant { get; set; }
-
-    public string? JwtBearerSubject { get; set; }
-
-    public string? Scope { get; set; }
-
-    public string? Resource { get; set; }
-
-    public string? Audience { get; set; }
-
-    public Dictionary<string, string>? ExtraParameters { get; set; }
-
-    public bool AllowInsecureHttp { get; set; }
+    public override void Write(Utf8JsonWriter writer, AccessToken value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
 }
 
-/// <summary>The stored JSON shape of a <see cref="TokenSet"/>; the access and refresh tokens hold ciphertext.</summary>
-internal sealed class TokensDto
+/// <inheritdoc cref="ClientSecretJson"/>
+internal sealed class RefreshTokenJson : JsonConverter<RefreshToken>
 {
-    public required string AccessToken { get; set; }
+    public override RefreshToken Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(reader.GetString()!);
 
-    public string TokenType { get; set; } = "Bearer";
-
-    public string? RefreshToken { get; set; }
-
-    public string? Scope { get; set; }
-
-    public DateTimeOffset IssuedAt { get; set; }
-
-    public DateTimeOffset ExpiresAt { get; set; }
-
-    public ExpirySource ExpirySource { get; set; }
-
-    public DateTimeOffset? RefreshTokenExpiresAt { get; set; }
-
-    public string? InstanceUrl { get; set; }
-
-    public TimeSpan? ServerClockSkew { get; set; }
+    public override void Write(Utf8JsonWriter writer, RefreshToken value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
 }
 
-/// <summary>The source-generated serializer of everything <see cref="ConnectionRecordSerializer"/> writes: records, kept tokens and
-/// outbox events, all with the same options (snake_case names, nulls left out, enums as names).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
-[JsonSerializable(typeof(RecordDto))]
-[JsonSerializable(typeof(KeptDto))]
+/// <summary>Endpoints as <see cref="Uri.ToString"/> writes them (the canonical form stores have always held), read as absolute URIs.</summary>
+internal sealed class EndpointJson : JsonConverter<Uri>
+{
+    public override Uri Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(reader.GetString()!);
+
+    public override void Write(Utf8JsonWriter writer, Uri value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+}
+
+/// <summary>The source-generated serializer behind <see cref="RecordJson"/>.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true,
+    Converters = [typeof(ClientSecretJson), typeof(AccessTokenJson), typeof(RefreshTokenJson), typeof(EndpointJson)])]
+[JsonSerializable(typeof(ConnectionRecord))]
+[JsonSerializable(typeof(KeptTokens))]
 [JsonSerializable(typeof(ConnectionEvent))]
 internal sealed partial class RecordJsonContext : JsonSerializerContext;
