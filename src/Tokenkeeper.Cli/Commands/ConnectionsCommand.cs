@@ -169,7 +169,7 @@ internal static class ConnectionsCommand
         return command;
     }
 
-    private static Task<int> ChangeStateAsync(StoreOptions store, ParseResult parse, string connectionId, bool json, Func<TokenManager, string, Task<ConnectionRecord>> change, CancellationToken cancellationToken) =>
+    private static Task<int> ChangeStateAsync(StoreOptions store, ParseResult parse, string connectionId, bool json, Func<TokenManager, string, Task<ConnectionStatus>> change, CancellationToken cancellationToken) =>
         CommandErrors.RunAsync(async () =>
         {
             using var opened = store.OpenExisting(parse);
@@ -180,8 +180,7 @@ internal static class ConnectionsCommand
 
             using var http = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
             await using var manager = new TokenManager(opened, new TokenEndpointClient(http));
-            var record = await change(manager, connectionId);
-            var status = record.Status;
+            var status = await change(manager, connectionId);
             if (json)
             {
                 CliJson.Write(new { id = connectionId, state = status.State.ToString(), reason = status.Reason, since = status.Since });

@@ -179,19 +179,22 @@ public sealed class TokenManager : IAsyncDisposable
     /// Stores freshly authorised tokens (from a code exchange, a reconnect, or a bootstrap refresh token): the connection becomes
     /// <see cref="ConnectionState.Active"/>, its failure counters reset and its authorisation time is now.
     /// </summary>
-    public Task<ConnectionRecord> AuthorizeAsync(string connectionId, TokenSet tokens, CancellationToken cancellationToken = default) =>
-        _operator.AuthorizeAsync(connectionId, tokens, cancellationToken);
+    /// <returns>The connection's new status (never its tokens: the refresh token stays in the store).</returns>
+    public async Task<ConnectionStatus> AuthorizeAsync(string connectionId, TokenSet tokens, CancellationToken cancellationToken = default) =>
+        (await _operator.AuthorizeAsync(connectionId, tokens, cancellationToken).ConfigureAwait(false)).Status;
 
     /// <summary>Disables a connection: no token is served and nothing is refreshed until <see cref="EnableAsync"/>.</summary>
-    public Task<ConnectionRecord> DisableAsync(string connectionId, string? detail = null, CancellationToken cancellationToken = default) =>
-        _operator.DisableAsync(connectionId, detail, cancellationToken);
+    /// <returns>The connection's new status.</returns>
+    public async Task<ConnectionStatus> DisableAsync(string connectionId, string? detail = null, CancellationToken cancellationToken = default) =>
+        (await _operator.DisableAsync(connectionId, detail, cancellationToken).ConfigureAwait(false)).Status;
 
     /// <summary>Enables a disabled connection. It becomes <see cref="ConnectionState.Active"/>, or
     /// <see cref="ConnectionState.PendingAuthorization"/> without tokens, or <see cref="ConnectionState.ReconnectRequired"/> (with
     /// the original reason) when it was disabled while needing re-authorisation and no new grant has arrived since: enabling does
     /// not make a dead refresh token live.</summary>
-    public Task<ConnectionRecord> EnableAsync(string connectionId, CancellationToken cancellationToken = default) =>
-        _operator.EnableAsync(connectionId, cancellationToken);
+    /// <returns>The connection's new status.</returns>
+    public async Task<ConnectionStatus> EnableAsync(string connectionId, CancellationToken cancellationToken = default) =>
+        (await _operator.EnableAsync(connectionId, cancellationToken).ConfigureAwait(false)).Status;
 
     /// <summary>
     /// Stops, without abandoning anything the provider may have acted on (DESIGN.md contract 4): no new refresh starts (no
