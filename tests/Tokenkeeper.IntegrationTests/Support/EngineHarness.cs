@@ -143,15 +143,32 @@ internal sealed partial class EngineHarness : IAsyncDisposable
     }
 
     /// <summary>
-    /// Advances the shared clock by <paramref name="step"/> every few milliseconds of real time until <paramref name="until"/>
-    /// completes, so time flows while real requests run. Returns when the work is done.
+    /// Advances the shared clock by <paramref name="step"/> until <paramref name="until"/> completes, so time flows while real
+    /// requests run. With <paramref name="progress"/>, a step is taken only once the work has made <paramref name="perStep"/> more
+    /// progress (requests answered, say) since the last one, so every stretch of fake time carries the same work however fast
+    /// the machine is; without it, a step every few milliseconds of real time. Returns when the work is done.
     /// </summary>
-    public async Task RunClockAsync(Task until, TimeSpan step, TimeSpan? totalFakeTime = null)
+    public async Task RunClockAsync(Task until, TimeSpan step, TimeSpan? totalFakeTime = null, Func<long>? progress = null, long perStep = 1)
     {
         var end = totalFakeTime is { } total ? Clock.GetUtcNow() + total : DateTimeOffset.MaxValue;
+        var stepped = progress?.Invoke() ?? 0;
+        var stalled = 0;
         while (!until.IsCompleted)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(8));
+            await Task.Delay(TimeSpan.FromMilliseconds(ClockPollMilliseconds));
+            if (progress is not null)
+            {
+                // Work that waits on fake time (a back-off, a lease wait) makes no progress until time moves: after a stall, step.
+                var now = progress();
+                if (now - stepped < perStep && ++stalled < ClockStallPolls)
+                {
+                    continue;
+                }
+
+                stepped = now;
+                stalled = 0;
+            }
+
             if (Clock.GetUtcNow() < end)
             {
                 Clock.Advance(step);
@@ -160,6 +177,12 @@ internal sealed partial class EngineHarness : IAsyncDisposable
 
         await until;
     }
+
+    /// <summary>How often <see cref="RunClockAsync"/> looks at the work, in real milliseconds: 8.</summary>
+    private const int ClockPollMilliseconds = 8;
+
+    /// <summary>Polls without progress after which <see cref="RunClockAsync"/> steps anyway, because the work is waiting on time: 25.</summary>
+    private const int ClockStallPolls = 25;
 
     /// <summary>
     /// Asserts that no log line of the run and no byte of the store's files holds a token or secret in clear. The files are read
