@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -14,7 +15,7 @@ namespace Tokenkeeper.IntegrationTests.Lifecycle;
 public sealed class WebhookDeliveryTests : IAsyncLifetime
 {
     private const string Secret = "webhook-signing-key";
-    private readonly ManualTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private readonly InMemoryTokenStore _store;
     private readonly HttpClient _http = new();
     private WebhookReceiver _receiver = null!;

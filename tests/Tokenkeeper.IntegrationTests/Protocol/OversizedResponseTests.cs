@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -30,7 +31,7 @@ public sealed class OversizedResponseTests : IAsyncLifetime
     /// <summary>How long (real time) the declared-length answer waits for the client to hang up before giving up on it.</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 3, 14, 8, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 3, 14, 8, 0, 0, TimeSpan.Zero));
     private readonly TaskCompletionSource _clientHungUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebApplication _endpoint = null!;
     private Uri _tokenEndpoint = null!;

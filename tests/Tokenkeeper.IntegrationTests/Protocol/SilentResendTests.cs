@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Tokens;
@@ -15,7 +16,7 @@ public sealed class SilentResendTests
     [Fact]
     public async Task DroppedResponse_OnAConnectionThatServedBefore_IsNotResentByTheHttpStack()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         await using var simulator = await SimulatorServer.StartAsync(new SimulatorOptions { Rotation = RotationMode.Rotate }, clock);
         using var http = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
         var client = new TokenEndpointClient(http, clock);

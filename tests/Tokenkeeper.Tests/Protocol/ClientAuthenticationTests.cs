@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -11,7 +12,7 @@ namespace Tokenkeeper.Tests.Protocol;
 public sealed class ClientAuthenticationTests
 {
     private static readonly Uri Endpoint = new("https://identity.example/oauth/token?tenant=t1");
-    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 5, 1, 2, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 5, 1, 2, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public void ClientSecretBasic_IsAnAuthorizationHeader_OfTheFormEncodedIdAndSecret_AndAddsNothingToTheForm()

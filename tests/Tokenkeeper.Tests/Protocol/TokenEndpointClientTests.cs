@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Tests.Support;
 using Tokenkeeper.Tokens;
@@ -9,7 +10,7 @@ public sealed class TokenEndpointClientTests
     [Fact]
     public async Task TokenRequests_AskForTheConnectionToBeClosed_SoTheyNeverTravelOnAReusedConnection()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var provider = new InMemoryProvider(clock);
         var seen = new List<bool?>();
         var client = new TokenEndpointClient(new HttpClient(new Spy(provider, seen)), clock);
@@ -26,7 +27,7 @@ public sealed class TokenEndpointClientTests
     [InlineData("ftp://127.0.0.1/oauth/token")]
     public async Task PlainHttpOffLoopback_IsRefusedBeforeAnythingIsSent(string endpoint)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var provider = new InMemoryProvider(clock);
         var client = new TokenEndpointClient(new HttpClient(provider), clock);
 
@@ -38,7 +39,7 @@ public sealed class TokenEndpointClientTests
     [Fact]
     public async Task PlainHttpOffLoopback_IsAllowedWhenExplicitlyAllowed()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var provider = new InMemoryProvider(clock);
         var client = new TokenEndpointClient(new HttpClient(provider), clock);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.Sockets;
 using Tokenkeeper.Protocol;
@@ -6,7 +7,7 @@ namespace Tokenkeeper.Tests.Protocol;
 
 public sealed class TokenEndpointExchangeTests
 {
-    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 5, 1, 2, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 5, 1, 2, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public async Task AResponse_ComesBackWithItsStatusMediaTypeBodyAndChallenge()

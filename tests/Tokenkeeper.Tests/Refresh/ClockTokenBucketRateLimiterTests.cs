@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Threading.RateLimiting;
 using Tokenkeeper.Refresh;
 
@@ -8,7 +9,7 @@ public sealed class ClockTokenBucketRateLimiterTests
     [Fact]
     public void Burst_IsAllowed_ThenPermitsComeAtTheSustainedRate_OnTheInjectedClock()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         using var limiter = new ClockTokenBucketRateLimiter(clock, tokensPerSecond: 10, capacity: 3);
 
         var burst = Enumerable.Range(0, 3).Select(_ => limiter.AttemptAcquire().IsAcquired).ToArray();
@@ -26,7 +27,7 @@ public sealed class ClockTokenBucketRateLimiterTests
     [Fact]
     public async Task AcquireAsync_WaitsForTheClock_NotForRealTime()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         using var limiter = new ClockTokenBucketRateLimiter(clock, tokensPerSecond: 1, capacity: 1);
         using var first = await limiter.AcquireAsync();
 
@@ -41,7 +42,7 @@ public sealed class ClockTokenBucketRateLimiterTests
     [Fact]
     public void Idle_AfterAWhile_RefillsOnlyToCapacity()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         using var limiter = new ClockTokenBucketRateLimiter(clock, tokensPerSecond: 10, capacity: 2);
         limiter.AttemptAcquire().Dispose();
 

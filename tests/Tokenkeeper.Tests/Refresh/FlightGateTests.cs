@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Tokenkeeper.Diagnostics;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Tokens;
@@ -7,7 +8,7 @@ namespace Tokenkeeper.Tests.Refresh;
 /// <summary>One refresh in flight per connection: callers join it, fail fast after it failed, and get typed errors.</summary>
 public sealed class FlightGateTests : IDisposable
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
     private readonly TokenkeeperMetrics _metrics = new();
     private int _epoch;
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Tokenkeeper.Sqlite;
@@ -7,7 +8,7 @@ namespace Tokenkeeper.Tests.Storage;
 public sealed class SqliteMigratorTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("tk-migrate-").FullName;
-    private readonly ManualTimeProvider _clock = new(StoreSamples.Now);
+    private readonly FakeTimeProvider _clock = new(StoreSamples.Now);
     private readonly string _path;
 
     public SqliteMigratorTests() => _path = Path.Combine(_directory, "store.db");

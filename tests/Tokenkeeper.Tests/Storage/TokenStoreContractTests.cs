@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Security.Cryptography;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
@@ -10,10 +11,10 @@ public abstract class TokenStoreContractTests : IDisposable
 {
     protected TokenStoreContractTests()
     {
-        Clock = new ManualTimeProvider(StoreSamples.Now);
+        Clock = new FakeTimeProvider(StoreSamples.Now);
     }
 
-    private protected ManualTimeProvider Clock { get; }
+    protected FakeTimeProvider Clock { get; }
 
     protected abstract ITokenStore Store { get; }
 
