@@ -10,6 +10,7 @@ using Tokenkeeper.Simulator;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Sync;
+using Tokenkeeper.Sync.Running;
 
 namespace Tokenkeeper.Benchmarks.Sync;
 

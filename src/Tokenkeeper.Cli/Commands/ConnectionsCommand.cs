@@ -5,7 +5,6 @@ using Tokenkeeper.Connections;
 using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
-using Tokenkeeper.Storage;
 using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Cli.Commands;

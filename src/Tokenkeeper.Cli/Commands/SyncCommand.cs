@@ -2,6 +2,8 @@ using System.CommandLine;
 using Tokenkeeper.Cli.Jobs;
 using Tokenkeeper.Cli.Reports;
 using Tokenkeeper.Sync;
+using Tokenkeeper.Sync.Configuration;
+using Tokenkeeper.Cli.Infrastructure;
 
 namespace Tokenkeeper.Cli.Commands;
 

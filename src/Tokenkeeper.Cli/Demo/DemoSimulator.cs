@@ -1,3 +1,4 @@
+using Tokenkeeper.Cli.Infrastructure;
 using Tokenkeeper.Simulator;
 
 namespace Tokenkeeper.Cli.Demo;
@@ -22,8 +23,8 @@ internal static class DemoSimulator
 
     /// <summary>One sentence on what the provider will do to the job.</summary>
     public static string Describe(SimulatorServer simulator, DemoSettings settings) =>
-        $"Simulated provider at {simulator.BaseAddress}: access tokens live {Jobs.DurationArgument.Format(settings.AccessTtl)}; refresh tokens are single-use " +
-        $"(reuse detection, {Jobs.DurationArgument.Format(CliConstants.DemoReuseInterval)} reuse interval); {Percent(settings.FaultRate)} of token and API requests fail " +
+        $"Simulated provider at {simulator.BaseAddress}: access tokens live {DurationArgument.Format(settings.AccessTtl)}; refresh tokens are single-use " +
+        $"(reuse detection, {DurationArgument.Format(CliConstants.DemoReuseInterval)} reuse interval); {Percent(settings.FaultRate)} of token and API requests fail " +
         $"({string.Join(", ", CliConstants.DemoFaults)}) and {Percent(settings.FaultRate * CliConstants.DemoRevokeShareOfFaultRate)} of API calls have their token revoked.";
 
     private static string Percent(double rate) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{rate * 100:0.##}%");

@@ -4,6 +4,7 @@ using Tokenkeeper.Cli.Reports;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Sync;
+using Tokenkeeper.Cli.Infrastructure;
 
 namespace Tokenkeeper.Cli.Demo;
 

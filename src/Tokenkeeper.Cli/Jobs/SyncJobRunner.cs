@@ -7,6 +7,8 @@ using Tokenkeeper.Refresh;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Sync;
+using Tokenkeeper.Sync.Running;
+using Tokenkeeper.Cli.Infrastructure;
 
 namespace Tokenkeeper.Cli.Jobs;
 

@@ -1,5 +1,6 @@
 using Tokenkeeper.Diagnostics;
 using Tokenkeeper.Sync;
+using Tokenkeeper.Sync.Running;
 
 namespace Tokenkeeper.Cli.Progress;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Spectre.Console;
 using Tokenkeeper.Cli.Jobs;
 using Tokenkeeper.Sync;
+using Tokenkeeper.Cli.Infrastructure;
 
 namespace Tokenkeeper.Cli.Reports;
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Sync.Configuration;
 
-namespace Tokenkeeper.Sync;
+namespace Tokenkeeper.Sync.Configuration;
 
 /// <summary>Reads a job file (docs/job-file.md). Every problem — invalid JSON, an unknown key, a missing field, a bad URL, a
 /// connection that is not declared, an unset environment variable — is a <see cref="TokenkeeperConfigurationException"/>

@@ -7,7 +7,7 @@ using Tokenkeeper.Sync.Reading;
 using Tokenkeeper.Sync.Running;
 using Tokenkeeper.Sync.Writing;
 
-namespace Tokenkeeper.Sync;
+namespace Tokenkeeper.Sync.Running;
 
 /// <summary>
 /// Moves records from a paged source to a batch destination, resumably: it reads a page, writes its records in numbered

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Tokenkeeper.Tokens;
-using Tokenkeeper.Connections;
 using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Storage;

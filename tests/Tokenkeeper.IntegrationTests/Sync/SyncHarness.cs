@@ -10,6 +10,7 @@ using Tokenkeeper.Cli.Jobs;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
+using Tokenkeeper.Cli.Infrastructure;
 
 namespace Tokenkeeper.IntegrationTests.Sync;
 

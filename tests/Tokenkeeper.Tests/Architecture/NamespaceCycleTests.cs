@@ -11,6 +11,8 @@ public sealed class NamespaceCycleTests
     [Theory]
     [InlineData("Tokenkeeper")]
     [InlineData("Tokenkeeper.Sqlite")]
+    [InlineData("Tokenkeeper.Sync")]
+    [InlineData("Tokenkeeper.Cli")]
     public void A_shipped_assembly_has_no_namespace_cycle(string assembly)
     {
         var path = Path.Combine(Path.GetDirectoryName(typeof(TokenManager).Assembly.Location)!, assembly + ".dll");

@@ -9,7 +9,6 @@
 #:property GenerateDocumentationFile=false
 using Microsoft.Data.Sqlite;
 using Tokenkeeper.Connections;
-using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;

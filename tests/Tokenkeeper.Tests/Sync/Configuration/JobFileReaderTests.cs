@@ -1,5 +1,6 @@
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Sync;
+using Tokenkeeper.Sync.Configuration;
 
 namespace Tokenkeeper.Tests.Sync.Configuration;
 

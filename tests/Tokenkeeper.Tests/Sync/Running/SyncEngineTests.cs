@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Sync;
+using Tokenkeeper.Sync.Running;
 
 namespace Tokenkeeper.Tests.Sync.Running;
 

@@ -1,6 +1,6 @@
 using Spectre.Console;
 
-namespace Tokenkeeper.Cli.Jobs;
+namespace Tokenkeeper.Cli.Infrastructure;
 
 /// <summary>Where a command writes: a Spectre console for people, raw stdout for <c>--json</c>, stderr for problems.</summary>
 /// <param name="Console">Tables, panels and the live progress bar.</param>

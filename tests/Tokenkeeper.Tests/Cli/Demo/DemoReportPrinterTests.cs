@@ -6,7 +6,7 @@ using Tokenkeeper.Cli.Reports;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Sync;
 
-namespace Tokenkeeper.Tests.Cli.Reports;
+namespace Tokenkeeper.Tests.Cli.Demo;
 
 /// <summary>The demo's report says the faults were all absorbed only when they were.</summary>
 public sealed class DemoReportPrinterTests

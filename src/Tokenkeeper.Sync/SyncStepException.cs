@@ -1,4 +1,4 @@
-namespace Tokenkeeper.Sync.Running;
+namespace Tokenkeeper.Sync;
 
 /// <summary>A step (read a page, write a batch) failed in a way the engine understands: retryable or not.</summary>
 internal sealed class SyncStepException : Exception

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Tokenkeeper.Cli.Jobs;
+namespace Tokenkeeper.Cli.Infrastructure;
 
 /// <summary>Reads durations written as a whole number and a unit: <c>500ms</c>, <c>20s</c>, <c>5m</c>, <c>2h</c>, <c>1d</c>.</summary>
 internal static class DurationArgument

@@ -5,8 +5,10 @@ using Tokenkeeper.Cli.Demo;
 using Tokenkeeper.Cli.Jobs;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Sync;
+using Tokenkeeper.Cli.Infrastructure;
+using Tokenkeeper.Cli.Reports;
 
-namespace Tokenkeeper.Cli.Reports;
+namespace Tokenkeeper.Cli.Demo;
 
 /// <summary>The end of <c>tokenkeeper demo</c>: what was transferred, what the tokens went through, what went wrong and
 /// whether it was absorbed, and what the provider saw.</summary>

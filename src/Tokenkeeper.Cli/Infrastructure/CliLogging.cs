@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Tokenkeeper.Cli.Jobs;
+namespace Tokenkeeper.Cli.Infrastructure;
 
 /// <summary>The <c>--log-level</c> option's logger: structured lines on stderr (tokens appear as fingerprints only).</summary>
 internal static class CliLogging

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Tokenkeeper.Cli.Commands;
 
-namespace Tokenkeeper.Cli;
+namespace Tokenkeeper.Cli.Commands;
 
 /// <summary>Every top-level command of <c>tokenkeeper</c>, in the order <c>--help</c> lists them.</summary>
 internal static class CliCommands
