@@ -17,16 +17,14 @@ public sealed class StoreFixtureTests : IDisposable
     private static readonly DateTimeOffset WrittenAt = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
     private static readonly byte[] FixtureKey = Convert.FromBase64String("dG9rZW5rZWVwZXItc3RvcmUtZml4dHVyZS1rZXktMDE=");
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("tk-fixture-").FullName;
-    private readonly AesGcmSecretProtector _protector = new(FixtureKey);
+    private readonly TempSqlite _sqlite = new(FixtureKey);
     private readonly ManualTimeProvider _clock = new(WrittenAt.AddMinutes(5));
-    private readonly List<SqliteTokenStore> _opened = [];
 
     public StoreFixtureTests()
     {
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Storage", "Fixtures");
-        File.Copy(Path.Combine(fixtures, "store-v1.db"), Path.Combine(_directory, "store.db"));
-        var kept = Directory.CreateDirectory(Path.Combine(_directory, "store.db.kept"));
+        File.Copy(Path.Combine(fixtures, "store-v1.db"), _sqlite.StorePath);
+        var kept = Directory.CreateDirectory(_sqlite.StorePath + ".kept");
         foreach (var file in Directory.GetFiles(Path.Combine(fixtures, "store-v1.db.kept")))
         {
             File.Copy(file, Path.Combine(kept.FullName, Path.GetFileName(file)));
@@ -135,22 +133,7 @@ public sealed class StoreFixtureTests : IDisposable
         Assert.Equal(ConnectionState.Active, after.Status.State);
     }
 
-    public void Dispose()
-    {
-        foreach (var store in _opened)
-        {
-            store.Dispose();
-        }
+    public void Dispose() => _sqlite.Dispose();
 
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-        _protector.Dispose();
-    }
-
-    private SqliteTokenStore Open()
-    {
-        var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = Path.Combine(_directory, "store.db"), Protector = _protector }, _clock);
-        _opened.Add(store);
-        return store;
-    }
+    private SqliteTokenStore Open() => _sqlite.Open(_clock);
 }
