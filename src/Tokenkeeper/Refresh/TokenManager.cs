@@ -1,11 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Tokenkeeper.Connections;
 using Tokenkeeper.Diagnostics;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Storage;
-using Tokenkeeper.Tokens;
-using Tokenkeeper.Events;
 
 namespace Tokenkeeper.Refresh;
 
@@ -16,8 +13,8 @@ namespace Tokenkeeper.Refresh;
 /// </summary>
 /// <remarks>Create one per process (per store), or let <c>AddTokenkeeper()</c> do it. The work is done by the parts it wires
 /// (docs/engine.md): the refresh path (<see cref="RefreshEngine"/>), the connection registry, the operator actions and the
-/// source cache.</remarks>
-public sealed class TokenManager : IAsyncDisposable
+/// source cache. Connections (declare, register, status, operator actions) are in TokenManager.Connections.cs.</remarks>
+public sealed partial class TokenManager : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _stopGate = new();
@@ -116,9 +113,6 @@ public sealed class TokenManager : IAsyncDisposable
 
     internal ILogger Logger => _logger;
 
-    /// <summary>Declares a connection; it is registered in the store on first use (or by <see cref="RegisterAsync"/>).</summary>
-    public void Define(ConnectionDefinition definition) => _registry.Define(definition);
-
     /// <summary>The token source of a connection: what the HTTP handler and jobs ask for tokens.</summary>
     public IAccessTokenSource GetSource(string connectionId) => _sources.Get(connectionId);
 
@@ -135,66 +129,6 @@ public sealed class TokenManager : IAsyncDisposable
     /// <summary>Refreshes to exercise the refresh token (keep-alive) or to probe one past its deadline.</summary>
     internal Task<ManagedAccessToken> KeepAliveAsync(string connectionId, CancellationToken cancellationToken) =>
         _sources.Get(connectionId).RefreshAsync(RefreshTrigger.KeepAlive, cancellationToken);
-
-    /// <summary>
-    /// Called by the HTTP handler when a resource server rejected a request again after its replay with a new token: a
-    /// possible auth loop (a revoked grant the token endpoint still serves, a wrong audience or scope). Enqueues an
-    /// <c>auth_loop</c> alert, at most one per connection per <see cref="RefreshConstants.AuthLoopAlertInterval"/>.
-    /// </summary>
-    internal ValueTask ReportAuthLoopAsync(string connectionId, ManagedAccessToken rejected, string method, string path, CancellationToken cancellationToken = default) =>
-        _authLoops.ReportAsync(connectionId, rejected, method, path, cancellationToken);
-
-    /// <summary>Reads a connection's record (tokens included: keep it in memory only).</summary>
-    internal ValueTask<ConnectionRecord?> GetConnectionAsync(string connectionId, CancellationToken cancellationToken = default) =>
-        Store.GetAsync(connectionId, cancellationToken);
-
-    /// <summary>The provider profile a connection uses, with the registration's rotation overrides applied.</summary>
-    internal ProviderProfile GetProfile(string connectionId, ConnectionRegistration registration) => _registry.GetProfile(connectionId, registration);
-
-    /// <summary>How a connection's resource servers signal a rejected token: its provider profile's matcher.</summary>
-    internal async ValueTask<Http.AuthFailures.IAuthFailureMatcher> GetAuthFailureMatcherAsync(string connectionId, CancellationToken cancellationToken = default)
-    {
-        if (_registry.TryGetDefinition(connectionId, out var definition))
-        {
-            return GetProfile(connectionId, definition.Registration).AuthFailureMatcher;
-        }
-
-        var record = await Store.GetAsync(connectionId, cancellationToken).ConfigureAwait(false);
-        return record is null ? Http.AuthFailures.BearerChallengeMatcher.Instance : GetProfile(connectionId, record.Registration).AuthFailureMatcher;
-    }
-
-    /// <summary>
-    /// Registers a connection in the store. A store that does not know it creates it (with the bootstrap refresh token, if
-    /// any); a store that does keeps its tokens — the live, rotated ones — and only updates the registration. A dead grant
-    /// (<see cref="ConnectionState.ReconnectRequired"/>) is replaced when the bootstrap refresh token is a different one.
-    /// </summary>
-    public async Task<RegistrationOutcome> RegisterAsync(ConnectionDefinition definition, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(definition);
-        Define(definition);
-        return await _registry.EnsureRegisteredAsync(definition.ConnectionId, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Stores freshly authorised tokens (from a code exchange, a reconnect, or a bootstrap refresh token): the connection becomes
-    /// <see cref="ConnectionState.Active"/>, its failure counters reset and its authorisation time is now.
-    /// </summary>
-    /// <returns>The connection's new status (never its tokens: the refresh token stays in the store).</returns>
-    public async Task<ConnectionStatus> AuthorizeAsync(string connectionId, TokenSet tokens, CancellationToken cancellationToken = default) =>
-        (await _operator.AuthorizeAsync(connectionId, tokens, cancellationToken).ConfigureAwait(false)).Status;
-
-    /// <summary>Disables a connection: no token is served and nothing is refreshed until <see cref="EnableAsync"/>.</summary>
-    /// <returns>The connection's new status.</returns>
-    public async Task<ConnectionStatus> DisableAsync(string connectionId, string? detail = null, CancellationToken cancellationToken = default) =>
-        (await _operator.DisableAsync(connectionId, detail, cancellationToken).ConfigureAwait(false)).Status;
-
-    /// <summary>Enables a disabled connection. It becomes <see cref="ConnectionState.Active"/>, or
-    /// <see cref="ConnectionState.PendingAuthorization"/> without tokens, or <see cref="ConnectionState.ReconnectRequired"/> (with
-    /// the original reason) when it was disabled while needing re-authorisation and no new grant has arrived since: enabling does
-    /// not make a dead refresh token live.</summary>
-    /// <returns>The connection's new status.</returns>
-    public async Task<ConnectionStatus> EnableAsync(string connectionId, CancellationToken cancellationToken = default) =>
-        (await _operator.EnableAsync(connectionId, cancellationToken).ConfigureAwait(false)).Status;
 
     /// <summary>
     /// Stops, without abandoning anything the provider may have acted on (DESIGN.md contract 4): no new refresh starts (no
@@ -255,9 +189,4 @@ public sealed class TokenManager : IAsyncDisposable
             await stopped.ConfigureAwait(false);
         }
     }
-
-    /// <summary>Applies <paramref name="change"/> to the stored record with compare-and-swap, re-reading and re-applying on conflicts.
-    /// Returning the same record instance commits nothing.</summary>
-    internal Task<ConnectionRecord> UpdateAsync(string connectionId, Func<ConnectionRecord, DateTimeOffset, (ConnectionRecord Next, IReadOnlyList<ConnectionEvent> Events)> change, CancellationToken cancellationToken) =>
-        _updater.UpdateAsync(connectionId, change, cancellationToken);
 }

@@ -61,7 +61,7 @@ public sealed record ConnectionRecord
     public DateTimeOffset? WarnedDeadline { get; init; }
 
     /// <summary>The warning thresholds (days before <see cref="WarnedDeadline"/>) already announced, so each is sent once.</summary>
-    public IReadOnlyList<int> ExpiryWarningsSent { get; init; } = [];
+    public IReadOnlyList<int> ExpiryWarningsSent { get; init => field = value ?? []; } = [];
 
     /// <summary>
     /// While <see cref="ConnectionState.Disabled"/>: the <see cref="ConnectionState.ReconnectRequired"/> status the connection was
@@ -71,7 +71,7 @@ public sealed record ConnectionRecord
     public ConnectionStatus? StatusBeforeDisabled { get; init; }
 
     /// <summary>The most recent state changes, newest last; at most <see cref="StorageConstants.MaxHistory"/>.</summary>
-    public IReadOnlyList<StateTransition> History { get; init; } = [];
+    public IReadOnlyList<StateTransition> History { get; init => field = value ?? []; } = [];
 
     /// <summary>Returns a copy in <paramref name="state"/>, with the change appended to the history (when the state changes).</summary>
     /// <exception cref="InvalidOperationException">The state machine does not allow the transition (see <see cref="Connections.ConnectionStateMachine"/>).</exception>

@@ -12,7 +12,7 @@ namespace Tokenkeeper.Storage;
 public sealed record ConnectionRegistration
 {
     /// <summary>The provider profile name (see <see cref="Connections.ProviderProfiles"/>).</summary>
-    public string Provider { get; init; } = "generic";
+    public string Provider { get; init => field = value ?? "generic"; } = "generic";
 
     /// <summary>The token endpoint.</summary>
     public required Uri TokenEndpoint { get; init; }

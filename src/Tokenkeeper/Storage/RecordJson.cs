@@ -15,13 +15,19 @@ namespace Tokenkeeper.Storage;
 /// its historical name. Secret values are written as they are given: <see cref="ConnectionRecordSerializer"/> encrypts them first.
 /// Persisted data: a property may be added, but renaming or removing one breaks stores already written (the exact JSON is pinned
 /// in ConnectionRecordSerializerTests, and StoreFixtureTests reads a store written by older code).
+/// <para>Two rules for a new property, each guarded by RecordJsonContractTests. The generated reader passes <c>default</c> for a
+/// property the JSON lacks (older records lack every new one), so a property whose default is anything else keeps it when given
+/// null (<c>init => field = value ?? [];</c>). And a secret-typed property is written as it is given, so the serializer must
+/// encrypt it: name it in <see cref="ConnectionRecordSerializer"/>. <c>RecordJsonContext.Default</c> writes neither the
+/// format nor encrypted secrets; only this class's shapes are for storage.</para>
 /// </summary>
 internal static class RecordJson
 {
     /// <summary>The format number written first into every record and kept-tokens entry.</summary>
     public const int FormatVersion = 1;
 
-    private static readonly JsonSerializerOptions Options = new(RecordJsonContext.Default.Options)
+    /// <summary>The options behind the shapes below (for tests that walk the stored contract).</summary>
+    internal static readonly JsonSerializerOptions Options = new(RecordJsonContext.Default.Options)
     {
         TypeInfoResolver = RecordJsonContext.Default.WithAddedModifier(Shape),
     };
@@ -42,13 +48,13 @@ internal static class RecordJson
             Rename(info, "connection_id", "id");
             Never(info, "version");
             Property(info, "expiry_warnings_sent").ShouldSerialize = static (_, value) => value is IReadOnlyCollection<int> { Count: > 0 };
-            AddFormat(info, "record");
+            AddFormat(info, "The stored record has");
         }
         else if (info.Type == typeof(KeptTokens))
         {
             Rename(info, "connection_id", "id");
             Rename(info, "spent_refresh_token_hash", "spent_refresh_token_sha256");
-            AddFormat(info, "kept tokens");
+            AddFormat(info, "The kept tokens have");
         }
         else if (info.Type == typeof(TokenSet))
         {
@@ -65,7 +71,7 @@ internal static class RecordJson
     private static void Never(JsonTypeInfo info, string name) => Property(info, name).ShouldSerialize = static (_, _) => false;
 
     /// <summary>Writes <c>"format": 1</c> first; reading a higher format fails with a message that says to upgrade.</summary>
-    private static void AddFormat(JsonTypeInfo info, string what)
+    private static void AddFormat(JsonTypeInfo info, string subject)
     {
         var format = info.CreateJsonPropertyInfo(typeof(int), "format");
         format.Get = static _ => FormatVersion;
@@ -73,7 +79,7 @@ internal static class RecordJson
         {
             if (value is int written && written > FormatVersion)
             {
-                throw new JsonException($"The stored {what} has format {written}; this version of Tokenkeeper reads up to {FormatVersion}. Upgrade Tokenkeeper.");
+                throw new JsonException($"{subject} format {written}; this version of Tokenkeeper reads up to {FormatVersion}. Upgrade Tokenkeeper.");
             }
         };
         format.Order = -1;
@@ -105,10 +111,12 @@ internal sealed class RefreshTokenJson : JsonConverter<RefreshToken>
     public override void Write(Utf8JsonWriter writer, RefreshToken value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
 }
 
-/// <summary>Endpoints as <see cref="Uri.ToString"/> writes them (the canonical form stores have always held), read as absolute URIs.</summary>
+/// <summary>Endpoints as <see cref="Uri.ToString"/> writes them (the canonical form stores have always held), read as absolute URIs;
+/// anything else is a <see cref="JsonException"/>, like every other malformed stored value.</summary>
 internal sealed class EndpointJson : JsonConverter<Uri>
 {
-    public override Uri Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(reader.GetString()!);
+    public override Uri Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        Uri.TryCreate(reader.GetString(), UriKind.Absolute, out var uri) ? uri : throw new JsonException($"'{reader.GetString()}' is not an absolute URL.");
 
     public override void Write(Utf8JsonWriter writer, Uri value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
 }

@@ -11,7 +11,7 @@ public sealed record TokenSet
     public required AccessToken AccessToken { get; init; }
 
     /// <summary>The token type, normally <c>Bearer</c>.</summary>
-    public string TokenType { get; init; } = "Bearer";
+    public string TokenType { get; init => field = value ?? "Bearer"; } = "Bearer";
 
     /// <summary>The refresh token, if the grant has one.</summary>
     public RefreshToken? RefreshToken { get; init; }

@@ -32,6 +32,22 @@ public sealed class TokenManagerTests
     }
 
     [Fact]
+    public async Task GetStatus_SaysNothingOfAConnectionTheStoreDoesNotKnow_ThenFollowsItsState_WithoutItsSecrets()
+    {
+        await using var f = new ManagerFixture();
+
+        Assert.Null(await f.Manager.GetStatusAsync(Id)); // defined, not yet registered
+        await f.Manager.GetAccessTokenAsync(Id);
+        var active = await f.Manager.GetStatusAsync(Id);
+        await f.Manager.DisableAsync(Id, "maintenance");
+        var disabled = await f.Manager.GetStatusAsync(Id);
+
+        Assert.Equal(ConnectionState.Active, active?.State);
+        Assert.Equal((ConnectionState.Disabled, "maintenance"), (disabled?.State, disabled?.Detail));
+        Assert.Null(await f.Manager.GetStatusAsync("unknown"));
+    }
+
+    [Fact]
     public async Task GetToken_FreshToken_IsServedFromMemory_WithoutCallingTheEndpoint()
     {
         await using var f = new ManagerFixture();

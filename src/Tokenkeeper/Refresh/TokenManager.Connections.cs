@@ -1,0 +1,84 @@
+using Tokenkeeper.Connections;
+using Tokenkeeper.Events;
+using Tokenkeeper.Storage;
+using Tokenkeeper.Tokens;
+
+namespace Tokenkeeper.Refresh;
+
+// The connections side of the manager: declaring and registering them, reading their status, the operator's actions, and the
+// hooks the HTTP handler and the lifecycle use.
+public sealed partial class TokenManager
+{
+    /// <summary>Declares a connection; it is registered in the store on first use (or by <see cref="RegisterAsync"/>).</summary>
+    public void Define(ConnectionDefinition definition) => _registry.Define(definition);
+
+    /// <summary>
+    /// Called by the HTTP handler when a resource server rejected a request again after its replay with a new token: a
+    /// possible auth loop (a revoked grant the token endpoint still serves, a wrong audience or scope). Enqueues an
+    /// <c>auth_loop</c> alert, at most one per connection per <see cref="RefreshConstants.AuthLoopAlertInterval"/>.
+    /// </summary>
+    internal ValueTask ReportAuthLoopAsync(string connectionId, ManagedAccessToken rejected, string method, string path, CancellationToken cancellationToken = default) =>
+        _authLoops.ReportAsync(connectionId, rejected, method, path, cancellationToken);
+
+    /// <summary>Reads a connection's record (tokens included: keep it in memory only).</summary>
+    internal ValueTask<ConnectionRecord?> GetConnectionAsync(string connectionId, CancellationToken cancellationToken = default) =>
+        Store.GetAsync(connectionId, cancellationToken);
+
+    /// <summary>The provider profile a connection uses, with the registration's rotation overrides applied.</summary>
+    internal ProviderProfile GetProfile(string connectionId, ConnectionRegistration registration) => _registry.GetProfile(connectionId, registration);
+
+    /// <summary>How a connection's resource servers signal a rejected token: its provider profile's matcher.</summary>
+    internal async ValueTask<Http.AuthFailures.IAuthFailureMatcher> GetAuthFailureMatcherAsync(string connectionId, CancellationToken cancellationToken = default)
+    {
+        if (_registry.TryGetDefinition(connectionId, out var definition))
+        {
+            return GetProfile(connectionId, definition.Registration).AuthFailureMatcher;
+        }
+
+        var record = await Store.GetAsync(connectionId, cancellationToken).ConfigureAwait(false);
+        return record is null ? Http.AuthFailures.BearerChallengeMatcher.Instance : GetProfile(connectionId, record.Registration).AuthFailureMatcher;
+    }
+
+    /// <summary>
+    /// Registers a connection in the store. A store that does not know it creates it (with the bootstrap refresh token, if
+    /// any); a store that does keeps its tokens — the live, rotated ones — and only updates the registration. A dead grant
+    /// (<see cref="ConnectionState.ReconnectRequired"/>) is replaced when the bootstrap refresh token is a different one.
+    /// </summary>
+    public async Task<RegistrationOutcome> RegisterAsync(ConnectionDefinition definition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        Define(definition);
+        return await _registry.EnsureRegisteredAsync(definition.ConnectionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A connection's status (state, reason, since when, detail): what a job may read about a connection without
+    /// touching its secrets. Null when the store does not know the connection yet (a defined one is registered on first use).</summary>
+    public async Task<ConnectionStatus?> GetStatusAsync(string connectionId, CancellationToken cancellationToken = default) =>
+        (await Store.GetAsync(connectionId, cancellationToken).ConfigureAwait(false))?.Status;
+
+    /// <summary>
+    /// Stores freshly authorised tokens (from a code exchange, a reconnect, or a bootstrap refresh token): the connection becomes
+    /// <see cref="ConnectionState.Active"/>, its failure counters reset and its authorisation time is now.
+    /// </summary>
+    /// <returns>The connection's new status (never its tokens: the refresh token stays in the store).</returns>
+    public async Task<ConnectionStatus> AuthorizeAsync(string connectionId, TokenSet tokens, CancellationToken cancellationToken = default) =>
+        (await _operator.AuthorizeAsync(connectionId, tokens, cancellationToken).ConfigureAwait(false)).Status;
+
+    /// <summary>Disables a connection: no token is served and nothing is refreshed until <see cref="EnableAsync"/>.</summary>
+    /// <returns>The connection's new status.</returns>
+    public async Task<ConnectionStatus> DisableAsync(string connectionId, string? detail = null, CancellationToken cancellationToken = default) =>
+        (await _operator.DisableAsync(connectionId, detail, cancellationToken).ConfigureAwait(false)).Status;
+
+    /// <summary>Enables a disabled connection. It becomes <see cref="ConnectionState.Active"/>, or
+    /// <see cref="ConnectionState.PendingAuthorization"/> without tokens, or <see cref="ConnectionState.ReconnectRequired"/> (with
+    /// the original reason) when it was disabled while needing re-authorisation and no new grant has arrived since: enabling does
+    /// not make a dead refresh token live.</summary>
+    /// <returns>The connection's new status.</returns>
+    public async Task<ConnectionStatus> EnableAsync(string connectionId, CancellationToken cancellationToken = default) =>
+        (await _operator.EnableAsync(connectionId, cancellationToken).ConfigureAwait(false)).Status;
+
+    /// <summary>Applies <paramref name="change"/> to the stored record with compare-and-swap, re-reading and re-applying on conflicts.
+    /// Returning the same record instance commits nothing.</summary>
+    internal Task<ConnectionRecord> UpdateAsync(string connectionId, Func<ConnectionRecord, DateTimeOffset, (ConnectionRecord Next, IReadOnlyList<ConnectionEvent> Events)> change, CancellationToken cancellationToken) =>
+        _updater.UpdateAsync(connectionId, change, cancellationToken);
+}
