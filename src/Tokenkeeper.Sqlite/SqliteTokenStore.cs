@@ -21,11 +21,12 @@ public sealed partial class SqliteTokenStore : ITokenStore, IDisposable
     private readonly SqliteRetry _retry;
 
     /// <summary>Opens (creating and migrating when needed) the store described by <paramref name="options"/>.</summary>
-    /// <exception cref="TokenkeeperConfigurationException">No encryption key, or the file is not a Tokenkeeper store.</exception>
+    /// <exception cref="TokenkeeperConfigurationException">No encryption key, the path is a URL, or the file is not a Tokenkeeper store.</exception>
     public SqliteTokenStore(SqliteTokenStoreOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Path);
+        StoreAddress.EnsureFilePath(options.Path, "The store");
         _ownsProtector = options.Protector is null;
         _protector = options.Protector ?? EncryptionKeys.Load(options.KeyFile);
         _time = timeProvider ?? TimeProvider.System;

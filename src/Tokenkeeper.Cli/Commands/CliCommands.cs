@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Tokenkeeper.Cli.Commands;
 
 namespace Tokenkeeper.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Tokenkeeper.Storage;
 using Tokenkeeper.Cli.Infrastructure;
 using Tokenkeeper.Connections;
 using Tokenkeeper.Lifecycle;
@@ -76,7 +77,7 @@ internal static class ConnectionsCommand
             using var opened = store.OpenExisting(parse);
             var connectionId = parse.GetValue(id)!;
             var record = await opened.GetAsync(connectionId, cancellationToken)
-                ?? throw new TokenkeeperConfigurationException($"The store has no connection '{connectionId}'.");
+                ?? throw await UnknownConnectionAsync(opened, connectionId, cancellationToken);
             var now = DateTimeOffset.UtcNow;
             var plan = new LifecyclePlanner(new LifecycleOptions()).Plan(record, ProfileOf(record.Registration.Provider), now);
             var events = await opened.ReadAsync(connectionId, 20, cancellationToken);
@@ -174,7 +175,7 @@ internal static class ConnectionsCommand
             using var opened = store.OpenExisting(parse);
             if (await opened.GetAsync(connectionId, cancellationToken) is null)
             {
-                throw new TokenkeeperConfigurationException($"The store has no connection '{connectionId}'.");
+                throw await UnknownConnectionAsync(opened, connectionId, cancellationToken);
             }
 
             using var http = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
@@ -191,6 +192,16 @@ internal static class ConnectionsCommand
 
             return ExitCodes.Ok;
         });
+
+    /// <summary>"No such connection", with the ids the store does hold (or that it holds none), so a typo is one look away.</summary>
+    internal static async Task<TokenkeeperConfigurationException> UnknownConnectionAsync(ITokenStore store, string connectionId, CancellationToken cancellationToken)
+    {
+        var ids = (await store.ListAsync(cancellationToken)).Select(r => r.ConnectionId).ToList();
+        var holds = ids.Count == 0
+            ? "It holds no connections yet: a sync registers those its job file declares."
+            : $"It holds: {string.Join(", ", ids)}.";
+        return new TokenkeeperConfigurationException($"The store has no connection '{connectionId}'. {holds}");
+    }
 
     /// <summary>One line per sink: delivered, dead-lettered, or the attempts so far and the last error.</summary>
     internal static string DeliverySummary(IReadOnlyList<DeliveryState> deliveries, DateTimeOffset now) =>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Rendering;
-using Tokenkeeper.Cli.Demo;
 using Tokenkeeper.Cli.Jobs;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Sync;

@@ -21,6 +21,7 @@ internal sealed class StoreOptions
     public SqliteTokenStore OpenExisting(ParseResult parse, TimeProvider? time = null)
     {
         var path = parse.GetValue(Store)!;
+        StoreAddress.EnsureFilePath(path, "--store");
         if (!File.Exists(path))
         {
             throw new TokenkeeperConfigurationException($"No store at '{path}'.");

@@ -1,4 +1,3 @@
-using Tokenkeeper.Cli.Reports;
 using Tokenkeeper.Sync;
 
 namespace Tokenkeeper.Cli.Reports;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Tokenkeeper.Refresh;
-using Tokenkeeper.Sync.Configuration;
+using Tokenkeeper.Storage;
 
 namespace Tokenkeeper.Sync.Configuration;
 
@@ -64,7 +64,7 @@ public static class JobFileReader
             return new JobFile
             {
                 Path = path,
-                StorePath = System.IO.Path.GetFullPath(root.NonEmptyString("store") ?? SyncConstants.DefaultStoreFileName, directory),
+                StorePath = System.IO.Path.GetFullPath(StoreFile(root) ?? SyncConstants.DefaultStoreFileName, directory),
                 KeyFile = keyFile is null ? null : System.IO.Path.GetFullPath(keyFile, directory),
                 TokenTimeout = root.Duration("tokenTimeout"),
                 StoreRetryWindow = root.Duration("storeRetryWindow"),
@@ -73,6 +73,13 @@ public static class JobFileReader
                 Job = job,
             };
         }
+    }
+
+    /// <summary>The job file's <c>"store"</c>: a file path; a URL is refused before it could become one.</summary>
+    private static string? StoreFile(JsonSection root)
+    {
+        var store = root.NonEmptyString("store");
+        return store is not null && StoreAddress.SchemeOf(store) is { } scheme ? throw root.Error("store", StoreAddress.Refusal(scheme)) : store;
     }
 
     private static Dictionary<string, ConnectionDefinition> ReadConnections(JsonSection section, out Dictionary<string, string> origins)

@@ -4,7 +4,6 @@ using Tokenkeeper.Storage;
 using Tokenkeeper.Sync.Checkpoints;
 using Tokenkeeper.Sync.Http;
 using Tokenkeeper.Sync.Reading;
-using Tokenkeeper.Sync.Running;
 using Tokenkeeper.Sync.Writing;
 
 namespace Tokenkeeper.Sync.Running;
