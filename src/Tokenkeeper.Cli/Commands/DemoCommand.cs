@@ -2,6 +2,7 @@ using System.CommandLine;
 using Tokenkeeper.Cli.Demo;
 using Tokenkeeper.Cli.Infrastructure;
 using Tokenkeeper.Cli.Jobs;
+using Tokenkeeper.Storage;
 
 namespace Tokenkeeper.Cli.Commands;
 
@@ -122,6 +123,11 @@ internal sealed class DemoCommand
         catch (TokenkeeperConfigurationException ex)
         {
             await output.Error.WriteLineAsync($"tokenkeeper demo: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Configuration;
+        }
+        catch (SecretProtectionException ex)
+        {
+            await output.Error.WriteLineAsync($"tokenkeeper demo: {KeyAdvice.Explain(ex)}").ConfigureAwait(false);
             return ExitCodes.Configuration;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -4,6 +4,7 @@ using Tokenkeeper.Cli.Reports;
 using Tokenkeeper.Sync;
 using Tokenkeeper.Sync.Configuration;
 using Tokenkeeper.Cli.Infrastructure;
+using Tokenkeeper.Storage;
 
 namespace Tokenkeeper.Cli.Commands;
 
@@ -48,6 +49,11 @@ internal static class SyncCommand
         catch (TokenkeeperConfigurationException ex)
         {
             await output.Error.WriteLineAsync($"tokenkeeper sync: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Configuration;
+        }
+        catch (SecretProtectionException ex)
+        {
+            await output.Error.WriteLineAsync($"tokenkeeper sync: {KeyAdvice.Explain(ex)}").ConfigureAwait(false);
             return ExitCodes.Configuration;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -33,7 +33,7 @@ internal sealed class StoreOptions
     /// <summary>A reason a store cannot be read that a person can fix.</summary>
     public static string? Explain(Exception exception) => exception switch
     {
-        SecretProtectionException => "the store's secrets cannot be decrypted with this key: " + exception.Message,
+        SecretProtectionException secrets => KeyAdvice.Explain(secrets),
         TokenStoreException or TokenkeeperConfigurationException => exception.Message,
         _ => null,
     };
