@@ -37,6 +37,7 @@ public sealed partial class SqliteTokenStore : ITokenStore, IDisposable
             Directory.CreateDirectory(directory);
         }
 
+        CreateOwnerOnly(Path);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = Path,
@@ -46,6 +47,31 @@ public sealed partial class SqliteTokenStore : ITokenStore, IDisposable
         }.ToString();
         _retry = new SqliteRetry(options.RetryWindow, _time, Path);
         SchemaVersion = new SqliteMigrator(_connectionString, Path, _retry, _time).Migrate();
+    }
+
+    /// <summary>Creates a new store file readable and writable by its owner only (0600): it holds encrypted tokens, and SQLite
+    /// gives its <c>-wal</c> and <c>-shm</c> files the database file's permissions. An existing file is left as it is; an empty
+    /// file is an empty SQLite database.</summary>
+    private static void CreateOwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            using var created = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first: theirs is the store.
+        }
     }
 
     /// <summary>The database file's full path.</summary>
