@@ -7,7 +7,7 @@ namespace Tokenkeeper.Cli.Infrastructure;
 internal static class KeyAdvice
 {
     public static string Explain(SecretProtectionException exception) =>
-        $"The store cannot be read with the key given: {exception.Message} Nothing was changed. Supply the key the store was "
+        $"The store's secrets cannot be decrypted with the key given: {exception.Message} Nothing was changed. Supply the key the store was "
         + $"written with: {StorageConstants.KeyEnvironmentVariable} (base64), or a key file (--key-file, the job file's \"keyFile\", "
         + $"or {StorageConstants.KeyFileEnvironmentVariable}); {StorageConstants.KeyEnvironmentVariable} wins when both are set. "
         + $"To move to a new key, give both, comma-separated, new first ({StorageConstants.KeyEnvironmentVariable}=NEW,OLD): "

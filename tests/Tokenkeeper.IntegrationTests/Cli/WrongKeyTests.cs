@@ -33,7 +33,7 @@ public sealed class WrongKeyTests : IAsyncLifetime
 
         Assert.Equal(2, result.ExitCode);
         var message = result.Stderr;
-        Assert.Contains("The store cannot be read with the key given", message, StringComparison.Ordinal);
+        Assert.Contains("The store's secrets cannot be decrypted with the key given", message, StringComparison.Ordinal);
         Assert.Contains($"encrypted with key {KeyId(_harness.Key)}, which is not loaded", message, StringComparison.Ordinal);
         Assert.Contains("TOKENKEEPER_KEY", message, StringComparison.Ordinal);
         Assert.Contains("--key-file", message, StringComparison.Ordinal);
@@ -54,7 +54,7 @@ public sealed class WrongKeyTests : IAsyncLifetime
         var result = await process.WaitAsync();
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("The store cannot be read with the key given", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("The store's secrets cannot be decrypted with the key given", result.Stderr, StringComparison.Ordinal);
         Assert.Contains($"encrypted with key {KeyId(_harness.Key)}", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("comma-separated, new first", result.Stderr, StringComparison.Ordinal);
     }
