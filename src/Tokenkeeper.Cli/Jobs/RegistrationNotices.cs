@@ -34,7 +34,7 @@ internal static class RegistrationNotices
 
         if (outcome.BootstrapIgnored)
         {
-            return $"Connection '{id}': the store already holds a live refresh token, so the one from {origin} is ignored (it only bootstraps a connection the store does not know, or one whose grant is dead).";
+            return $"Connection '{id}': the store already holds a live refresh token, so the one from {origin} is ignored (said once).";
         }
 
         return outcome.RegistrationUpdated ? $"Connection '{id}': registration updated from the job file (its tokens are kept)." : null;

@@ -57,6 +57,10 @@ public sealed record ConnectionRecord
     /// it lets a rerun recognise a configured token that was already spent, so a dead grant is not "revived" with it.</summary>
     public string? BootstrapHash { get; init; }
 
+    /// <summary>SHA-256 (hex) of the last bootstrap refresh token that was offered while the store held a live one and was
+    /// reported as ignored: the same token offered again is ignored without saying so again (once per connection per store).</summary>
+    public string? IgnoredBootstrapHash { get; init; }
+
     /// <summary>The absolute refresh-token deadline that <see cref="ExpiryWarningsSent"/> refer to.</summary>
     public DateTimeOffset? WarnedDeadline { get; init; }
 

@@ -25,9 +25,12 @@ public sealed class SyncCommandTests : IAsyncLifetime
 
         var first = await _harness.RunSyncAsync();
         var rerun = await _harness.RunSyncAsync();
+        var third = await _harness.RunSyncAsync("--restart");
 
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.True(rerun.ExitCode == 0, rerun.ToString());
+        Assert.True(third.ExitCode == 0, third.ToString());
+        Assert.DoesNotContain("is ignored", third.Stdout + third.Stderr, StringComparison.Ordinal); // said once per store, not every run
         Assert.DoesNotContain("is ignored", first.Stdout + first.Stderr, StringComparison.Ordinal);
         foreach (var connection in connections)
         {

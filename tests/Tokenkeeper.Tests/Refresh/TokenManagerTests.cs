@@ -579,6 +579,28 @@ public sealed class TokenManagerTests
     }
 
     [Fact]
+    public async Task Register_TheSameIgnoredBootstrapToken_IsReportedOncePerStore_AndANewOneIsReportedAgain()
+    {
+        await using var f = new ManagerFixture();
+        await f.Manager.GetAccessTokenAsync(Id);
+        var live = (await f.RecordAsync()).Tokens!.RefreshToken;
+
+        var outcomes = new List<bool>();
+        var logged = 0;
+        foreach (var bootstrap in new[] { f.InitialRefreshToken, f.InitialRefreshToken, f.InitialRefreshToken, "rt-pasted-later", "rt-pasted-later" })
+        {
+            // Each registration as a new process would make it (a job run), against the same store.
+            await using var run = new ManagerFixture(store: f.Store, clock: f.Clock, provider: f.Provider);
+            outcomes.Add((await run.Manager.RegisterAsync(ManagerFixture.Definition(Id, bootstrap))).BootstrapIgnored);
+            logged += run.Logs.Lines.Count(line => line.Contains("the configured bootstrap refresh token is ignored", StringComparison.Ordinal));
+        }
+
+        Assert.Equal([true, false, false, true, false], outcomes);
+        Assert.Equal(live, (await f.RecordAsync()).Tokens!.RefreshToken);
+        Assert.Equal(2, logged); // once for each token, not once per run
+    }
+
+    [Fact]
     public async Task Register_DeadGrantAndADifferentBootstrapToken_Reauthorizes()
     {
         await using var f = new ManagerFixture();

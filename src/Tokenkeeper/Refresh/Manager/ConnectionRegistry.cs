@@ -110,11 +110,19 @@ internal sealed class ConnectionRegistry(ITokenStore store, TimeProvider time, R
         }
 
         var verdict = BootstrapVerdict.AlreadyHeld;
+        var saidBefore = false;
         if (definition.BootstrapRefreshToken is { } offered)
         {
             await updater.UpdateAsync(id, (record, at) =>
             {
                 verdict = RegistrationRules.JudgeBootstrap(record, offered);
+                if (verdict == BootstrapVerdict.StoredWins)
+                {
+                    // Said once per connection per store: the same ignored token on every later run is the normal state.
+                    saidBefore = record.IgnoredBootstrapHash == offered.Sha256Hex();
+                    return (saidBefore ? record : record with { IgnoredBootstrapHash = offered.Sha256Hex() }, []);
+                }
+
                 if (verdict != BootstrapVerdict.Reauthorize)
                 {
                     return (record, []);
@@ -130,11 +138,12 @@ internal sealed class ConnectionRegistry(ITokenStore store, TimeProvider time, R
         {
             reset(id);
         }
-        else if (verdict == BootstrapVerdict.StoredWins)
+        else if (verdict == BootstrapVerdict.StoredWins && !saidBefore)
         {
             Log.BootstrapIgnored(logger, id, (await store.GetAsync(id, cancellationToken).ConfigureAwait(false))?.Tokens?.RefreshToken?.Fingerprint ?? TokenFingerprint.None);
         }
 
-        return new RegistrationOutcome(false, updated, verdict == BootstrapVerdict.StoredWins, verdict == BootstrapVerdict.Reauthorize) { BootstrapSpent = verdict == BootstrapVerdict.Spent };
+        var ignoredNow = verdict == BootstrapVerdict.StoredWins && !saidBefore;
+        return new RegistrationOutcome(false, updated, ignoredNow, verdict == BootstrapVerdict.Reauthorize) { BootstrapSpent = verdict == BootstrapVerdict.Spent };
     }
 }
