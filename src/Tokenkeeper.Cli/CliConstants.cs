@@ -70,6 +70,7 @@ internal static class CliConstants
     /// <summary>The demo's job id.</summary>
     public const string DemoJobId = "contacts-demo";
 
-    /// <summary>The folder (under the system temp folder) where the demo keeps its store and key unless told otherwise.</summary>
+    /// <summary>The start of the demo's folder name under the temp folder, used only when the user has no local application data
+    /// folder (the default is <c>~/.local/share/tokenkeeper/demo</c>; see <see cref="Demo.DemoFolder"/>).</summary>
     public const string DemoDirectoryName = "tokenkeeper-demo";
 }

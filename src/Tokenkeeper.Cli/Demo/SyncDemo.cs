@@ -23,16 +23,12 @@ internal static class SyncDemo
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(output);
         using var loggers = CliLogging.Create(settings.LogLevel);
-        var directory = Path.GetFullPath(settings.Directory ?? Path.Combine(Path.GetTempPath(), CliConstants.DemoDirectoryName));
-        Directory.CreateDirectory(directory);
+        var directory = Path.GetFullPath(settings.Directory ?? DemoFolder.Default());
+        var storePath = Path.Combine(directory, StoreFileName);
+        DemoFolder.ClearPreviousRun(directory, storePath);
         var keyFile = Path.Combine(directory, KeyFileName);
         var (protector, created) = EncryptionKeys.LoadOrCreate(keyFile);
         using var _ = protector;
-        var storePath = Path.Combine(directory, StoreFileName);
-        foreach (var stale in new[] { storePath, storePath + "-wal", storePath + "-shm" })
-        {
-            File.Delete(stale);
-        }
 
         if (!settings.Json && output.Interactive)
         {
