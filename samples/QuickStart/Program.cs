@@ -1,11 +1,13 @@
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Tokenkeeper;
 using Tokenkeeper.Hosting;
 using Tokenkeeper.Sqlite;
 
 Func<string, string?> env = Environment.GetEnvironmentVariable;
 var services = new ServiceCollection();
 services.AddTokenkeeper()
-    .UseSqliteStore("quickstart.db")                      // encrypted with TOKENKEEPER_KEY
+    .UseSqliteStore("quickstart.db")                      // encrypted with TOKENKEEPER_KEY (or TOKENKEEPER_KEY_FILE)
     .AddConnection("crm", c =>
     {
         c.Provider = "hubspot";                            // lifetimes, rotation, error quirks
@@ -19,8 +21,27 @@ services.AddHttpClient("crm", http => http.BaseAddress = new Uri(env("CRM_API_UR
 
 await using var provider = services.BuildServiceProvider();
 var crm = provider.GetRequiredService<IHttpClientFactory>().CreateClient("crm");
-for (var page = 1; page <= 20; page++)
+try
 {
-    using var response = await crm.GetAsync("api/contacts?limit=100");
-    Console.WriteLine($"page {page}: {(int)response.StatusCode}");
+    string? cursor = null;
+    for (var page = 1; page <= 20; page++)                 // the first 20 pages, following the API's cursor
+    {
+        var query = cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor);
+        using var response = await crm.GetAsync("api/contacts?limit=100" + query);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var contacts = body.RootElement.TryGetProperty("items", out var items) ? items.GetArrayLength() : 0;
+        Console.WriteLine($"page {page} ({contacts} contacts): {(int)response.StatusCode}");
+        cursor = body.RootElement.TryGetProperty("next_cursor", out var next) ? next.GetString() : null;
+        if (cursor is null)
+        {
+            break;
+        }
+    }
 }
+catch (TokenkeeperException ex)                            // says what happened and what to do; never a token
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 2;
+}
+
+return 0;

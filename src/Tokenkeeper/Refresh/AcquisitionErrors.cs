@@ -14,8 +14,16 @@ internal static class AcquisitionErrors
     {
         TokenAcquisitionException typed => typed,
         TokenkeeperConfigurationException => new TokenAcquisitionException(connectionId, $"Connection '{connectionId}' is misconfigured: {ex.Message}", null, ex),
-        Storage.TokenStoreException or Storage.SecretProtectionException or System.Data.Common.DbException or IOException =>
+        Storage.SecretProtectionException => new TokenAcquisitionException(connectionId, KeyMismatch(connectionId, ex.Message), null, ex),
+        Storage.TokenStoreException or System.Data.Common.DbException or IOException =>
             new TokenStoreUnavailableException(connectionId, $"Connection '{connectionId}': the token store failed ({ex.GetType().Name}: {ex.Message}).", ex),
         _ => new TokenAcquisitionException(connectionId, $"Connection '{connectionId}': unexpected failure ({ex.GetType().Name}: {ex.Message}).", null, ex),
     };
+
+    /// <summary>A store whose secrets this process cannot decrypt: not a store outage (waiting does not help) but the wrong key. Says
+    /// which key the store needs (from the protector's message) and how keys are supplied.</summary>
+    public static string KeyMismatch(string connectionId, string detail) =>
+        $"Connection '{connectionId}': the store's secrets cannot be decrypted with the key given: {detail} Nothing was changed. "
+        + $"Supply the key the store was written with ({Storage.StorageConstants.KeyEnvironmentVariable}, or a key file named by "
+        + $"{Storage.StorageConstants.KeyFileEnvironmentVariable}); to move to a new key, give both, comma-separated, new first.";
 }

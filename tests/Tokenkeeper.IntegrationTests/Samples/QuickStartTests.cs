@@ -25,6 +25,7 @@ public sealed class QuickStartTests
             {
                 Assert.True(exitCode == 0, output);
                 Assert.Equal(20, output.Split('\n').Count(line => line.EndsWith(": 200", StringComparison.Ordinal)));
+                Assert.All(Enumerable.Range(1, 20), page => Assert.Contains($"page {page} (100 contacts): 200", output, StringComparison.Ordinal));
                 Assert.DoesNotContain(grant.RefreshToken!, output, StringComparison.Ordinal);
             }
 
@@ -35,6 +36,33 @@ public sealed class QuickStartTests
             using var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = Path.Combine(directory, "quickstart.db"), Protector = protector });
             var stored = await store.GetAsync("crm");
             Assert.NotEqual(grant.RefreshToken, stored!.Tokens!.RefreshToken!.Value.Value);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ReadmeExample_RunAgainWithANewKey_EndsWithAClearSentenceAndExitTwo_NotAStackTrace()
+    {
+        // Issue 13, item 3: a second shell that generated its own key, with the first shell's store still there.
+        await using var simulator = await SimulatorServer.StartAsync(new SimulatorOptions { Rotation = RotationMode.ReuseDetection, Personality = "hubspot" });
+        var grant = await simulator.CreateGrantAsync("demo-client", "test-user", "contacts:read");
+        var directory = Directory.CreateTempSubdirectory("tk-quickstart-").FullName;
+        var key = EncryptionKeys.NewKey();
+        try
+        {
+            var first = await RunAsync(directory, key, simulator, grant.RefreshToken!);
+            var again = await RunAsync(directory, EncryptionKeys.NewKey(), simulator, grant.RefreshToken!);
+
+            Assert.True(first.ExitCode == 0, first.Output);
+            Assert.Equal(2, again.ExitCode);
+            Assert.Contains("cannot be decrypted with the key given", again.Output, StringComparison.Ordinal);
+            Assert.Contains($"encrypted with key {AesGcmSecretProtector.KeyIdOf(Convert.FromBase64String(key))}", again.Output, StringComparison.Ordinal);
+            Assert.Contains("TOKENKEEPER_KEY", again.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", again.Output, StringComparison.Ordinal); // no stack trace
         }
         finally
         {
