@@ -29,6 +29,9 @@ internal static class CliConstants
     /// <summary>Width of tables and panels when the output is not a terminal: 100 columns.</summary>
     public const int PlainOutputWidth = 100;
 
+    /// <summary>The narrowest <c>COLUMNS</c> value honoured: 20 (a smaller one is taken as a mistake and ignored).</summary>
+    public const int MinColumns = 20;
+
     /// <summary>Days the lifecycle demo simulates: 180.</summary>
     public const int LifecycleDemoDays = 180;
 

@@ -36,6 +36,8 @@ if (parsed.Errors.Count > 0)
     return ExitCodes.Configuration;
 }
 
+ConsoleSetup.Configure();
+
 // Signals are ours, not System.CommandLine's: it would end the process two seconds after Ctrl+C, a refresh in flight or not.
 using var signals = new TerminationSignals(Console.Error);
 var exitCode = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, signals.Token);

@@ -44,6 +44,7 @@ internal static class ConnectionsCommand
             }
 
             var table = new Table().AddColumns("id", "provider", "state", "access token", "idle deadline", "absolute deadline", "last refresh", "failures");
+            table.Columns[0].NoWrap(); // an id is never cut
             foreach (var row in rows)
             {
                 table.AddRow(

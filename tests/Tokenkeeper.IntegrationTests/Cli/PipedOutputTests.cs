@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using Tokenkeeper.Connections;
+using Tokenkeeper.IntegrationTests.Support;
+using Tokenkeeper.Simulator;
+using Tokenkeeper.Storage;
+
+namespace Tokenkeeper.IntegrationTests.Cli;
+
+/// <summary>Operator output written to a pipe or a file (issue 13, item 6, in part): no escape codes even when the terminal
+/// type says colours, the width from <c>COLUMNS</c>, and connection ids never cut.</summary>
+public sealed class PipedOutputTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tk-piped-").FullName;
+    private readonly string _key = EncryptionKeys.NewKey();
+    private SimulatorServer _simulator = null!;
+
+    private string StorePath => Path.Combine(_directory, "tokenkeeper.db");
+
+    public async Task InitializeAsync()
+    {
+        _simulator = await SimulatorServer.StartAsync(new SimulatorOptions());
+        var store = new CliStore(StorePath, _key);
+        await store.RegisterAsync(_simulator, "crm-read", ProviderProfiles.Generic, DateTimeOffset.UtcNow);
+        await store.RegisterAsync(_simulator, "crm-write-warehouse", ProviderProfiles.Generic, DateTimeOffset.UtcNow);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _simulator.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("connections list")]
+    [InlineData("connections show crm-read")]
+    public async Task A_piped_table_has_no_escape_codes_even_on_a_colour_terminal(string command)
+    {
+        var output = await RunAsync(command, columns: null);
+
+        Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal);
+        Assert.Contains("crm-read", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connections_list_fits_the_width_columns_asks_for_and_never_cuts_an_id()
+    {
+        var output = await RunAsync("connections list", columns: 80);
+
+        Assert.All(output.Split('\n'), line => Assert.True(line.TrimEnd('\r').Length <= 80, $"wider than 80: '{line}'"));
+        Assert.Contains("crm-read", output, StringComparison.Ordinal);
+        Assert.Contains("crm-write-warehouse", output, StringComparison.Ordinal);
+    }
+
+    private async Task<string> RunAsync(string command, int? columns)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(RepoPaths.Output("src/Tokenkeeper.Cli", "Tokenkeeper.Cli.dll"));
+        foreach (var argument in command.Split(' ').Concat(["--store", StorePath]))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["TOKENKEEPER_KEY"] = _key;
+        start.Environment.Remove("NO_COLOR");
+        start.Environment["TERM"] = "xterm-256color";
+        start.Environment["COLORTERM"] = "truecolor";
+        if (columns is { } width)
+        {
+            start.Environment["COLUMNS"] = width.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            start.Environment.Remove("COLUMNS");
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(process.ExitCode == 0, await stdout + await stderr);
+        return await stdout;
+    }
+}
