@@ -51,7 +51,7 @@ internal static class ConnectionsCommand
                     Markup.Escape(row.Id),
                     row.Provider,
                     StateMarkup(row.State, row.Reason),
-                    row.AccessTokenExpiresAt is null ? "-" : Humanize.Relative(row.AccessTokenExpiresAt, now),
+                    Humanize.Expiry(row.AccessTokenExpiresAt, now),
                     Humanize.When(row.IdleDeadline, now),
                     Humanize.When(row.AbsoluteDeadline, now),
                     Humanize.Relative(row.LastRefresh, now),
@@ -96,7 +96,7 @@ internal static class ConnectionsCommand
             grid.AddRow("token endpoint", Markup.Escape(detail.TokenEndpoint));
             grid.AddRow("client", $"{Markup.Escape(detail.ClientId)} (secret {detail.ClientSecret})");
             grid.AddRow("grant", $"{detail.Grant} {Markup.Escape(detail.Scope ?? "")}");
-            grid.AddRow("access token", $"{detail.AccessToken}, expires {Humanize.When(c.AccessTokenExpiresAt, now)}");
+            grid.AddRow("access token", $"{detail.AccessToken}, {Humanize.Expiry(c.AccessTokenExpiresAt, now)}{(c.AccessTokenExpiresAt is { } at ? $" ({Humanize.Stamp(at)})" : "")}");
             grid.AddRow("refresh token", $"{detail.RefreshToken}, generation {detail.RefreshTokenGeneration}");
             grid.AddRow("authorised", Humanize.When(detail.AuthorizedAt, now));
             grid.AddRow("last refresh", Humanize.When(c.LastRefresh, now));

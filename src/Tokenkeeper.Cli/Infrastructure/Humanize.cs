@@ -21,5 +21,13 @@ internal static class Humanize
 
     public static string When(DateTimeOffset? at, DateTimeOffset now) => at is not { } value
         ? "-"
-        : $"{value.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} ({Relative(value, now)})";
+        : $"{Stamp(value)} ({Relative(value, now)})";
+
+    /// <summary>A moment in UTC to the minute: <c>2026-12-07 12:00</c>.</summary>
+    public static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    /// <summary>When a token stops being valid, as a person says it: "expires in 5m" ahead, "expired 84s ago" after.</summary>
+    public static string Expiry(DateTimeOffset? at, DateTimeOffset now) => at is not { } value
+        ? "-"
+        : value > now ? $"expires in {Duration(value - now)}" : $"expired {Duration(now - value)} ago";
 }

@@ -52,6 +52,31 @@ public sealed class PipedOutputTests : IAsyncLifetime
         Assert.Contains("crm-write-warehouse", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_access_token_past_its_expiry_reads_expired_ago_and_a_live_one_expires_in()
+    {
+        await WriteAccessTokenAsync("crm-read", DateTimeOffset.UtcNow.AddSeconds(-84));
+        await WriteAccessTokenAsync("crm-write-warehouse", DateTimeOffset.UtcNow.AddMinutes(30));
+
+        var list = await RunAsync("connections list", columns: 200);
+        var show = await RunAsync("connections show crm-read", columns: 200);
+
+        Assert.Matches(@"crm-read\s.*expired 8\ds ago", list);
+        Assert.Matches(@"crm-write-warehouse\s.*expires in (29|30)m", list);
+        Assert.Matches(@"access token\s+[0-9a-f]{8}, expired 8\ds ago \(\d{4}-\d\d-\d\d \d\d:\d\d\)", show);
+    }
+
+    /// <summary>Gives a stored connection an access token that expires at <paramref name="expiresAt"/>, as a refresh would.</summary>
+    private async Task WriteAccessTokenAsync(string id, DateTimeOffset expiresAt)
+    {
+        using var protector = new Tokenkeeper.Storage.AesGcmSecretProtector(Convert.FromBase64String(_key));
+        using var store = new Tokenkeeper.Sqlite.SqliteTokenStore(new Tokenkeeper.Sqlite.SqliteTokenStoreOptions { Path = StorePath, Protector = protector });
+        var record = await store.GetAsync(id) ?? throw new InvalidOperationException(id);
+        var tokens = record.Tokens! with { AccessToken = new Tokenkeeper.Tokens.AccessToken("at-" + id), IssuedAt = expiresAt.AddHours(-1), ExpiresAt = expiresAt };
+        var result = await store.CommitAsync(new ConnectionCommit(record with { Tokens = tokens }, record.Version));
+        Assert.True(result.Succeeded, $"the test could not write {id}: {result.Conflict}");
+    }
+
     private async Task<string> RunAsync(string command, int? columns)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
