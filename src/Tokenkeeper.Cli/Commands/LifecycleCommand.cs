@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Tokenkeeper.Cli.Infrastructure;
+using Tokenkeeper.Connections;
 using Tokenkeeper.Lifecycle;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
@@ -139,11 +140,39 @@ internal static class LifecycleCommand
                 table.AddRow(Humanize.When(step.At, now), Markup.Escape(step.ConnectionId), Markup.Escape(step.What));
             }
 
-            AnsiConsole.Write(steps.Count == 0 ? new Markup("[grey]nothing planned[/]\n") : table);
+            if (steps.Count > 0)
+            {
+                AnsiConsole.Write(table);
+            }
+
+            // A line per connection: what happens next and when, or why nothing does.
+            foreach (var plan in plans)
+            {
+                AnsiConsole.WriteLine($"{plan.ConnectionId}: {NextFor(plan, now)}");
+            }
+
+            if (plans.Count == 0)
+            {
+                AnsiConsole.WriteLine("no connections in the store");
+            }
+
             return ExitCodes.Ok;
         }));
         return command;
     }
+
+    /// <summary>The next thing the lifecycle service does for a connection, or why it does nothing.</summary>
+    internal static string NextFor(ConnectionPlan plan, DateTimeOffset now) => plan.State switch
+    {
+        ConnectionState.ReconnectRequired => "nothing planned: it needs re-authorisation first",
+        ConnectionState.Disabled => "nothing planned: it is disabled",
+        ConnectionState.PendingAuthorization => "nothing planned: it is not authorised yet",
+        _ => Steps(plan).OrderBy(s => s.At).FirstOrDefault() is { } next
+            ? $"next: {next.What}, {(next.At <= now ? "due now" : Humanize.When(next.At, now))}"
+            : plan.IdleDeadline is null && plan.AbsoluteDeadline is null
+                ? $"nothing planned: its refresh token has no idle or absolute deadline (provider profile '{plan.Provider}'), so it needs no keep-alive and no warning"
+                : "nothing planned",
+    };
 
     private static IEnumerable<PlanStep> Steps(ConnectionPlan plan)
     {

@@ -66,6 +66,20 @@ public sealed class PipedOutputTests : IAsyncLifetime
         Assert.Matches(@"access token\s+[0-9a-f]{8}, expired 8\ds ago \(\d{4}-\d\d-\d\d \d\d:\d\d\)", show);
     }
 
+    [Fact]
+    public async Task Lifecycle_plan_says_for_each_connection_what_happens_next_or_why_nothing_does()
+    {
+        await new CliStore(StorePath, _key).RegisterAsync(_simulator, "reports", ProviderProfiles.GoogleTesting, DateTimeOffset.UtcNow);
+
+        var plan = await RunAsync("lifecycle plan", columns: 200);
+
+        Assert.Matches(@"(?m)^crm-read: nothing planned: its refresh token has no idle or absolute deadline \(provider profile 'generic'\)", plan);
+        Assert.Matches(@"(?m)^crm-write-warehouse: nothing planned: its refresh token has no idle or absolute deadline", plan);
+        // Authorised just now with 7-day refresh tokens: the 14-day warning is already due.
+        Assert.Matches(@"(?m)^reports: next: warning: 14 day\(s\) before the refresh token expires, due now\r?$", plan);
+        Assert.DoesNotContain("\nnothing planned", "\n" + plan, StringComparison.Ordinal);
+    }
+
     /// <summary>Gives a stored connection an access token that expires at <paramref name="expiresAt"/>, as a refresh would.</summary>
     private async Task WriteAccessTokenAsync(string id, DateTimeOffset expiresAt)
     {
