@@ -18,15 +18,7 @@ internal sealed record CliOutput(IAnsiConsole Console, TextWriter Out, TextWrite
             return new CliOutput(AnsiConsole.Console, System.Console.Out, System.Console.Error, Interactive: true);
         }
 
-        var plain = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(System.Console.Out),
-        });
-        plain.Profile.Width = CliConstants.PlainOutputWidth;
-        return new CliOutput(plain, System.Console.Out, System.Console.Error, Interactive: false);
+        return new CliOutput(ConsoleSetup.PlainConsole(System.Console.Out), System.Console.Out, System.Console.Error, Interactive: false);
     }
 
     /// <summary>Writes a line of plain text for a person (to stdout, or to stderr when stdout is reserved for JSON).</summary>

@@ -5,9 +5,6 @@ namespace Tokenkeeper.Cli.Infrastructure;
 /// <summary>Turns what goes wrong in a command into a clear message on stderr and the right exit code.</summary>
 internal static class CommandErrors
 {
-    /// <summary>The environment variable that turns colours off whatever its (non-empty) value (https://no-color.org).</summary>
-    private const string NoColorVariable = "NO_COLOR";
-
     public static async Task<int> RunAsync(Func<Task<int>> body)
     {
         try
@@ -34,7 +31,7 @@ internal static class CommandErrors
     /// <c>NO_COLOR</c> is set, so logs never hold escape codes.</summary>
     public static void Fail(string message)
     {
-        if (!UsesColour(Console.IsErrorRedirected, Environment.GetEnvironmentVariable(NoColorVariable)))
+        if (!UsesColour(Console.IsErrorRedirected, Environment.GetEnvironmentVariable(ConsoleSetup.NoColorVariable)))
         {
             Console.Error.WriteLine($"error: {message}");
             return;
@@ -45,5 +42,5 @@ internal static class CommandErrors
     }
 
     /// <summary>Whether an error message may be coloured: only when stderr is a terminal and <c>NO_COLOR</c> is unset or empty.</summary>
-    internal static bool UsesColour(bool errorRedirected, string? noColor) => !errorRedirected && string.IsNullOrEmpty(noColor);
+    internal static bool UsesColour(bool errorRedirected, string? noColor) => !ConsoleSetup.Plain(errorRedirected, noColor);
 }

@@ -21,20 +21,28 @@ internal static class ConsoleSetup
     {
         if (Plain(Console.IsOutputRedirected, Environment.GetEnvironmentVariable(NoColorVariable)))
         {
-            AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Ansi = AnsiSupport.No,
-                ColorSystem = ColorSystemSupport.NoColors,
-                Interactive = InteractionSupport.No,
-                Out = new AnsiConsoleOutput(Console.Out),
-            });
-            AnsiConsole.Profile.Width = CliConstants.PlainOutputWidth;
+            AnsiConsole.Console = PlainConsole(Console.Out);
         }
 
         if (Columns(Environment.GetEnvironmentVariable(ColumnsVariable)) is { } columns)
         {
             AnsiConsole.Profile.Width = columns;
         }
+    }
+
+    /// <summary>A console that writes plain text to <paramref name="output"/>: no colours, no escape codes, no cursor movement,
+    /// laid out at <see cref="CliConstants.PlainOutputWidth"/> columns.</summary>
+    public static IAnsiConsole PlainConsole(TextWriter output)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = CliConstants.PlainOutputWidth;
+        return console;
     }
 
     /// <summary>Whether output is plain text: redirected, or colours turned off.</summary>

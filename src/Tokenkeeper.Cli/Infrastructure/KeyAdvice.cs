@@ -6,10 +6,10 @@ namespace Tokenkeeper.Cli.Infrastructure;
 /// id the secret was encrypted with and the ids loaded), how keys are supplied, and how to give several while rotating.</summary>
 internal static class KeyAdvice
 {
-    public static string Explain(SecretProtectionException exception) =>
-        $"The store's secrets cannot be decrypted with the key given: {exception.Message} Nothing was changed. Supply the key the store was "
-        + $"written with: {StorageConstants.KeyEnvironmentVariable} (base64), or a key file (--key-file, the job file's \"keyFile\", "
-        + $"or {StorageConstants.KeyFileEnvironmentVariable}); {StorageConstants.KeyEnvironmentVariable} wins when both are set. "
-        + $"To move to a new key, give both, comma-separated, new first ({StorageConstants.KeyEnvironmentVariable}=NEW,OLD): "
-        + "the first encrypts, every one decrypts.";
+    public static string Explain(SecretProtectionException exception)
+    {
+        var advice = EncryptionKeys.MismatchAdvice(
+            exception.Message, $"--key-file, the job file's \"keyFile\", or {StorageConstants.KeyFileEnvironmentVariable}");
+        return char.ToUpperInvariant(advice[0]) + advice[1..]; // a sentence of its own here, after "Connection 'x': " in the library
+    }
 }

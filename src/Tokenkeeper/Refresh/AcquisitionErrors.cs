@@ -20,10 +20,7 @@ internal static class AcquisitionErrors
         _ => new TokenAcquisitionException(connectionId, $"Connection '{connectionId}': unexpected failure ({ex.GetType().Name}: {ex.Message}).", null, ex),
     };
 
-    /// <summary>A store whose secrets this process cannot decrypt: not a store outage (waiting does not help) but the wrong key. Says
-    /// which key the store needs (from the protector's message) and how keys are supplied.</summary>
+    /// <summary>A store whose secrets this process cannot decrypt: not a store outage (waiting does not help) but the wrong key.</summary>
     public static string KeyMismatch(string connectionId, string detail) =>
-        $"Connection '{connectionId}': the store's secrets cannot be decrypted with the key given: {detail} Nothing was changed. "
-        + $"Supply the key the store was written with ({Storage.StorageConstants.KeyEnvironmentVariable}, or a key file named by "
-        + $"{Storage.StorageConstants.KeyFileEnvironmentVariable}); to move to a new key, give both, comma-separated, new first.";
+        $"Connection '{connectionId}': " + Storage.EncryptionKeys.MismatchAdvice(detail, $"named by {Storage.StorageConstants.KeyFileEnvironmentVariable}");
 }

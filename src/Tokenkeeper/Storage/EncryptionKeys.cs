@@ -89,4 +89,13 @@ public static class EncryptionKeys
             yield return key;
         }
     }
+
+    /// <summary>What to tell a person whose key does not open a store: what the protector found (<paramref name="detail"/>
+    /// names the key id the secret was encrypted with and the ids loaded), that nothing changed, where keys come from
+    /// (<paramref name="keyFileSources"/>: the ways this program names a key file), and how to give two while rotating.</summary>
+    internal static string MismatchAdvice(string detail, string keyFileSources) =>
+        $"the store's secrets cannot be decrypted with the key given: {detail} Nothing was changed. Supply the key the store was "
+        + $"written with: {StorageConstants.KeyEnvironmentVariable} (base64), or a key file ({keyFileSources}); "
+        + $"{StorageConstants.KeyEnvironmentVariable} wins when both are set. To move to a new key, give both, comma-separated, "
+        + $"new first ({StorageConstants.KeyEnvironmentVariable}=NEW,OLD): the first encrypts, every one decrypts.";
 }

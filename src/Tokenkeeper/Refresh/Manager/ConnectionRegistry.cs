@@ -119,8 +119,9 @@ internal sealed class ConnectionRegistry(ITokenStore store, TimeProvider time, R
                 if (verdict == BootstrapVerdict.StoredWins)
                 {
                     // Said once per connection per store: the same ignored token on every later run is the normal state.
-                    saidBefore = record.IgnoredBootstrapHash == offered.Sha256Hex();
-                    return (saidBefore ? record : record with { IgnoredBootstrapHash = offered.Sha256Hex() }, []);
+                    var offeredHash = offered.Sha256Hex();
+                    saidBefore = record.IgnoredBootstrapHash == offeredHash;
+                    return (saidBefore ? record : record with { IgnoredBootstrapHash = offeredHash }, []);
                 }
 
                 if (verdict != BootstrapVerdict.Reauthorize)
