@@ -9,7 +9,8 @@ public static class ExitCodes
     /// <summary>Something unexpected failed.</summary>
     public const int Error = 1;
 
-    /// <summary>The configuration is wrong: bad flags, a bad job file, a missing key. Nothing was changed.</summary>
+    /// <summary>The configuration is wrong: bad flags, a bad job file, a missing or wrong key, or a client secret (or scope) the
+    /// provider rejected. Nothing was lost; no re-authorisation is needed.</summary>
     public const int Configuration = 2;
 
     /// <summary>A connection needs re-authorisation; the output names it and the reason.</summary>

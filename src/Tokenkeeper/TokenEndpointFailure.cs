@@ -29,6 +29,15 @@ public sealed record TokenEndpointFailure
     /// may have been rotated: the refresh is <i>in doubt</i> (DESIGN.md contract 6).</summary>
     public bool MaybeProcessed { get; init; }
 
+    /// <summary>Whether the request certainly never reached the provider: the connection was refused, the host name did not
+    /// resolve, the network was unreachable or the TLS handshake failed. At the first request of a run this is almost always a
+    /// wrong URL or a provider that is not running.</summary>
+    public bool Unreachable { get; init; }
+
+    /// <summary>The endpoint's URL (scheme, host, port and path; never a query), for a failure of the transport: unreachable,
+    /// timed out, or a connection that broke mid-response. Null for an answer the provider gave.</summary>
+    public string? Endpoint { get; init; }
+
     /// <summary>Whether retrying the same request can succeed.</summary>
     public bool IsRetryable => Kind is TokenFailureKind.Transient or TokenFailureKind.RateLimited or TokenFailureKind.Protocol;
 

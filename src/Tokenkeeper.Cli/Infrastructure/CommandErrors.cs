@@ -16,6 +16,11 @@ internal static class CommandErrors
             Fail(message);
             return ExitCodes.Configuration;
         }
+        catch (ConnectionMisconfiguredException ex)
+        {
+            Fail(ex.Message);
+            return ExitCodes.Configuration;
+        }
         catch (ReconnectRequiredException ex)
         {
             Fail(ex.Message);

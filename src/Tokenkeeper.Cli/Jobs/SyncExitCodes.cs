@@ -9,6 +9,7 @@ internal static class SyncExitCodes
     {
         SyncStatus.Completed => ExitCodes.Ok,
         SyncStatus.ReconnectRequired => ExitCodes.ReconnectRequired,
+        SyncStatus.Misconfigured => ExitCodes.Configuration,
         _ => ExitCodes.FailedAfterRetries,
     };
 }

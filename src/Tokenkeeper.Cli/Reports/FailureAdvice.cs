@@ -25,6 +25,10 @@ internal static class FailureAdvice
                 lines.Add(kept);
                 lines.Add($"To resume: authorise the connection again, put its new refresh token in {origin}, and run `{rerun}`.");
                 break;
+            case SyncFailureKind.Misconfigured:
+                lines.AddRange(Misconfigured(failure, file, rerun));
+                lines.Add(kept);
+                break;
             case SyncFailureKind.ConnectionDisabled:
                 lines.Add($"Connection '{failure.ConnectionId}' is disabled by an operator.");
                 lines.Add(failure.Message);
@@ -38,6 +42,25 @@ internal static class FailureAdvice
         }
 
         return lines;
+    }
+
+    /// <summary>A client or request the provider rejected: what to correct, where it comes from, and that the grant is fine.</summary>
+    private static IEnumerable<string> Misconfigured(SyncFailure failure, JobFile file, string rerun)
+    {
+        var id = failure.ConnectionId ?? "?";
+        var client = file.Connections.FirstOrDefault(c => c.ConnectionId == id)?.Registration.ClientId ?? "?";
+        if (failure.Reason == Connections.StateReasons.InvalidClient)
+        {
+            var secret = file.ClientSecretOrigins.TryGetValue(id, out var where) ? $"its secret comes from {where}" : $"it has no client secret in {Path.GetFileName(file.Path)}";
+            yield return $"Connection '{id}': the provider rejected client '{client}' (invalid_client): a wrong or expired client secret, client id, signing key or client authentication method; {secret}.";
+        }
+        else
+        {
+            yield return $"Connection '{id}': the provider refused client '{client}''s token request ({failure.Reason}): a scope, resource or grant it does not accept for this client.";
+        }
+
+        yield return failure.Message;
+        yield return $"To resume: correct the configuration and run `{rerun}`; the connection becomes Active again without consent.";
     }
 
     private static string Describe(SyncFailureKind kind) => kind switch

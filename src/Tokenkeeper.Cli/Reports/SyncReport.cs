@@ -81,6 +81,7 @@ internal sealed class SyncReport
     {
         SyncStatus.Completed => "completed",
         SyncStatus.ReconnectRequired => "reconnect_required",
+        SyncStatus.Misconfigured => "misconfigured",
         _ => "failed",
     };
 }

@@ -40,8 +40,9 @@ internal static class ConnectionSectionReader
         ["none"] = ClientAuthMethod.None,
     };
 
-    /// <summary>The definition, and where its bootstrap refresh token came from (null without one).</summary>
-    public static (ConnectionDefinition Definition, string? RefreshTokenOrigin) Read(string name, JsonSection section)
+    /// <summary>The definition, where its bootstrap refresh token came from and where its client secret came from (each null
+    /// without one).</summary>
+    public static (ConnectionDefinition Definition, string? RefreshTokenOrigin, string? ClientSecretOrigin) Read(string name, JsonSection section)
     {
         section.AllowOnly(Keys);
         var insecure = section.Bool("allowInsecureHttp", false);
@@ -89,7 +90,7 @@ internal static class ConnectionSectionReader
             throw section.Error("jwtBearerSubject", "is required for the jwt_bearer grant");
         }
 
-        return (options.ToDefinition(name), refreshToken is null ? null : section.OriginOf("refreshToken"));
+        return (options.ToDefinition(name), refreshToken is null ? null : section.OriginOf("refreshToken"), options.ClientSecret is null ? null : section.ReferenceOf("clientSecret"));
     }
 
     private static T Choice<T>(JsonSection section, string key, Dictionary<string, T> choices, T defaultValue)

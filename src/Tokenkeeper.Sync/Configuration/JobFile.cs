@@ -30,6 +30,10 @@ public sealed record JobFile
     /// path), so a message can say what to change to re-authorise it.</summary>
     public IReadOnlyDictionary<string, string> RefreshTokenOrigins { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>For each connection with a client secret, where it came from (<c>${env:NAME}</c> and the key naming it, or the
+    /// key's path), so a message about a rejected client can say what to correct.</summary>
+    public IReadOnlyDictionary<string, string> ClientSecretOrigins { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>The job.</summary>
     public required SyncJob Job { get; init; }
 }

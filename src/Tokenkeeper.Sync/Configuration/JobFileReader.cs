@@ -58,7 +58,7 @@ public static class JobFileReader
         {
             var root = new JsonSection(document.RootElement, "$", context);
             root.AllowOnly("store", "keyFile", "tokenTimeout", "storeRetryWindow", "connections", "job");
-            var connections = ReadConnections(root.RequiredObject("connections"), out var origins);
+            var connections = ReadConnections(root.RequiredObject("connections"), out var origins, out var secretOrigins);
             var job = JobSectionReader.Read(root.RequiredObject("job"), connections);
             var keyFile = root.NonEmptyString("keyFile");
             return new JobFile
@@ -70,6 +70,7 @@ public static class JobFileReader
                 StoreRetryWindow = root.Duration("storeRetryWindow"),
                 Connections = [.. connections.Values],
                 RefreshTokenOrigins = origins,
+                ClientSecretOrigins = secretOrigins,
                 Job = job,
             };
         }
@@ -82,10 +83,11 @@ public static class JobFileReader
         return store is not null && StoreAddress.SchemeOf(store) is { } scheme ? throw root.Error("store", StoreAddress.Refusal(scheme)) : store;
     }
 
-    private static Dictionary<string, ConnectionDefinition> ReadConnections(JsonSection section, out Dictionary<string, string> origins)
+    private static Dictionary<string, ConnectionDefinition> ReadConnections(JsonSection section, out Dictionary<string, string> origins, out Dictionary<string, string> secretOrigins)
     {
         var connections = new Dictionary<string, ConnectionDefinition>(StringComparer.Ordinal);
         origins = new Dictionary<string, string>(StringComparer.Ordinal);
+        secretOrigins = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in section.Members())
         {
             if (name.Length is 0 or > SyncConstants.MaxConnectionNameLength || name.Any(char.IsControl) || name.Trim() != name)
@@ -93,11 +95,16 @@ public static class JobFileReader
                 throw section.Error(name, $"a connection name must be 1 to {SyncConstants.MaxConnectionNameLength} characters without surrounding spaces");
             }
 
-            var (definition, origin) = ConnectionSectionReader.Read(name, section.Child(name, value));
+            var (definition, origin, secretOrigin) = ConnectionSectionReader.Read(name, section.Child(name, value));
             connections[name] = definition;
             if (origin is not null)
             {
                 origins[name] = origin;
+            }
+
+            if (secretOrigin is not null)
+            {
+                secretOrigins[name] = secretOrigin;
             }
         }
 

@@ -61,6 +61,12 @@ internal sealed class JsonSection
     /// <summary>Where a string value came from: the environment variable it named in full, or its path in the file.</summary>
     public string OriginOf(string key) => _origins.TryGetValue(key, out var variable) ? $"the environment variable {variable}" : $"{PathOf(key)} in {_context.FileName}";
 
+    /// <summary>Where a string value came from, spelt as the file spells it: <c>${env:NAME}</c> and the key that names it, or
+    /// the key's path when the value is written in the file.</summary>
+    public string ReferenceOf(string key) => _origins.TryGetValue(key, out var variable)
+        ? $"the environment variable {variable} (${{env:{variable}}} at {PathOf(key)} in {_context.FileName})"
+        : $"{PathOf(key)} in {_context.FileName}";
+
     public string? OptionalString(string key)
     {
         if (!_element.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)

@@ -35,6 +35,17 @@ internal sealed class SyncHttp(HttpClient client, string connectionId)
 
             throw SyncStepException.Transient(SyncFailureKind.Unavailable, $"{step}: {reason}", ex);
         }
+        catch (TokenEndpointUnavailableException ex) when (ex.Failure is { Unreachable: true } failure && Volatile.Read(ref _reached) == 0)
+        {
+            // The first token request of this run could not even connect: a wrong token endpoint or a provider that is not
+            // running. Fail now, naming the token endpoint (not the API). Refusals later in a run keep the patient retries.
+            throw new SyncStepException(
+                new SyncFailure(
+                    SyncFailureKind.Unreachable,
+                    $"Connection '{ConnectionId}' cannot reach its token endpoint {failure.Endpoint ?? "(unknown URL)"} ({failure.Message}). Check the connection's tokenEndpoint and that the provider is running; no token request reached it, so nothing was spent.",
+                    ConnectionId),
+                retryable: false);
+        }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw SyncStepException.Transient(SyncFailureKind.Unavailable, $"{step}: no answer within {client.Timeout.TotalSeconds:0} s", ex);

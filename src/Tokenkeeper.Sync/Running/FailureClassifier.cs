@@ -2,8 +2,8 @@ using Tokenkeeper.Storage;
 
 namespace Tokenkeeper.Sync.Running;
 
-/// <summary>Turns whatever a step threw into a <see cref="SyncStepException"/>: a connection that needs a person stops the
-/// job at once; anything that can pass (the token endpoint) is retried; a store that stayed away for its whole retry window
+/// <summary>Turns whatever a step threw into a <see cref="SyncStepException"/>: a connection that needs a person, or whose
+/// configuration the provider rejected, stops the job at once; anything that can pass (the token endpoint) is retried; a store that stayed away for its whole retry window
 /// (it retries its own busy moments) stops the job, checkpoint kept.</summary>
 internal static class FailureClassifier
 {
@@ -12,6 +12,9 @@ internal static class FailureClassifier
         SyncStepException known => known,
         ReconnectRequiredException reconnect => new SyncStepException(
             new SyncFailure(SyncFailureKind.ReconnectRequired, $"{step}: {reconnect.Message}", reconnect.ConnectionId, reconnect.Reason),
+            retryable: false),
+        ConnectionMisconfiguredException misconfigured => new SyncStepException(
+            new SyncFailure(SyncFailureKind.Misconfigured, $"{step}: {misconfigured.Message}", misconfigured.ConnectionId, misconfigured.Reason),
             retryable: false),
         ConnectionDisabledException disabled => new SyncStepException(
             new SyncFailure(SyncFailureKind.ConnectionDisabled, $"{step}: {disabled.Message}", disabled.ConnectionId, "disabled"),

@@ -124,7 +124,12 @@ public sealed class SyncEngine
         catch (SyncFailedException failed)
         {
             SyncLog.Failed(_logger, _job.Id, failed.Failure.Kind, failed.Failure.Message);
-            var status = failed.Failure.Kind is SyncFailureKind.ReconnectRequired or SyncFailureKind.ConnectionDisabled ? SyncStatus.ReconnectRequired : SyncStatus.Failed;
+            var status = failed.Failure.Kind switch
+            {
+                SyncFailureKind.ReconnectRequired or SyncFailureKind.ConnectionDisabled => SyncStatus.ReconnectRequired,
+                SyncFailureKind.Misconfigured => SyncStatus.Misconfigured,
+                _ => SyncStatus.Failed,
+            };
             return Result(status, started, failed.Failure);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -33,4 +33,9 @@ public enum SyncFailureKind
     /// <summary>The token store (which also holds the checkpoint) stayed busy or unreachable for its whole retry window. Nothing is
     /// lost: the checkpoint is where it was, and tokens a refresh obtained meanwhile are kept beside the store.</summary>
     StoreUnavailable,
+
+    /// <summary>The provider rejected a connection's client (<c>invalid_client</c>: a wrong secret, client id or key) or its token
+    /// request (<c>invalid_scope</c> and the like). The refresh token was not spent and the grant is fine: correct the
+    /// configuration; no re-authorisation is needed.</summary>
+    Misconfigured,
 }

@@ -11,4 +11,9 @@ public enum SyncStatus
 
     /// <summary>A connection needs re-authorisation; the checkpoint is kept, so a rerun after re-authorising resumes.</summary>
     ReconnectRequired,
+
+    /// <summary>The provider rejected a connection's client or request (<c>invalid_client</c>, <c>invalid_scope</c>): a configuration
+    /// fault, the grant is fine and no re-authorisation is needed. The checkpoint is kept, so a rerun after correcting the
+    /// configuration resumes.</summary>
+    Misconfigured,
 }

@@ -9,10 +9,13 @@ public enum ConnectionState
     /// <summary>Tokens refresh normally.</summary>
     Active,
 
-    /// <summary>Refreshes are failing transiently (network, 5xx, rate limit); a valid access token may still exist and is served.</summary>
+    /// <summary>Refreshes are failing transiently (network, 5xx, rate limit; reason <c>refresh_failing</c>), or the provider
+    /// rejected the client or the request (reason <c>invalid_client</c> or <c>configuration_error</c>: a configuration fault, the
+    /// grant is fine and a corrected registration makes the connection Active again). A valid access token may still exist and is
+    /// served.</summary>
     Degraded,
 
-    /// <summary>The grant is gone (revoked, expired, lost to rotation) or the client is rejected: a person must act.
+    /// <summary>The grant is gone (revoked, expired, lost to rotation): a person must consent again.
     /// No refresh is attempted until the connection is re-authorised.</summary>
     ReconnectRequired,
 

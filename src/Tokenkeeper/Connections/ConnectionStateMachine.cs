@@ -3,15 +3,16 @@ namespace Tokenkeeper.Connections;
 
 /// <summary>
 /// The connection states and the transitions allowed between them. Every state can be disabled; only a disabled connection
-/// can be enabled; a connection that needs re-authorisation leaves that state only by being authorised (or disabled: enabling it
+/// can be enabled; a client or configuration fault (<c>invalid_client</c>) is <see cref="ConnectionState.Degraded"/>, not a dead
+/// grant, and a corrected registration returns it to <see cref="ConnectionState.Active"/>; a connection that needs re-authorisation leaves that state only by being authorised (or disabled: enabling it
 /// again without a new grant returns it to <see cref="ConnectionState.ReconnectRequired"/>).
 /// </summary>
 /// <remarks>
 /// <code>
-/// PendingAuthorization ──authorized──▶ Active ◀──refreshed── Degraded
-///                                       │  └──refresh_failing──▶ │
-///                                       └──revoked / expired / lost in flight / invalid_client──▶ ReconnectRequired
-///                                                                  (also from Degraded)     ──authorized──▶ Active
+/// PendingAuthorization ──authorized──▶ Active ◀──refreshed / reconfigured── Degraded
+///                                       │  └──refresh_failing / invalid_client / configuration_error──▶ │
+///                                       └──revoked / expired / lost in flight──▶ ReconnectRequired
+///                                              (also from Degraded)            ──authorized──▶ Active
 /// any ──disabled_by_operator──▶ Disabled ──enabled──▶ Active (or PendingAuthorization without tokens, or back to
 ///                                                     ReconnectRequired with its reason when it was disabled from there
 ///                                                     and has not been re-authorised since)

@@ -91,4 +91,10 @@ internal static partial class Log
 
     [LoggerMessage(29, LogLevel.Warning, "Connection {ConnectionId}: tokens the store would not take (refresh token {RefreshFingerprint}) were not stored before stopping ({Problem}); they stay kept beside the store for the next process")]
     public static partial void KeptNotStoredAtStop(ILogger logger, string connectionId, string refreshFingerprint, string problem);
+
+    [LoggerMessage(30, LogLevel.Error, "Connection {ConnectionId}: the provider rejected client {ClientId} ({Reason}): {Detail}. A configuration fault: the refresh token was not spent and no re-authorisation is needed; correct the client configuration")]
+    private static partial void ClientMisconfiguredCore(ILogger logger, string connectionId, string clientId, string reason, string detail);
+
+    public static void ClientMisconfigured(ILogger logger, string connectionId, string clientId, string reason, string? detail) =>
+        ClientMisconfiguredCore(logger, connectionId, clientId, reason, detail ?? "no detail given");
 }

@@ -17,6 +17,7 @@ internal sealed class TokenEndpointExchange(HttpClient http, TimeProvider time, 
         using var timeoutSource = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         var sent = false;
+        var endpoint = message.RequestUri?.GetLeftPart(UriPartial.Path);
         try
         {
             using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
@@ -57,15 +58,19 @@ internal sealed class TokenEndpointExchange(HttpClient http, TimeProvider time, 
             {
                 Kind = TokenFailureKind.Transient,
                 MaybeProcessed = true,
+                Endpoint = endpoint,
                 Message = $"token endpoint did not answer within {timeout.TotalSeconds:0.#} s",
             });
         }
         catch (HttpRequestException ex)
         {
+            var unreachable = !sent && IsConnectFailure(ex);
             return RawResponse.Failed(new TokenEndpointFailure
             {
                 Kind = TokenFailureKind.Transient,
-                MaybeProcessed = sent || !IsConnectFailure(ex),
+                MaybeProcessed = !unreachable,
+                Unreachable = unreachable,
+                Endpoint = endpoint,
                 Message = $"token endpoint unreachable: {Describe(ex)}",
             });
         }
@@ -75,6 +80,7 @@ internal sealed class TokenEndpointExchange(HttpClient http, TimeProvider time, 
             {
                 Kind = TokenFailureKind.Transient,
                 MaybeProcessed = true,
+                Endpoint = endpoint,
                 Message = $"token endpoint connection broke while reading the response: {ex.GetType().Name}",
             });
         }
@@ -119,6 +125,7 @@ internal sealed class TokenEndpointExchange(HttpClient http, TimeProvider time, 
 
     private static string Describe(HttpRequestException ex) => ex.HttpRequestError switch
     {
+        HttpRequestError.ConnectionError when ex.InnerException is SocketException socket => $"ConnectionError ({socket.SocketErrorCode})",
         HttpRequestError.Unknown => ex.InnerException?.GetType().Name ?? "unknown error",
         var error => error.ToString(),
     };

@@ -72,6 +72,11 @@ internal static class RefreshConstants
     /// <summary>Up to this many connections per manager, the frozen lookup snapshot is rebuilt for every new connection; beyond, when their number doubles: 1,024.</summary>
     public const int SourceSnapshotAlwaysRebuildBelow = 1024;
 
+    /// <summary>A connection whose client or request the provider rejected (<c>invalid_client</c>, <c>invalid_scope</c>) is not
+    /// sent again with the same configuration for this long (a corrected one is tried at once): 1 hour. A provider-side fix
+    /// (a re-enabled app) is picked up by then, and a provider that locks out clients after repeated failures is not provoked.</summary>
+    public static readonly TimeSpan MisconfiguredRetryWait = TimeSpan.FromHours(1);
+
     /// <summary>At most one auth-loop alert per connection in this interval: 1 hour.</summary>
     public static readonly TimeSpan AuthLoopAlertInterval = TimeSpan.FromHours(1);
 }

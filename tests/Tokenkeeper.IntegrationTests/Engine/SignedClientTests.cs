@@ -115,7 +115,7 @@ public sealed class SignedClientTests
         });
         var api = services.GetRequiredService<IHttpClientFactory>().CreateClient("erp");
 
-        var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => api.GetAsync("api/contacts?limit=1"));
+        var error = await Assert.ThrowsAsync<ConnectionMisconfiguredException>(() => api.GetAsync("api/contacts?limit=1"));
 
         Assert.Equal(StateReasons.InvalidClient, error.Reason);
         Assert.Equal(0, h.Simulator.GetStats().ApiRequests);

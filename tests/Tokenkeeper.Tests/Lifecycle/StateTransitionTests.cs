@@ -358,12 +358,12 @@ public sealed class StateTransitionTests : IDisposable
     }
 
     [Fact]
-    public async Task ReconnectRequired_InvalidClient_ReregisteredWithACorrectedSecret_IsActive_Reconfigured()
+    public async Task Degraded_InvalidClient_ReregisteredWithACorrectedSecret_IsActive_Reconfigured()
     {
         await using var f = Fixture();
         f.Provider.Enqueue(HttpStatusCode.Unauthorized, """{"error":"invalid_client","error_description":"client secret expired"}""");
-        var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.Manager.GetAccessTokenAsync(Id).AsTask());
-        f.Clock.Advance(TimeSpan.FromHours(1));
+        var error = await Assert.ThrowsAsync<ConnectionMisconfiguredException>(() => f.Manager.GetAccessTokenAsync(Id).AsTask());
+        f.Clock.Advance(TimeSpan.FromMinutes(10));
         var at = f.Clock.GetUtcNow();
         var corrected = ManagerFixture.Definition(Id, f.InitialRefreshToken);
         corrected = corrected with { Registration = corrected.Registration with { ClientSecret = new ClientSecret("the-new-secret") } };
@@ -374,7 +374,7 @@ public sealed class StateTransitionTests : IDisposable
         Assert.Equal(StateReasons.InvalidClient, error.Reason);
         Assert.True(outcome.RegistrationUpdated);
         var record = await f.RecordAsync();
-        Assert.Equal(ConnectionState.ReconnectRequired, record.History[0].To);
+        Assert.Equal((ConnectionState.Degraded, StateReasons.InvalidClient), (record.History[0].To, record.History[0].Reason));
         Assert.Equal("client secret expired", record.History[0].Detail);
         Assert.Equal(ConnectionState.Active, record.History[1].To);
         Assert.Equal((at, StateReasons.Reconfigured), (record.History[1].At, record.History[1].Reason));

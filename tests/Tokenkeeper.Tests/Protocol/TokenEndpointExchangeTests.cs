@@ -68,13 +68,15 @@ public sealed class TokenEndpointExchangeTests
     }
 
     [Fact]
-    public async Task ARefusedConnection_IsTransient_AndKnownNotToHaveBeenProcessed()
+    public async Task ARefusedConnection_IsTransient_Unreachable_AndKnownNotToHaveBeenProcessed()
     {
         var outcome = await SendAsync(_ => throw new HttpRequestException(HttpRequestError.ConnectionError, "refused", new SocketException((int)SocketError.ConnectionRefused)));
 
         Assert.Equal(TokenFailureKind.Transient, outcome.Failure!.Kind);
         Assert.False(outcome.Failure.MaybeProcessed);
-        Assert.Equal("token endpoint unreachable: ConnectionError", outcome.Failure.Message);
+        Assert.True(outcome.Failure.Unreachable);
+        Assert.Equal("https://identity.example/token", outcome.Failure.Endpoint);
+        Assert.Equal("token endpoint unreachable: ConnectionError (ConnectionRefused)", outcome.Failure.Message);
     }
 
     [Fact]
@@ -84,6 +86,7 @@ public sealed class TokenEndpointExchangeTests
 
         Assert.Equal(TokenFailureKind.Transient, outcome.Failure!.Kind);
         Assert.True(outcome.Failure.MaybeProcessed);
+        Assert.False(outcome.Failure.Unreachable); // it got through: a run that fails on this is not told the URL is wrong
     }
 
     [Fact]

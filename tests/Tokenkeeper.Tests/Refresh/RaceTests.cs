@@ -64,7 +64,7 @@ public sealed class RaceTests
         var live = (await f.RecordAsync()).Tokens!.RefreshToken;
         f.Clock.SetUtcNow(first.ExpiresAt.AddSeconds(1));
         f.Provider.Enqueue(HttpStatusCode.Unauthorized, """{"error":"invalid_client","error_description":"client secret rotated"}""");
-        await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        await Assert.ThrowsAsync<ConnectionMisconfiguredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
 
         // The operator puts the new secret in the configuration (which still carries the original bootstrap token) and restarts.
         await using var restarted = new ManagerFixture(store: f.Store, clock: f.Clock, provider: f.Provider);

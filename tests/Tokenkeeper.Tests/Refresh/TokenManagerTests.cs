@@ -193,9 +193,10 @@ public sealed class TokenManagerTests
         f.Manager.Define(definition with { Registration = definition.Registration with { ClientAuthMethod = Tokenkeeper.Connections.ClientAuthMethod.PrivateKeyJwt, SigningKeyPem = new ClientSecret("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----") } });
         var before = f.Provider.Requests;
 
-        var error = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync("keyed").AsTask()));
+        var error = await Assert.ThrowsAsync<ConnectionMisconfiguredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync("keyed").AsTask()));
 
         Assert.Equal(StateReasons.ConfigurationError, error.Reason);
+        Assert.Equal(ConnectionState.Degraded, (await f.RecordAsync("keyed")).Status.State);
         Assert.Equal(before, f.Provider.Requests);
         Assert.Null((await f.RecordAsync("keyed")).PendingRefresh);
     }
@@ -483,14 +484,14 @@ public sealed class TokenManagerTests
         f.Manager.Define(ManagerFixture.Definition("crm-2", f.Provider.NewRefreshToken()));
         f.Provider.Enqueue(HttpStatusCode.Unauthorized, """{"error":"invalid_client","error_description":"client secret rotated"}""");
 
-        var first = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
+        var first = await Assert.ThrowsAsync<ConnectionMisconfiguredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync(Id).AsTask()));
         var requests = f.Provider.Requests;
-        var second = await Assert.ThrowsAsync<ReconnectRequiredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync("crm-2").AsTask()));
+        var second = await Assert.ThrowsAsync<ConnectionMisconfiguredException>(() => f.DriveAsync(f.Manager.GetAccessTokenAsync("crm-2").AsTask()));
 
         Assert.Equal(StateReasons.InvalidClient, first.Reason);
         Assert.Equal(StateReasons.InvalidClient, second.Reason);
         Assert.Equal(requests, f.Provider.Requests);
-        Assert.Equal(ConnectionState.ReconnectRequired, (await f.RecordAsync("crm-2")).Status.State);
+        Assert.Equal((ConnectionState.Degraded, StateReasons.InvalidClient), ((await f.RecordAsync("crm-2")).Status.State, (await f.RecordAsync("crm-2")).Status.Reason));
     }
 
     [Fact]

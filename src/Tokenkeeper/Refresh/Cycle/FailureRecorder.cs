@@ -98,6 +98,51 @@ internal sealed class FailureRecorder(RefreshContext context, VersionedCommitter
         throw new ReconnectRequiredException(id, reason, detail);
     }
 
+    /// <summary>
+    /// Records a client or request the provider rejected (<see cref="RecordTransitions.Misconfigured"/>: Degraded with its reason, a
+    /// <c>refresh_failed</c> event naming it) and throws <see cref="ConnectionMisconfiguredException"/>: the grant is not dead, so
+    /// the cached access token stays usable and a corrected registration brings the connection back without consent.
+    /// </summary>
+    public async Task<ManagedAccessToken> FailMisconfiguredAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord record, StoreLease lease, string reason, string? detail, bool keepIntent)
+    {
+        var id = record.ConnectionId;
+        var now = context.Now;
+        if (!record.Status.IsUsable && record.Status.State != ConnectionState.Disabled)
+        {
+            await ClearIntentAsync(record, lease).ConfigureAwait(false);
+            RefreshGuards.ThrowIfNotUsable(record);
+        }
+
+        var until = now + RefreshConstants.MisconfiguredRetryWait;
+        var failure = new TokenEndpointFailure { Kind = reason == StateReasons.InvalidClient ? TokenFailureKind.InvalidClient : TokenFailureKind.InvalidRequest, Message = detail ?? reason };
+        var next = RecordTransitions.Misconfigured(record, reason, detail, keepIntent, until, now);
+        var events = RefreshEvents.Misconfigured(record, next, reason, detail, failure, now);
+        var committed = await committer.CommitAsync(record, next, lease, events, CommitKind.Failure, CancellationToken.None, merge: latest =>
+        {
+            if (latest.RefreshTokenGeneration != record.RefreshTokenGeneration || !(latest.Status.IsUsable || latest.Status.State == ConnectionState.Disabled))
+            {
+                return null;
+            }
+
+            var merged = RecordTransitions.Misconfigured(latest, reason, detail, keepIntent, until, now);
+            return (merged, RefreshEvents.Misconfigured(latest, merged, reason, detail, failure, now));
+        }).ConfigureAwait(false);
+
+        if (committed is null)
+        {
+            var latest = await context.ReadAsync(id, CancellationToken.None).ConfigureAwait(false);
+            RefreshGuards.ThrowIfNotUsable(latest);
+            return adopter.TryAdopt(source, latest, flight, out var adopted)
+                ? adopted
+                : throw new TokenEndpointUnavailableException(id, $"Connection '{id}' changed during the refresh; ask again.", null);
+        }
+
+        context.Metrics.RecordRefresh(id, TagValue.Of(flight.Trigger), reason);
+        Log.ClientMisconfigured(context.Logger, id, record.Registration.ClientId, reason, detail);
+        RefreshGuards.ThrowIfNotUsable(committed);
+        throw new ConnectionMisconfiguredException(id, record.Registration.ClientId, reason, detail, until);
+    }
+
     /// <summary>Removes this instance's refresh intent from a record whose state is someone else's to decide.</summary>
     public async Task ClearIntentAsync(ConnectionRecord record, StoreLease lease)
     {

@@ -44,9 +44,10 @@ internal sealed class GrantRefresher(RefreshContext context, InDoubtResolver dou
         var registration = record.Registration;
         var profile = context.ProfileOf(id, registration);
         var clientKey = TokenRequestFactory.ClientKey(registration, profile);
-        if (context.ClientHealth.IsRejected(clientKey, out var why))
+        if (context.ClientHealth.IsRejected(clientKey, context.Now, out var why, out _))
         {
-            return Done(await failures.FailPermanentlyAsync(source, flight, record, lease.Lease, StateReasons.InvalidClient, why).ConfigureAwait(false));
+            // Nothing is sent: an intent from an earlier request stays as it is.
+            return Done(await failures.FailMisconfiguredAsync(source, flight, record, lease.Lease, StateReasons.InvalidClient, why, keepIntent: true).ConfigureAwait(false));
         }
 
         var spent = record.Tokens?.RefreshToken;
@@ -58,7 +59,7 @@ internal sealed class GrantRefresher(RefreshContext context, InDoubtResolver dou
         }
         catch (TokenkeeperConfigurationException ex)
         {
-            return Done(await failures.FailPermanentlyAsync(source, flight, record, lease.Lease, StateReasons.ConfigurationError, ex.Message).ConfigureAwait(false));
+            return Done(await failures.FailMisconfiguredAsync(source, flight, record, lease.Lease, StateReasons.ConfigurationError, ex.Message, keepIntent: true).ConfigureAwait(false));
         }
 
         var now = context.Now;
@@ -121,11 +122,12 @@ internal sealed class GrantRefresher(RefreshContext context, InDoubtResolver dou
                 return await GrantRefusedAsync(source, flight, send, spent, profile, detail).ConfigureAwait(false);
 
             case RefreshOutcome.ClientRejected:
-                context.ClientHealth.MarkRejected(clientKey, detail!);
-                return Done(await failures.FailPermanentlyAsync(source, flight, working, lease, StateReasons.InvalidClient, detail).ConfigureAwait(false));
+                // The provider refused the client before it looked at the grant: the refresh token was not spent.
+                context.ClientHealth.MarkRejected(clientKey, detail!, context.Now + RefreshConstants.MisconfiguredRetryWait);
+                return Done(await failures.FailMisconfiguredAsync(source, flight, working, lease, StateReasons.InvalidClient, detail, keepIntent: send.InDoubt).ConfigureAwait(false));
 
             case RefreshOutcome.Misconfigured:
-                return Done(await failures.FailPermanentlyAsync(source, flight, working, lease, StateReasons.ConfigurationError, detail).ConfigureAwait(false));
+                return Done(await failures.FailMisconfiguredAsync(source, flight, working, lease, StateReasons.ConfigurationError, detail, keepIntent: send.InDoubt).ConfigureAwait(false));
 
             case RefreshOutcome.InDoubt:
                 // The answer may have been lost after the provider acted: decide as for any refresh in doubt.

@@ -17,10 +17,11 @@ internal enum RefreshOutcome
     /// meanwhile.</summary>
     GrantRefused,
 
-    /// <summary><c>invalid_client</c>: the client's credentials were refused; every connection of this client needs a fix.</summary>
+    /// <summary><c>invalid_client</c>: the client's credentials were refused, before the grant was looked at; every connection of
+    /// this client needs a configuration fix, none needs re-authorisation.</summary>
     ClientRejected,
 
-    /// <summary><c>invalid_request</c> and the like: the registration is wrong.</summary>
+    /// <summary><c>invalid_request</c> and the like: the registration is wrong (a configuration fix, not re-authorisation).</summary>
     Misconfigured,
 
     /// <summary>A refresh token was sent and the answer may have been lost after the provider acted.</summary>

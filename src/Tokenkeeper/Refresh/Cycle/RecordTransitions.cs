@@ -63,8 +63,33 @@ internal static class RecordTransitions
             NextAttemptAt = now + wait,
             PendingRefresh = doubt is null ? null : doubt with { ResponseLost = true },
         };
-        return next.Status.State == ConnectionState.Active ? next.WithStatus(ConnectionState.Degraded, StateReasons.RefreshFailing, now, failure.Message) : next;
+        return next.Status.State == ConnectionState.Active || IsMisconfigured(next.Status)
+            ? next.WithStatus(ConnectionState.Degraded, StateReasons.RefreshFailing, now, failure.Message)
+            : next;
     }
+
+    /// <summary>A client or request the provider rejected (a configuration fault, not a dead grant):
+    /// <see cref="ConnectionState.Degraded"/> with its reason, and nothing sent with the same configuration until
+    /// <paramref name="until"/>. The intent is kept when <paramref name="keepIntent"/> (an earlier request's answer is still in doubt:
+    /// this rejection says nothing about it), else cleared; a disabled connection stays disabled and keeps the verdict.</summary>
+    public static ConnectionRecord Misconfigured(ConnectionRecord record, string reason, string? detail, bool keepIntent, DateTimeOffset until, DateTimeOffset now)
+    {
+        var failed = record with
+        {
+            PendingRefresh = keepIntent ? record.PendingRefresh : null,
+            LastAttemptAt = now,
+            LastError = detail,
+            ConsecutiveFailures = record.ConsecutiveFailures + 1,
+            NextAttemptAt = until,
+        };
+        return record.Status.State == ConnectionState.Disabled
+            ? failed with { StatusBeforeDisabled = new ConnectionStatus(ConnectionState.Degraded, reason, now, detail) }
+            : failed.WithStatus(ConnectionState.Degraded, reason, now, detail);
+    }
+
+    /// <summary>Whether <paramref name="status"/> is a configuration fault the provider reported (<see cref="Misconfigured"/>).</summary>
+    public static bool IsMisconfigured(ConnectionStatus? status) =>
+        status is { State: ConnectionState.Degraded, Reason: StateReasons.InvalidClient or StateReasons.ConfigurationError };
 
     /// <summary>A failed cycle that needs a person: <see cref="ConnectionState.ReconnectRequired"/> with its reason, the intent
     /// cleared; a disabled connection stays disabled and keeps the verdict for when it is enabled.</summary>

@@ -77,6 +77,37 @@ internal static class RefreshEvents
         return events;
     }
 
+    /// <summary><c>refresh_failed</c> naming the configuration fault (with when the same configuration is tried again), and the
+    /// state change; a disabled connection waits until it is enabled: no events.</summary>
+    public static List<ConnectionEvent> Misconfigured(ConnectionRecord before, ConnectionRecord after, string reason, string? detail, TokenEndpointFailure failure, DateTimeOffset now)
+    {
+        var events = new List<ConnectionEvent>();
+        if (after.Status.State == ConnectionState.Disabled)
+        {
+            return events;
+        }
+
+        events.Add(new ConnectionEvent
+        {
+            ConnectionId = after.ConnectionId,
+            Type = ConnectionEventTypes.RefreshFailed,
+            OccurredAt = now,
+            State = after.Status.State.ToString(),
+            Reason = reason,
+            Detail = detail,
+            Data = new Dictionary<string, string>
+            {
+                ["client_id"] = after.Registration.ClientId,
+                ["consecutive_failures"] = after.ConsecutiveFailures.ToString(CultureInfo.InvariantCulture),
+                ["next_attempt_at"] = after.NextAttemptAt!.Value.ToString("O", CultureInfo.InvariantCulture),
+                ["reauthorisation_needed"] = "false",
+            },
+        });
+        AddStateChange(events, before, after, now);
+        AddRepeatedFailureAlert(events, after, failure, now);
+        return events;
+    }
+
     /// <summary>Events re-derived for a change merged onto a newer record: the state change (and threshold alert) are the newer
     /// record's, the rest as first built.</summary>
     public static List<ConnectionEvent> Merged(IReadOnlyList<ConnectionEvent> events, ConnectionRecord latest, ConnectionRecord merged, DateTimeOffset now, TokenEndpointFailure? failure = null)

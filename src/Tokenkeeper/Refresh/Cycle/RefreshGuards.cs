@@ -22,7 +22,8 @@ internal static class RefreshGuards
         }
     }
 
-    /// <summary>A connection that may be refreshed now: usable, with a refresh token if its grant needs one, not cooling down.</summary>
+    /// <summary>A connection that may be refreshed now: usable, with a refresh token if its grant needs one, not held back after
+    /// the provider rejected its configuration, not cooling down.</summary>
     public static void EnsureRefreshable(ConnectionRecord record, DateTimeOffset now)
     {
         ThrowIfNotUsable(record);
@@ -30,6 +31,11 @@ internal static class RefreshGuards
         if (record.Registration.Grant == OAuthGrantType.RefreshToken && record.Tokens?.RefreshToken is null)
         {
             throw new ReconnectRequiredException(id, StateReasons.NotAuthorized, "the store holds no refresh token for this connection");
+        }
+
+        if (RecordTransitions.IsMisconfigured(record.Status) && record.NextAttemptAt is { } retry && retry > now)
+        {
+            throw new ConnectionMisconfiguredException(id, record.Registration.ClientId, record.Status.Reason, record.Status.Detail, retry);
         }
 
         if (record.NextAttemptAt is { } notBefore && notBefore > now)

@@ -58,11 +58,12 @@ internal sealed class OperatorActions(ConnectionRegistry registry, RecordUpdater
 
     /// <summary>Enables a disabled connection: <see cref="ConnectionState.Active"/>, or <see cref="ConnectionState.PendingAuthorization"/>
     /// without tokens, or <see cref="ConnectionState.ReconnectRequired"/> (with the original reason, alerted again) when it was
-    /// disabled while needing re-authorisation and no new grant has arrived since.</summary>
+    /// disabled while needing re-authorisation and no new grant has arrived since. A back-off, or the hold after the provider
+    /// rejected the client, ends: the next token request is sent at once.</summary>
     public async Task<ConnectionRecord> EnableAsync(string connectionId, CancellationToken cancellationToken)
     {
         sources.Get(connectionId).Reset();
-        return await updater.UpdateAsync(connectionId, (record, now) =>
+        var committed = await updater.UpdateAsync(connectionId, (record, now) =>
         {
             if (record.Status.State != ConnectionState.Disabled)
             {
@@ -76,12 +77,17 @@ internal sealed class OperatorActions(ConnectionRegistry registry, RecordUpdater
                 (_, true) => record.WithStatus(ConnectionState.Active, StateReasons.Authorized, now),
                 _ => record.WithStatus(ConnectionState.PendingAuthorization, StateReasons.NotAuthorized, now),
             };
-            var next = reopened with { StatusBeforeDisabled = null };
+
+            // Enabling is an operator saying "try again now": a back-off or a rejected client's hold (a provider-side fix) ends.
+            var next = reopened with { StatusBeforeDisabled = null, NextAttemptAt = null };
 
             // Back to needing a person: say so again, as loudly as the first time (the alert goes to the webhooks).
             return next.Status.State == ConnectionState.ReconnectRequired
                 ? (next, [.. RecordUpdater.StateEvents(record, next, now), ConnectionEvents.ReconnectRequired(connectionId, next.Status.Reason, next.Status.Detail, now)])
                 : (next, RecordUpdater.StateEvents(record, next, now));
         }, cancellationToken).ConfigureAwait(false);
+
+        engine.Context.ClientHealth.Clear(TokenRequestFactory.ClientKey(committed.Registration, registry.GetProfile(connectionId, committed.Registration)));
+        return committed;
     }
 }

@@ -60,7 +60,9 @@ internal static class RegistrationRules
         }
 
         var next = record with { Registration = registration, NextAttemptAt = null };
-        next = next.Status is { State: ConnectionState.ReconnectRequired, Reason: StateReasons.InvalidClient or StateReasons.ConfigurationError }
+
+        // Degraded is what a client or configuration fault leaves today; ReconnectRequired is what stores written before 0.13 hold.
+        next = next.Status is { State: ConnectionState.Degraded or ConnectionState.ReconnectRequired, Reason: StateReasons.InvalidClient or StateReasons.ConfigurationError }
             ? next.WithStatus(ConnectionState.Active, StateReasons.Reconfigured, now)
             : next;
         return next.StatusBeforeDisabled is { Reason: StateReasons.InvalidClient or StateReasons.ConfigurationError }

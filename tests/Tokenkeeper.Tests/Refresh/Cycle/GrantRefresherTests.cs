@@ -84,9 +84,9 @@ public sealed class GrantRefresherTests
         await rig.SeedAsync();
         rig.Provider.Enqueue(HttpStatusCode.Unauthorized, """{"error":"invalid_client","error_description":"bad secret"}""");
 
-        var first = await Assert.ThrowsAsync<ReconnectRequiredException>(() => RefreshAsync(rig));
+        var first = await Assert.ThrowsAsync<ConnectionMisconfiguredException>(() => RefreshAsync(rig));
         await rig.Store.CommitAsync(new ConnectionCommit((await rig.RecordAsync()).WithStatus(ConnectionState.Active, StateReasons.Reconfigured, rig.Now), (await rig.RecordAsync()).Version));
-        var second = await Assert.ThrowsAsync<ReconnectRequiredException>(() => RefreshAsync(rig));
+        var second = await Assert.ThrowsAsync<ConnectionMisconfiguredException>(() => RefreshAsync(rig));
 
         Assert.Equal((StateReasons.InvalidClient, StateReasons.InvalidClient), (first.Reason, second.Reason));
         Assert.Equal(1, rig.Provider.Requests);
