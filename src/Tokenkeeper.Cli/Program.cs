@@ -13,12 +13,14 @@ if (args.Length > 0 && args[0] == SimulateCommand.Name)
 
 // A plain command named like the installed tool rather than RootCommand, whose name is the entry assembly's
 // ("Tokenkeeper.Cli" under `dotnet run`): usage lines then read `tokenkeeper sync [options]` however it was started.
+// Signals are ours, not System.CommandLine's: it would end the process two seconds after Ctrl+C, a refresh in flight or not.
+using var signals = new TerminationSignals(Console.Error);
 var root = new Command(CliConstants.ToolName, "Tokenkeeper: OAuth 2.0 connections that stay alive for long-running integration jobs.")
 {
     new HelpOption(),
     new VersionOption(),
 };
-foreach (var command in CliCommands.All())
+foreach (var command in CliCommands.All(signals.Urgent))
 {
     root.Subcommands.Add(command);
 }
@@ -38,7 +40,5 @@ if (parsed.Errors.Count > 0)
 
 ConsoleSetup.Configure();
 
-// Signals are ours, not System.CommandLine's: it would end the process two seconds after Ctrl+C, a refresh in flight or not.
-using var signals = new TerminationSignals(Console.Error);
 var exitCode = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, signals.Token);
 return signals.ExitCode ?? exitCode;

@@ -5,12 +5,14 @@ namespace Tokenkeeper.Cli.Commands;
 /// <summary>Every top-level command of <c>tokenkeeper</c>, in the order <c>--help</c> lists them.</summary>
 internal static class CliCommands
 {
-    public static IEnumerable<Command> All()
+    /// <param name="stopNow">Trips on the second Ctrl+C or SIGTERM: commands that stop at a safe point on the first (a sync
+    /// finishes its batch) stop without waiting.</param>
+    public static IEnumerable<Command> All(CancellationToken stopNow)
     {
         yield return ConnectionsCommand.Create();
         yield return LifecycleCommand.Create();
         yield return SimulateCommand.Create();
-        yield return SyncCommand.Create();
-        yield return DemoCommand.Create();
+        yield return SyncCommand.Create(stopNow);
+        yield return DemoCommand.Create(stopNow);
     }
 }

@@ -83,18 +83,19 @@ internal sealed class DemoCommand
         });
     }
 
-    public static Command Create()
+    /// <param name="stopNow">The second signal: abandon the batch in flight (the first finishes it, then stops).</param>
+    public static Command Create(CancellationToken stopNow)
     {
         var options = new DemoCommand();
         var command = new Command(Name, "Run the first user story end to end: 50,000 contacts through a simulated provider with short, single-use tokens and injected faults.")
         {
             options.Contacts, options.AccessTtl, options.FaultRate, options.Json, options.Dir, options.LogLevel, options.Lifecycle, options.Days,
         };
-        command.SetAction((result, cancellationToken) => options.Run(result, CliOutput.FromProcess(), cancellationToken));
+        command.SetAction((result, cancellationToken) => options.Run(result, CliOutput.FromProcess(), cancellationToken, stopNow));
         return command;
     }
 
-    private Task<int> Run(ParseResult result, CliOutput output, CancellationToken cancellationToken)
+    private Task<int> Run(ParseResult result, CliOutput output, CancellationToken cancellationToken, CancellationToken stopNow)
     {
         if (result.GetValue(Lifecycle))
         {
@@ -110,6 +111,7 @@ internal sealed class DemoCommand
             Json = result.GetValue(Json),
             Directory = result.GetValue(Dir),
             LogLevel = result.GetValue(LogLevel)!,
+            StopNow = stopNow,
         };
         return RunAsync(settings, output, cancellationToken);
     }

@@ -13,7 +13,8 @@ internal static class SyncCommand
 {
     public const string Name = "sync";
 
-    public static Command Create()
+    /// <param name="stopNow">The second signal: abandon the batch in flight (the first finishes it, then stops).</param>
+    public static Command Create(CancellationToken stopNow)
     {
         var config = new Option<string>("--config", "-c") { Description = "The job file (JSON; see docs/job-file.md).", Required = true, HelpName = "job.json" };
         var restart = new Option<bool>("--restart") { Description = "Start a new generation from the beginning instead of resuming after the last checkpoint." };
@@ -26,7 +27,7 @@ internal static class SyncCommand
         };
         command.SetAction((result, cancellationToken) => RunAsync(
             result.GetValue(config)!,
-            new SyncRunSettings { Restart = result.GetValue(restart), Json = result.GetValue(json) },
+            new SyncRunSettings { Restart = result.GetValue(restart), Json = result.GetValue(json), StopNow = stopNow },
             result.GetValue(logLevel)!,
             CliOutput.FromProcess(),
             cancellationToken));

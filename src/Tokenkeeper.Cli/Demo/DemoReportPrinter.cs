@@ -55,8 +55,11 @@ internal static class DemoReportPrinter
         Row(provider, "refresh-token reuse attempts", Count(stats.RefreshTokenReuseAttempts));
         Row(provider, "grants revoked", Count(stats.GrantsRevoked));
 
+        var stopped = result.Failure?.Kind == Sync.SyncFailureKind.Cancelled;
         var verdict = exactlyOnce
             ? new Markup($"[green bold]Every one of the {Count(settings.Contacts)} contacts arrived exactly once.[/]")
+            : stopped && stats.ContactsReceived == stats.ContactsStoredDistinct
+            ? new Markup($"[yellow bold]Stopped on request:[/] {Count(stats.ContactsStoredDistinct)} of {Count(settings.Contacts)} contacts arrived, none twice.")
             : new Markup($"[red bold]Not every contact arrived exactly once:[/] {Count(stats.ContactsStoredDistinct)} distinct of {Count(settings.Contacts)}, {Count(stats.ContactsReceived)} received.");
         console.Write(new Rows(new IRenderable[] { transfer, tokens, faults, provider, verdict }));
         console.WriteLine();

@@ -20,4 +20,7 @@ internal sealed record DemoSettings
 
     /// <summary>Log level on stderr (<c>--log-level</c>).</summary>
     public string LogLevel { get; init; } = "none";
+
+    /// <summary>Stops the run without waiting for the batch in flight (the second Ctrl+C or SIGTERM).</summary>
+    public CancellationToken StopNow { get; init; }
 }

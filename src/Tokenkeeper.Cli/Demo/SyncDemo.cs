@@ -43,7 +43,7 @@ internal static class SyncDemo
         output.Say(DemoSimulator.Describe(simulator, settings), settings.Json);
         var file = await DemoJob.CreateAsync(simulator, storePath).ConfigureAwait(false);
         var outcome = await new SyncJobRunner(output)
-            .RunAsync(file, new SyncRunSettings { Json = settings.Json, Protector = protector, LoggerFactory = loggers }, cancellationToken)
+            .RunAsync(file, new SyncRunSettings { Json = settings.Json, Protector = protector, LoggerFactory = loggers, StopNow = settings.StopNow }, cancellationToken)
             .ConfigureAwait(false);
 
         var stats = simulator.GetStats();
@@ -74,7 +74,7 @@ internal static class SyncDemo
             DemoReportPrinter.Print(output.Console, settings, outcome, stats, exactlyOnce);
         }
 
-        foreach (var line in FailureAdvice.For(outcome.Result, file, "tokenkeeper demo"))
+        foreach (var line in FailureAdvice.For(outcome.Result, file, "tokenkeeper demo", resumable: false))
         {
             await output.Error.WriteLineAsync(line).ConfigureAwait(false);
         }

@@ -74,12 +74,22 @@ internal sealed class SyncJobRunner(CliOutput output)
         using var source = SyncHttpClients.Create(manager, job.Source.ConnectionId, settings.HandlerOptions);
         using var destination = SyncHttpClients.Create(manager, job.Destination.ConnectionId, settings.HandlerOptions);
         var engine = new SyncEngine(job, source, destination, store, settings.SyncOptions, settings.Time, loggers.CreateLogger("Tokenkeeper.Sync"));
-        var run = engine.RunAsync(settings.Restart, cancellationToken);
+        // The first Ctrl+C or SIGTERM finishes the batch in flight and its checkpoint, then stops; the second stops now.
+        using var stopping = cancellationToken.Register(() =>
+        {
+            engine.RequestStop();
+            output.Error.WriteLine(StopNotice(engine.Progress));
+        });
+        var run = engine.RunAsync(settings.Restart, settings.StopNow);
         var view = settings.ProgressView ?? (settings.Json ? new SilentProgressView() : output.Interactive ? new LiveProgressView(output.Console, settings.Time) : new PlainProgressView(output.Out, settings.Time));
         await view.ShowAsync(() => ProgressSnapshot.Of(engine, metrics, settings.Time.GetElapsedTime(started)), run).ConfigureAwait(false);
         var result = await run.ConfigureAwait(false);
         return new SyncRunOutcome(result, SyncReport.From(result, metrics), SyncExitCodes.For(result));
     }
+
+    /// <summary>What a person sees at the first Ctrl+C or SIGTERM.</summary>
+    internal static string StopNotice(SyncProgress progress) =>
+        $"Stopping: finishing batch {progress.Batches + 1:N0} (if one is being written) and its checkpoint, then exiting. Press Ctrl+C again to stop without waiting: the batch is then sent again, with the same Idempotency-Key, when the job resumes.";
 
     /// <summary>The store stayed busy for its whole window before anything started: a failed run like any other (exit 4, a report).</summary>
     private static SyncRunOutcome StoreGone(JobFile file, SyncRunSettings settings, long started, TokenkeeperMetrics metrics, string step, TokenStoreException ex)

@@ -32,6 +32,10 @@ internal sealed record SyncRunSettings
 
     public TokenManagerOptions? ManagerOptions { get; init; }
 
+    /// <summary>Stops the run without waiting for the batch in flight (the second Ctrl+C or SIGTERM); the token the runner is
+    /// given asks it to stop after that batch instead. A token request already sent is finished either way.</summary>
+    public CancellationToken StopNow { get; init; }
+
     /// <summary>Replaces the progress display chosen from the output (live bar, plain lines, or none with <c>--json</c>).</summary>
     public IProgressView? ProgressView { get; init; }
 }

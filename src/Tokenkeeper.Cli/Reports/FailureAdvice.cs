@@ -5,7 +5,11 @@ namespace Tokenkeeper.Cli.Reports;
 /// <summary>Why a run stopped and what to do next, in words: which connection needs a person and how to resume.</summary>
 internal static class FailureAdvice
 {
-    public static IReadOnlyList<string> For(SyncResult result, JobFile file, string rerun)
+    /// <param name="result">How the run ended.</param>
+    /// <param name="file">The job file it ran.</param>
+    /// <param name="rerun">The command that runs it again.</param>
+    /// <param name="resumable">Whether <paramref name="rerun"/> resumes from the checkpoint (the demo starts over).</param>
+    public static IReadOnlyList<string> For(SyncResult result, JobFile file, string rerun, bool resumable = true)
     {
         if (result.Failure is not { } failure)
         {
@@ -18,6 +22,14 @@ internal static class FailureAdvice
         var lines = new List<string>();
         switch (failure.Kind)
         {
+            case SyncFailureKind.Cancelled:
+                // One line: where it stopped, and the command that resumes it.
+                var progress = result.Progress;
+                var stoppedAt = progress.Batches == 0
+                    ? $"Stopped before the first batch of generation {progress.Generation} was written"
+                    : $"Stopped after batch {progress.Batches:N0} of generation {progress.Generation} ({progress.RecordsWritten:N0} records written and checkpointed)";
+                lines.Add(resumable ? $"{stoppedAt}. Resume with: {rerun}" : $"{stoppedAt}. `{rerun}` starts over.");
+                break;
             case SyncFailureKind.ReconnectRequired:
                 var origin = failure.ConnectionId is { } id && file.RefreshTokenOrigins.TryGetValue(id, out var where) ? where : $"$.connections.{failure.ConnectionId}.refreshToken";
                 lines.Add($"Connection '{failure.ConnectionId}' needs re-authorisation ({failure.Reason}).");

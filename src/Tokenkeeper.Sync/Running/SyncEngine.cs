@@ -25,6 +25,7 @@ public sealed class SyncEngine
     private readonly StepRetrier _retrier;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
     private long _recordsRead;
     private long _recordsWritten;
     private long _batches;
@@ -76,6 +77,19 @@ public sealed class SyncEngine
         Interlocked.Read(ref _resumedRecords),
         _retrier.Retries,
         Interlocked.Read(ref _total) is var total and >= 0 ? total : null);
+
+    /// <summary>Whether <see cref="RequestStop"/> was called.</summary>
+    public bool StopRequested => _stop.IsCancellationRequested;
+
+    /// <summary>
+    /// Asks the run to stop at the next batch boundary: a batch being written is finished (with its retries) and checkpointed,
+    /// a page being read is abandoned (reading is harmless), and nothing new is started. <see cref="RunAsync"/> then returns a
+    /// <see cref="SyncStatus.Failed"/> result of kind <see cref="SyncFailureKind.Cancelled"/> whose checkpoint a rerun resumes.
+    /// To stop without waiting for the batch, cancel <see cref="RunAsync"/>'s token: the batch is abandoned, and the rerun
+    /// re-sends it with the same <c>Idempotency-Key</c>. Neither cancels a token request already sent (the token manager
+    /// finishes and stores it). Safe to call from any thread, more than once.
+    /// </summary>
+    public void RequestStop() => _stop.Cancel();
 
     /// <summary>Runs the job: resumes its checkpointed generation (or starts the first), or with <paramref name="restart"/>
     /// starts a new generation from the beginning. Returns how it ended; a failure keeps the checkpoint for a rerun.</summary>
@@ -132,9 +146,10 @@ public sealed class SyncEngine
             };
             return Result(status, started, failed.Failure);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || _stop.IsCancellationRequested)
         {
-            var failure = new SyncFailure(SyncFailureKind.Cancelled, $"cancelled; the checkpoint is kept after batch {Interlocked.Read(ref _batches)}");
+            var how = cancellationToken.IsCancellationRequested ? "cancelled" : "stopped on request at a batch boundary";
+            var failure = new SyncFailure(SyncFailureKind.Cancelled, $"{how}; the checkpoint is kept after batch {Interlocked.Read(ref _batches)}");
             SyncLog.Failed(_logger, _job.Id, failure.Kind, failure.Message);
             return Result(SyncStatus.Failed, started, failure);
         }
@@ -148,10 +163,11 @@ public sealed class SyncEngine
         var offset = state.Offset;
         var batchSize = _job.Destination.BatchSize;
         var batch = new List<ReadOnlyMemory<byte>>(Math.Min(batchSize, SyncConstants.DefaultBatchSize));
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         while (true)
         {
             var at = position;
-            var page = await _retrier.RunAsync($"GET {_reader.UrlOf(at)}", ct => _reader.ReadAsync(at, ct), cancellationToken).ConfigureAwait(false);
+            var page = await _retrier.RunAsync($"GET {_reader.UrlOf(at)}", ct => _reader.ReadAsync(at, ct), reading.Token).ConfigureAwait(false);
             if (page.Total is { } total)
             {
                 Interlocked.Exchange(ref _total, total);
@@ -177,6 +193,10 @@ public sealed class SyncEngine
                     ? await WriteAsync(state, batch, at, i + 1, completed: false, cancellationToken).ConfigureAwait(false)
                     : await WriteAsync(state, batch, page.Next ?? at, page.Next is null ? i + 1 : 0, completed: page.Next is null, cancellationToken).ConfigureAwait(false);
                 batch.Clear();
+                if (!state.Completed)
+                {
+                    _stop.Token.ThrowIfCancellationRequested(); // the batch is written and checkpointed: a stop may take effect
+                }
             }
 
             offset = 0;

@@ -90,7 +90,7 @@ public sealed class PaginationTests : IAsyncLifetime
         var cancelled = await run;
         Assert.True(cancelled.ExitCode == 4, cancelled.ToString());
         Assert.Equal("failed", (string?)cancelled.Json["status"]);
-        Assert.Contains("cancelled; the checkpoint is kept after batch 7", cancelled.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"Stopped after batch 7 of generation 1 ({7 * BatchSize} records written and checkpointed). Resume with: tokenkeeper sync --config {_harness.JobPath}", cancelled.Stderr, StringComparison.Ordinal);
 
         await HeldPageAbandonedAsync(source);
         await AssertCheckpointAtHeldPageAsync(source);

@@ -249,6 +249,18 @@ internal sealed class CliProcess : IDisposable
     /// <summary>SIGKILL: no handler runs, nothing is flushed — the process just stops.</summary>
     public void KillHard() => _process.Kill(entireProcessTree: true);
 
+    /// <summary>SIGINT, as Ctrl+C in a terminal sends it.</summary>
+    public void Interrupt() => Signal("-INT");
+
+    /// <summary>SIGTERM, as a service manager or <c>kill</c> sends it.</summary>
+    public void Terminate() => Signal("-TERM");
+
+    private void Signal(string which)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { which, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        kill.WaitForExit();
+    }
+
     public async Task<CliResult> WaitAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));

@@ -37,6 +37,40 @@ public sealed class SyncEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task RequestStop_WhileABatchIsBeingWritten_FinishesAndCheckpointsIt_ThenStartsNothing()
+    {
+        SyncEngine? engine = null;
+        var destination = new HttpClient(new OnBatch(_api, 2, () => engine!.RequestStop()));
+        engine = new SyncEngine(Job(70), _http, destination, _store, new SyncOptions(), _clock);
+
+        var result = await engine.RunAsync();
+
+        Assert.Equal((SyncStatus.Failed, SyncFailureKind.Cancelled), (result.Status, result.Failure!.Kind));
+        Assert.True(engine.StopRequested);
+        Assert.Equal(2, (long)(await CheckpointAsync())["batch"]!);
+        Assert.Equal(["nightly:1:1", "nightly:1:2"], _api.Posts.Select(p => p.Key));
+        Assert.Equal(140, _api.Stored.Count);
+        Assert.Contains("stopped on request at a batch boundary", result.Failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancelling_WhileABatchIsBeingWritten_AbandonsIt_AndTheResumeSendsItWithTheSameKey()
+    {
+        using var stopNow = new CancellationTokenSource();
+        var destination = new HttpClient(new OnBatch(_api, 2, stopNow.Cancel, holdUntilCancelled: true));
+        var engine = new SyncEngine(Job(70), _http, destination, _store, new SyncOptions(), _clock);
+
+        var result = await engine.RunAsync(cancellationToken: stopNow.Token);
+        var resumed = await Engine().RunAsync();
+
+        Assert.Equal(SyncFailureKind.Cancelled, result.Failure!.Kind);
+        Assert.Equal(1, result.Progress.Batches);
+        Assert.Equal(SyncStatus.Completed, resumed.Status);
+        Assert.Equal(["nightly:1:1", "nightly:1:2", "nightly:1:3", "nightly:1:4"], _api.Posts.Select(p => p.Key));
+        Assert.All(_api.Stored.Values, count => Assert.Equal(1, count));
+    }
+
+    [Fact]
     public async Task Checkpoint_AfterABatchEndingInsideAPage_PointsAtThatPageAndOffset()
     {
         // Pages of 100, batches of 70: batch 2 ends 40 records into the second page.
@@ -215,6 +249,27 @@ public sealed class SyncEngineTests : IDisposable
     };
 
     private async Task<JsonNode> CheckpointAsync() => JsonNode.Parse((await _store.GetCheckpointAsync("nightly"))!.Payload)!;
+
+    /// <summary>Runs <paramref name="action"/> when batch <paramref name="batch"/> is being sent (a signal arriving mid-batch), then
+    /// lets it through, or with <paramref name="holdUntilCancelled"/> holds it until the caller gives up on it.</summary>
+    private sealed class OnBatch(FakeContactsApi api, int batch, Action action, bool holdUntilCancelled = false) : DelegatingHandler(api)
+    {
+        private int _batches;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method == HttpMethod.Post && Interlocked.Increment(ref _batches) == batch)
+            {
+                action();
+                if (holdUntilCancelled)
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+            }
+
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
 
     /// <summary>Lets batch <c>n</c> reach the destination, then answers it with a refusal: stored, but not checkpointed.</summary>
     private sealed class RefuseAfterStoring(FakeContactsApi api, int batch) : DelegatingHandler(api)
