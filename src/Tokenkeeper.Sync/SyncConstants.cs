@@ -47,6 +47,14 @@ internal static class SyncConstants
     /// <summary>The version of the checkpoint payload this engine writes: 1.</summary>
     public const int CheckpointSchemaVersion = 1;
 
+    /// <summary>Hex characters of a job's lineage, the random id its first checkpoint in a store is born with and every
+    /// <c>Idempotency-Key</c> carries (so a job run against a new store never reuses an old store's keys): 12 (48 bits).</summary>
+    public const int LineageLength = 12;
+
+    /// <summary>The response header by which a destination says it answered a batch as a replay of an earlier request with the same
+    /// <c>Idempotency-Key</c> (nothing new stored): <c>Idempotent-Replayed</c>, as Stripe and the simulator send it.</summary>
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
     /// <summary>The file name a job file's store defaults to, next to the job file: <c>tokenkeeper.db</c>.</summary>
     public const string DefaultStoreFileName = "tokenkeeper.db";
 }

@@ -52,21 +52,7 @@ internal static class SyncDemo
             && stats.ContactsReceived == settings.Contacts;
         if (settings.Json)
         {
-            var report = new SyncReport
-            {
-                Job = outcome.Report.Job,
-                Status = outcome.Report.Status,
-                RecordsRead = outcome.Report.RecordsRead,
-                RecordsWritten = outcome.Report.RecordsWritten,
-                Batches = outcome.Report.Batches,
-                ResumedFromBatch = outcome.Report.ResumedFromBatch,
-                Retries = outcome.Report.Retries,
-                TokenRefreshes = outcome.Report.TokenRefreshes,
-                AuthReplays = outcome.Report.AuthReplays,
-                FailuresSurfaced = outcome.Report.FailuresSurfaced,
-                ElapsedMs = outcome.Report.ElapsedMs,
-                Simulator = SimulatorReport.From(stats),
-            };
+            var report = outcome.Report with { Simulator = SimulatorReport.From(stats) };
             await output.Out.WriteLineAsync(ReportJson.Serialize(report)).ConfigureAwait(false);
         }
         else

@@ -6,12 +6,12 @@ namespace Tokenkeeper.Cli.Reports;
 
 /// <summary>The final object of <c>tokenkeeper sync --json</c> (and of <c>demo --json</c>, with <see cref="Simulator"/>).
 /// A contract: scripts read these names.</summary>
-internal sealed class SyncReport
+internal sealed record SyncReport
 {
     [JsonPropertyName("job")]
     public required string Job { get; init; }
 
-    /// <summary><c>completed</c>, <c>failed</c> or <c>reconnect_required</c>.</summary>
+    /// <summary><c>completed</c>, <c>failed</c>, <c>reconnect_required</c> or <c>misconfigured</c>.</summary>
     [JsonPropertyName("status")]
     public required string Status { get; init; }
 
@@ -26,6 +26,12 @@ internal sealed class SyncReport
     /// <summary>Batches of this generation written and checkpointed.</summary>
     [JsonPropertyName("batches")]
     public long Batches { get; init; }
+
+    /// <summary>Batches of this run the destination answered as replays (<c>Idempotent-Replayed: true</c>): it already held a
+    /// request with the same <c>Idempotency-Key</c> and stored nothing new. Their records are in <see cref="RecordsWritten"/> (they
+    /// are at the destination) but were not written by this run.</summary>
+    [JsonPropertyName("batches_replayed")]
+    public long BatchesReplayed { get; init; }
 
     /// <summary>The checkpointed batch this run resumed after (0: it started from the beginning).</summary>
     [JsonPropertyName("resumed_from_batch")]
@@ -69,6 +75,7 @@ internal sealed class SyncReport
         RecordsWritten = result.Progress.RecordsWritten,
         Batches = result.Progress.Batches,
         ResumedFromBatch = result.Progress.ResumedFromBatch,
+        BatchesReplayed = result.Progress.BatchesReplayed,
         Retries = metrics.HttpRetries + result.Progress.Retries,
         TokenRetries = metrics.TokenRetries,
         TokenRefreshes = metrics.Refreshes,

@@ -26,10 +26,27 @@ internal static class SyncReportPrinter
             output.Error.WriteLine(line);
         }
 
+        if (ReplayNotice(outcome.Result.Progress) is { } replays)
+        {
+            output.Error.WriteLine(replays);
+        }
+
         if (outcome.Result.AlreadyCompleted)
         {
             output.Say($"Generation {outcome.Result.Progress.Generation} of job '{outcome.Result.JobId}' had already completed: nothing to do. Run with --restart to start a new generation from the beginning.", json);
         }
+    }
+
+    /// <summary>Says how many batches the destination answered as replays, so a run never seems to have written what it did not.</summary>
+    internal static string? ReplayNotice(SyncProgress progress)
+    {
+        var sent = progress.Batches - progress.ResumedFromBatch;
+        return progress.BatchesReplayed switch
+        {
+            0 => null,
+            1 when progress.ResumedFromBatch > 0 => $"The destination answered 1 batch as a replay (Idempotent-Replayed): the batch a stopped run had sent but not checkpointed, already stored then.",
+            var replayed => $"The destination answered {replayed:N0} of the {sent:N0} batch(es) this run sent as replays (Idempotent-Replayed): it already held requests with their Idempotency-Keys and stored nothing new for them.",
+        };
     }
 
     public static Table Table(SyncRunOutcome outcome)
@@ -46,6 +63,7 @@ internal static class SyncReportPrinter
         Row(table, "records read", Count(report.RecordsRead));
         Row(table, "records written", Count(report.RecordsWritten));
         Row(table, "batches", result.Progress.ResumedFromBatch > 0 ? $"{Count(report.Batches)} (resumed after batch {Count(report.ResumedFromBatch)})" : Count(report.Batches));
+        Row(table, "batches answered as replays", Count(report.BatchesReplayed));
         Row(table, "generation", Count(result.Progress.Generation));
         Row(table, "elapsed", DurationArgument.Format(result.Elapsed));
         Row(table, "records/s (this run)", Count((long)((report.RecordsWritten - result.Progress.ResumedFromRecords) / seconds)));

@@ -19,13 +19,17 @@ internal sealed class JobCheckpoints(ICheckpointStore store, SyncJob job, TimePr
         var now = time.GetUtcNow();
         if (stored is null)
         {
-            return new SyncCheckpoint { Generation = 1, Shape = shape, StartedAt = now, UpdatedAt = now };
+            // A new lineage, committed before any batch is sent: a batch sent under it and not checkpointed (a crash) is re-sent
+            // under the same key by the rerun, while a job run against another store (a lost or deleted one) never reuses its keys.
+            var first = new SyncCheckpoint { Lineage = NewLineage(), Generation = 1, Shape = shape, StartedAt = now, UpdatedAt = now };
+            await CommitAsync(first, cancellationToken).ConfigureAwait(false);
+            return first;
         }
 
         var checkpoint = CheckpointJson.Deserialize(job.Id, stored.Payload);
         if (restart)
         {
-            var next = new SyncCheckpoint { Generation = checkpoint.Generation + 1, Shape = shape, StartedAt = now, UpdatedAt = now };
+            var next = new SyncCheckpoint { Lineage = checkpoint.Lineage ?? NewLineage(), Generation = checkpoint.Generation + 1, Shape = shape, StartedAt = now, UpdatedAt = now };
             await CommitAsync(next, cancellationToken).ConfigureAwait(false);
             return next;
         }
@@ -40,6 +44,8 @@ internal sealed class JobCheckpoints(ICheckpointStore store, SyncJob job, TimePr
 
         return changes.Count > 0 && checkpoint.Batch == 0 ? checkpoint with { Shape = shape } : checkpoint;
     }
+
+    private static string NewLineage() => System.Security.Cryptography.RandomNumberGenerator.GetHexString(SyncConstants.LineageLength, lowercase: true);
 
     /// <summary>Commits <paramref name="checkpoint"/>; another run having moved it first is a failure of this run.</summary>
     public async Task<bool> CommitAsync(SyncCheckpoint checkpoint, CancellationToken cancellationToken)

@@ -12,6 +12,11 @@ internal sealed record SyncCheckpoint
     [JsonPropertyName("schema")]
     public int Schema { get; init; } = SyncConstants.CheckpointSchemaVersion;
 
+    /// <summary>A random id born with the job's first checkpoint in this store and kept across generations; every batch's
+    /// <c>Idempotency-Key</c> carries it. Null in checkpoints written before it existed (their keys carry none, as then).</summary>
+    [JsonPropertyName("lineage")]
+    public string? Lineage { get; init; }
+
     [JsonPropertyName("generation")]
     public int Generation { get; init; } = 1;
 

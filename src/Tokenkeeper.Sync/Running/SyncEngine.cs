@@ -10,7 +10,7 @@ namespace Tokenkeeper.Sync.Running;
 
 /// <summary>
 /// Moves records from a paged source to a batch destination, resumably: it reads a page, writes its records in numbered
-/// batches (each with <c>Idempotency-Key: {job id}:{generation}:{batch}</c>), and after every batch commits a checkpoint
+/// batches (each with <c>Idempotency-Key: {job id}:{lineage}:{generation}:{batch}</c>), and after every batch commits a checkpoint
 /// — where the next record is, and the counts — to the store. A rerun resumes after the last checkpoint and re-sends the
 /// one batch that may have been written but not checkpointed with the same key and body, so the destination stores
 /// nothing twice. The engine never touches a token: its two <see cref="HttpClient"/>s carry the Tokenkeeper handler
@@ -29,6 +29,7 @@ public sealed class SyncEngine
     private long _recordsRead;
     private long _recordsWritten;
     private long _batches;
+    private long _batchesReplayed;
     private long _resumedBatch;
     private long _resumedRecords;
     private long _total = -1;
@@ -76,7 +77,10 @@ public sealed class SyncEngine
         Interlocked.Read(ref _resumedBatch),
         Interlocked.Read(ref _resumedRecords),
         _retrier.Retries,
-        Interlocked.Read(ref _total) is var total and >= 0 ? total : null);
+        Interlocked.Read(ref _total) is var total and >= 0 ? total : null)
+    {
+        BatchesReplayed = Interlocked.Read(ref _batchesReplayed),
+    };
 
     /// <summary>Whether <see cref="RequestStop"/> was called.</summary>
     public bool StopRequested => _stop.IsCancellationRequested;
@@ -102,8 +106,9 @@ public sealed class SyncEngine
         {
             state = await _checkpoints.BeginAsync(restart, cancellationToken).ConfigureAwait(false);
         }
-        catch (TokenStoreException ex) when (ex.IsTransient)
+        catch (Exception ex) when (ex is TokenStoreException { IsTransient: true } or SyncStepException)
         {
+            // The store stayed away, or another run of the job moved the checkpoint it was beginning.
             var failure = FailureClassifier.Classify(ex, "read the checkpoint").Failure;
             SyncLog.Failed(_logger, _job.Id, failure.Kind, failure.Message);
             return Result(SyncStatus.Failed, started, failure);
@@ -223,10 +228,14 @@ public sealed class SyncEngine
         if (batch.Count > 0)
         {
             number++;
-            key = IdempotencyKeys.For(_job.Id, state.Generation, number);
+            key = IdempotencyKeys.For(_job.Id, state.Lineage, state.Generation, number);
             var body = BatchBody.Build(batch, _job.Destination.BodyField);
             var batchKey = key;
-            await _retrier.RunAsync($"POST batch {number} to {_job.Destination.Url}", ct => _writer.WriteAsync(number, batchKey, body, ct), cancellationToken).ConfigureAwait(false);
+            if (await _retrier.RunAsync($"POST batch {number} to {_job.Destination.Url}", ct => _writer.WriteAsync(number, batchKey, body, ct), cancellationToken).ConfigureAwait(false))
+            {
+                Interlocked.Increment(ref _batchesReplayed);
+                SyncLog.BatchReplayed(_logger, _job.Id, number, key);
+            }
         }
 
         var written = state.RecordsWritten + batch.Count;

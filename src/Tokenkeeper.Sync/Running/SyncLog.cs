@@ -17,6 +17,9 @@ internal static partial class SyncLog
     [LoggerMessage(104, LogLevel.Debug, "Job {JobId}: batch {Batch} of {Records} records written and checkpointed (key {Key})")]
     public static partial void BatchCommitted(ILogger logger, string jobId, long batch, int records, string key);
 
+    [LoggerMessage(108, LogLevel.Warning, "Job {JobId}: the destination answered batch {Batch} as a replay of an earlier request with key {Key}: it stored nothing new")]
+    public static partial void BatchReplayed(ILogger logger, string jobId, long batch, string key);
+
     [LoggerMessage(105, LogLevel.Information, "Job {JobId}: generation {Generation} completed: {Records} records in {Batches} batches")]
     public static partial void Completed(ILogger logger, string jobId, int generation, long records, long batches);
 

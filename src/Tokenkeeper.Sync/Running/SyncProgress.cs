@@ -19,4 +19,10 @@ public readonly record struct SyncProgress(
     long ResumedFromBatch,
     long ResumedFromRecords,
     long Retries,
-    long? Total);
+    long? Total)
+{
+    /// <summary>Batches of this run the destination answered as replays of an earlier request with the same
+    /// <c>Idempotency-Key</c> (it says so with <c>Idempotent-Replayed: true</c>): their records were not stored again by this
+    /// run. One is normal after a crash (the batch sent but not checkpointed); many mean the destination already had them.</summary>
+    public long BatchesReplayed { get; init; }
+}

@@ -7,7 +7,8 @@ using Tokenkeeper.Sync.Running;
 namespace Tokenkeeper.Sync.Writing;
 
 /// <summary>Posts batches to the destination through its connection's <see cref="HttpClient"/>, each with its
-/// <c>Idempotency-Key</c> (which also lets the Tokenkeeper handler retry it safely).</summary>
+/// <c>Idempotency-Key</c> (which also lets the Tokenkeeper handler retry it safely). Returns whether the destination answered
+/// it as a replay of an earlier request with that key (<see cref="SyncConstants.ReplayedHeader"/>): nothing new was stored.</summary>
 internal sealed class BatchWriter(SyncDestination destination, SyncHttp http)
 {
     public async Task<bool> WriteAsync(long batch, string key, byte[] body, CancellationToken cancellationToken)
@@ -22,7 +23,8 @@ internal sealed class BatchWriter(SyncDestination destination, SyncHttp http)
         using var response = await http.SendAsync(request, step, cancellationToken).ConfigureAwait(false);
         if (response.IsSuccessStatusCode)
         {
-            return true;
+            return response.Headers.TryGetValues(SyncConstants.ReplayedHeader, out var replayed)
+                && replayed.Any(v => v.Equals("true", StringComparison.OrdinalIgnoreCase));
         }
 
         if (response.StatusCode == HttpStatusCode.UnprocessableEntity && (await SyncHttp.ExcerptAsync(response, cancellationToken).ConfigureAwait(false)).Contains("idempotency", StringComparison.OrdinalIgnoreCase))

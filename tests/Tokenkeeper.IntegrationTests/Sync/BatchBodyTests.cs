@@ -35,7 +35,8 @@ public sealed class BatchBodyTests : IAsyncLifetime
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var batches = destination.Batches.ToArray();
-        Assert.Equal(["contacts-nightly:1:1", "contacts-nightly:1:2", "contacts-nightly:1:3", "contacts-nightly:1:4", "contacts-nightly:1:5"], batches.Select(b => b.Key));
+        var lineage = (string)(await _harness.ReadCheckpointAsync())!["lineage"]!;
+        Assert.Equal(Enumerable.Range(1, 5).Select(b => $"contacts-nightly:{lineage}:1:{b}"), batches.Select(b => b.Key));
         var sent = new List<string>();
         foreach (var (_, body) in batches)
         {

@@ -70,7 +70,9 @@ internal sealed class FakeContactsApi(int records) : HttpMessageHandler
         if (!ReferenceEquals(first, body))
         {
             Interlocked.Increment(ref Absorbed);
-            return Json(HttpStatusCode.OK, "{\"accepted\":0}");
+            var replay = Json(HttpStatusCode.OK, "{\"accepted\":0}");
+            replay.Headers.Add("Idempotent-Replayed", "true");
+            return replay;
         }
 
         using var document = JsonDocument.Parse(body);

@@ -28,7 +28,7 @@ public sealed class SyncEngineTests : IDisposable
 
         Assert.Equal(SyncStatus.Completed, result.Status);
         Assert.Equal((250L, 250L, 4L), (result.Progress.RecordsRead, result.Progress.RecordsWritten, result.Progress.Batches));
-        Assert.Equal(["nightly:1:1", "nightly:1:2", "nightly:1:3", "nightly:1:4"], _api.Posts.Select(p => p.Key));
+        Assert.Equal([Key(1, 1), Key(1, 2), Key(1, 3), Key(1, 4)], _api.Posts.Select(p => p.Key));
         Assert.Equal(250, _api.Stored.Count);
         Assert.All(_api.Stored.Values, count => Assert.Equal(1, count));
         Assert.StartsWith("[{\"id\":1},{\"id\":2}", _api.Posts.First().Body, StringComparison.Ordinal);
@@ -48,7 +48,7 @@ public sealed class SyncEngineTests : IDisposable
         Assert.Equal((SyncStatus.Failed, SyncFailureKind.Cancelled), (result.Status, result.Failure!.Kind));
         Assert.True(engine.StopRequested);
         Assert.Equal(2, (long)(await CheckpointAsync())["batch"]!);
-        Assert.Equal(["nightly:1:1", "nightly:1:2"], _api.Posts.Select(p => p.Key));
+        Assert.Equal([Key(1, 1), Key(1, 2)], _api.Posts.Select(p => p.Key));
         Assert.Equal(140, _api.Stored.Count);
         Assert.Contains("stopped on request at a batch boundary", result.Failure.Message, StringComparison.Ordinal);
     }
@@ -66,7 +66,7 @@ public sealed class SyncEngineTests : IDisposable
         Assert.Equal(SyncFailureKind.Cancelled, result.Failure!.Kind);
         Assert.Equal(1, result.Progress.Batches);
         Assert.Equal(SyncStatus.Completed, resumed.Status);
-        Assert.Equal(["nightly:1:1", "nightly:1:2", "nightly:1:3", "nightly:1:4"], _api.Posts.Select(p => p.Key));
+        Assert.Equal([Key(1, 1), Key(1, 2), Key(1, 3), Key(1, 4)], _api.Posts.Select(p => p.Key));
         Assert.All(_api.Stored.Values, count => Assert.Equal(1, count));
     }
 
@@ -103,13 +103,51 @@ public sealed class SyncEngineTests : IDisposable
 
         Assert.Equal(SyncStatus.Completed, resumed.Status);
         Assert.Equal(1, resumed.Progress.ResumedFromBatch);
-        var batchTwo = _api.Posts.Where(p => p.Key == "nightly:1:2").Select(p => p.Body).ToList();
+        var batchTwo = _api.Posts.Where(p => p.Key == Key(1, 2)).Select(p => p.Body).ToList();
         Assert.Equal(2, batchTwo.Count);
         Assert.Equal(batchTwo[0], batchTwo[1]);
         Assert.Equal(1, _api.Absorbed);
+        Assert.Equal(1, resumed.Progress.BatchesReplayed); // the destination said so, and the run reports it
         Assert.Equal(250, _api.Stored.Count);
         Assert.All(_api.Stored.Values, count => Assert.Equal(1, count));
         Assert.Equal(250, resumed.Progress.RecordsWritten);
+    }
+
+    [Fact]
+    public async Task AJobRunAgainstANewStore_UsesNewKeys_SoTheDestinationStoresItsBatchesInsteadOfReplayingTheOldOnes()
+    {
+        await Engine().RunAsync();
+        var oldKeys = _api.Posts.Select(p => p.Key).ToList();
+
+        // The store is lost: the same job starts over against an empty one, with the same destination.
+        var fresh = new InMemoryTokenStore(_clock);
+        var options = new SyncOptions { StepRetryBaseDelay = TimeSpan.Zero, StepRetryMaxDelay = TimeSpan.Zero };
+        var again = await new SyncEngine(Job(70), _http, _http, fresh, options, _clock).RunAsync();
+
+        Assert.Equal(SyncStatus.Completed, again.Status);
+        Assert.Equal(0, again.Progress.BatchesReplayed);
+        Assert.Equal(0, _api.Absorbed);
+        var newKeys = _api.Posts.Skip(oldKeys.Count).Select(p => p.Key).ToList();
+        Assert.Equal(4, newKeys.Count);
+        Assert.Empty(newKeys.Intersect(oldKeys));
+        Assert.All(_api.Stored.Values, count => Assert.Equal(2, count)); // written again: at least once, never silently dropped
+    }
+
+    [Fact]
+    public async Task ACheckpointWrittenBeforeLineages_KeepsItsKeysWhenResumed()
+    {
+        // A generation checkpointed at batch 1 by a version without lineages: its keys had none, and its resume must match.
+        await Engine(failAfterBatch: 2).RunAsync();
+        var stored = (await _store.GetCheckpointAsync("nightly"))!;
+        var legacy = JsonNode.Parse(stored.Payload)!.AsObject();
+        legacy.Remove("lineage");
+        await _store.CommitCheckpointAsync("nightly", legacy.ToJsonString(), stored.Version);
+        var posts = _api.Posts.Count;
+
+        var resumed = await Engine().RunAsync();
+
+        Assert.Equal(SyncStatus.Completed, resumed.Status);
+        Assert.Equal(["nightly:1:2", "nightly:1:3", "nightly:1:4"], _api.Posts.Skip(posts).Select(p => p.Key));
     }
 
     [Fact]
@@ -126,7 +164,7 @@ public sealed class SyncEngineTests : IDisposable
         Assert.Equal(posts, _api.Posts.Count - 4);
         Assert.Equal(2, restarted.Progress.Generation);
         Assert.Equal(0, restarted.Progress.ResumedFromBatch);
-        Assert.Equal(["nightly:2:1", "nightly:2:2", "nightly:2:3", "nightly:2:4"], _api.Posts.Skip(posts).Select(p => p.Key));
+        Assert.Equal([Key(2, 1), Key(2, 2), Key(2, 3), Key(2, 4)], _api.Posts.Skip(posts).Select(p => p.Key));
     }
 
     [Fact]
@@ -220,7 +258,7 @@ public sealed class SyncEngineTests : IDisposable
         var result = await Engine().RunAsync();
 
         Assert.Equal(SyncFailureKind.SourceChanged, result.Failure!.Kind);
-        Assert.Contains("key 'nightly:1:2'", result.Failure.Message, StringComparison.Ordinal);
+        Assert.Contains($"key '{Key(1, 2)}'", result.Failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -247,6 +285,15 @@ public sealed class SyncEngineTests : IDisposable
         Source = new SyncSource { ConnectionId = "crm", Url = FakeContactsApi.Source, CursorField = "next_cursor", CursorParam = "cursor", LimitParam = "limit", PageSize = 100, TotalField = "total" },
         Destination = new SyncDestination { ConnectionId = "sell", Url = FakeContactsApi.Destination, BatchSize = batchSize },
     };
+
+    /// <summary>The key of batch <paramref name="batch"/> of <paramref name="generation"/>: the job, the lineage its first checkpoint
+    /// in this store was born with, the generation and the batch.</summary>
+    private string Key(int generation, long batch)
+    {
+        var lineage = (string)JsonNode.Parse(_store.GetCheckpointAsync("nightly").AsTask().GetAwaiter().GetResult()!.Payload)!["lineage"]!;
+        Assert.Matches("^[0-9a-f]{12}$", lineage);
+        return $"nightly:{lineage}:{generation}:{batch}";
+    }
 
     private async Task<JsonNode> CheckpointAsync() => JsonNode.Parse((await _store.GetCheckpointAsync("nightly"))!.Payload)!;
 
