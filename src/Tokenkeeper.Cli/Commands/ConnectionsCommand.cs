@@ -23,6 +23,12 @@ internal static class ConnectionsCommand
         return command;
     }
 
+    private static readonly string[] ListColumns = ["id", "provider", "state", "access token", "idle deadline", "absolute deadline", "last refresh", "failures"];
+
+    /// <summary>Which columns of <c>connections list</c> stay when the terminal is narrow, most important first: the id, its state,
+    /// whether a token is usable now, failures, then the deadlines, the last refresh, the provider.</summary>
+    private static readonly int[] ListColumnPriority = [0, 2, 3, 7, 5, 4, 6, 1];
+
     private static Command List()
     {
         var store = new StoreOptions();
@@ -43,22 +49,43 @@ internal static class ConnectionsCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().AddColumns("id", "provider", "state", "access token", "idle deadline", "absolute deadline", "last refresh", "failures");
-            table.Columns[0].NoWrap(); // an id is never cut
-            foreach (var row in rows)
+            if (rows.Count == 0)
             {
-                table.AddRow(
-                    Markup.Escape(row.Id),
-                    row.Provider,
-                    StateMarkup(row.State, row.Reason),
-                    Humanize.Expiry(row.AccessTokenExpiresAt, now),
-                    Humanize.When(row.IdleDeadline, now),
-                    Humanize.When(row.AbsoluteDeadline, now),
-                    Humanize.Relative(row.LastRefresh, now),
-                    row.ConsecutiveFailures.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                AnsiConsole.Write(new Markup("[grey]no connections[/]\n"));
+                return ExitCodes.Ok;
             }
 
-            AnsiConsole.Write(rows.Count == 0 ? new Markup("[grey]no connections[/]\n") : table);
+            var cells = rows.Select(row => (IReadOnlyList<string>)
+            [
+                Markup.Escape(row.Id),
+                Markup.Escape(row.Provider),
+                StateMarkup(row.State, row.Reason),
+                Humanize.Expiry(row.AccessTokenExpiresAt, now),
+                Humanize.When(row.IdleDeadline, now),
+                Humanize.When(row.AbsoluteDeadline, now),
+                Humanize.Relative(row.LastRefresh, now),
+                row.ConsecutiveFailures.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ]).ToList();
+            var widths = ColumnFit.NaturalWidths(ListColumns, cells.Select(c => (IReadOnlyList<string>)[.. c.Select(Markup.Remove)]));
+            var shown = ColumnFit.Fit(widths, ListColumnPriority, AnsiConsole.Profile.Width);
+            var table = new Table();
+            foreach (var column in shown)
+            {
+                table.AddColumn(new TableColumn(ListColumns[column]).NoWrap()); // every column fits whole: nothing is cut
+            }
+
+            foreach (var row in cells)
+            {
+                table.AddRow([.. shown.Select(column => row[column])]);
+            }
+
+            AnsiConsole.Write(table);
+            if (shown.Count < ListColumns.Length)
+            {
+                var left = ListColumns.Where((_, i) => !shown.Contains(i));
+                AnsiConsole.MarkupLine($"[grey]{Markup.Escape($"Left out to fit {AnsiConsole.Profile.Width} columns: {string.Join(", ", left)} (widen the terminal, or --json).")}[/]");
+            }
+
             return ExitCodes.Ok;
         }));
         return command;
@@ -205,15 +232,23 @@ internal static class ConnectionsCommand
     }
 
     /// <summary>One line per sink: delivered, dead-lettered, or the attempts so far and the last error.</summary>
-    internal static string DeliverySummary(IReadOnlyList<DeliveryState> deliveries, DateTimeOffset now) =>
-        deliveries.Count == 0
-            ? "pending"
-            : string.Join("; ", deliveries.Select(d => d switch
-            {
-                { DeliveredAt: { } at } => $"{d.Sink}: delivered {Humanize.When(at, now)}",
-                { DeadLetteredAt: { } at } => $"{d.Sink}: DEAD-LETTERED after {d.Attempts} attempts ({d.LastError})",
-                _ => $"{d.Sink}: {d.Attempts} attempt(s){(d.LastError is { } error ? $", last: {error}" : "")}",
-            }));
+    /// <summary>Where an event went: each sink's delivery, or that nothing has sent it, and whether any webhook has seen it (only
+    /// the log sink did: no webhook was configured for the <c>lifecycle run</c> that delivered it).</summary>
+    internal static string DeliverySummary(IReadOnlyList<DeliveryState> deliveries, DateTimeOffset now)
+    {
+        if (deliveries.Count == 0)
+        {
+            return "not sent: no lifecycle run has delivered it yet (webhooks: lifecycle run --webhook URL)";
+        }
+
+        var each = string.Join("; ", deliveries.Select(d => d switch
+        {
+            { DeliveredAt: { } at } => $"{d.Sink}: delivered {Humanize.When(at, now)}",
+            { DeadLetteredAt: { } at } => $"{d.Sink}: DEAD-LETTERED after {d.Attempts} attempts ({d.LastError})",
+            _ => $"{d.Sink}: {d.Attempts} attempt(s){(d.LastError is { } error ? $", last: {error}" : "")}",
+        }));
+        return deliveries.All(d => d.Sink == LifecycleConstants.LogSink) ? each + "; no webhook configured" : each;
+    }
 
     internal static ProviderProfile ProfileOf(string provider) => ProviderProfiles.TryGet(provider, out var profile) ? profile : ProviderProfiles.Generic;
 

@@ -18,7 +18,10 @@ internal static partial class Log
     public static partial void Adopted(ILogger logger, string connectionId, string accessFingerprint, long version);
 
     [LoggerMessage(5, LogLevel.Error, "Connection {ConnectionId}: needs re-authorisation ({Reason}): {Detail}")]
-    public static partial void ReconnectRequired(ILogger logger, string connectionId, string reason, string? detail);
+    private static partial void ReconnectRequiredCore(ILogger logger, string connectionId, string reason, string detail);
+
+    public static void ReconnectRequired(ILogger logger, string connectionId, string reason, string? detail) =>
+        ReconnectRequiredCore(logger, connectionId, reason, detail ?? "the provider gave no detail");
 
     [LoggerMessage(6, LogLevel.Warning, "Connection {ConnectionId}: refresh failed ({Failure}); {ConsecutiveFailures} in a row; next attempt not before {NextAttemptAt:O}")]
     public static partial void RefreshFailed(ILogger logger, string connectionId, string failure, int consecutiveFailures, DateTimeOffset nextAttemptAt);
@@ -53,11 +56,13 @@ internal static partial class Log
     [LoggerMessage(16, LogLevel.Warning, "Connection {ConnectionId}: the refresh lease holder {Owner} is a process of this machine that no longer exists; taking the lease over")]
     public static partial void LeaseTakenOver(ILogger logger, string connectionId, string owner);
 
-    [LoggerMessage(17, LogLevel.Information, "Connection {ConnectionId}: {EventType} ({Reason}) {Detail}")]
-    public static partial void EventDelivered(ILogger logger, string connectionId, string eventType, string? reason, string? detail);
+    /// <summary>An event, logged when the log sink delivers it: <paramref name="summary"/> says
+    /// what happened and when, so an old event delivered late is never read as a new one.</summary>
+    [LoggerMessage(17, LogLevel.Information, "Connection {ConnectionId}: {EventType}: {Summary}")]
+    public static partial void EventDelivered(ILogger logger, string connectionId, string eventType, string summary);
 
-    [LoggerMessage(18, LogLevel.Error, "Connection {ConnectionId}: {EventType} ({Reason}) {Detail}; reconnect: {ReconnectUrl}")]
-    public static partial void EventDeliveredError(ILogger logger, string connectionId, string eventType, string? reason, string? detail, string? reconnectUrl);
+    [LoggerMessage(18, LogLevel.Error, "Connection {ConnectionId}: {EventType}: {Summary}; reconnect: {ReconnectUrl}")]
+    public static partial void EventDeliveredError(ILogger logger, string connectionId, string eventType, string summary, string reconnectUrl);
 
     [LoggerMessage(19, LogLevel.Warning, "Webhook {Webhook}: delivering {EventType} of connection {ConnectionId} failed (attempt {Attempt}: {Failure}); retrying at {RetryAt:O}")]
     public static partial void WebhookFailed(ILogger logger, string webhook, string connectionId, string eventType, int attempt, string failure, DateTimeOffset retryAt);

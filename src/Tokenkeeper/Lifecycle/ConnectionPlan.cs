@@ -14,6 +14,9 @@ public sealed record ConnectionPlan
     /// <summary>Its state.</summary>
     public required ConnectionState State { get; init; }
 
+    /// <summary>Why it is in <see cref="State"/> (see <see cref="Connections.StateReasons"/>).</summary>
+    public string? Reason { get; init; }
+
     /// <summary>When its access token expires, if it has one.</summary>
     public DateTimeOffset? AccessTokenExpiresAt { get; init; }
 

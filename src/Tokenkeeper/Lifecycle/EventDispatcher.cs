@@ -53,13 +53,14 @@ internal sealed class EventDispatcher
         foreach (var pending in await _outbox.ClaimDueAsync(LifecycleConstants.LogSink, now, LifecycleConstants.OutboxBatchSize, LifecycleConstants.OutboxClaimFor, cancellationToken).ConfigureAwait(false))
         {
             var e = pending.Event;
+            var summary = EventSummary.Describe(e, now);
             if (e.Type == ConnectionEventTypes.ReconnectRequired)
             {
-                Log.EventDeliveredError(_logger, e.ConnectionId, e.Type, e.Reason, e.Detail, ReconnectUrl(e));
+                Log.EventDeliveredError(_logger, e.ConnectionId, e.Type, summary, ReconnectUrl(e) ?? "none configured (lifecycle run --reconnect-url)");
             }
             else
             {
-                Log.EventDelivered(_logger, e.ConnectionId, e.Type, e.Reason, e.Detail);
+                Log.EventDelivered(_logger, e.ConnectionId, e.Type, summary);
             }
 
             await _outbox.CompleteDeliveryAsync(pending.Sequence, LifecycleConstants.LogSink, now, cancellationToken).ConfigureAwait(false);

@@ -54,4 +54,7 @@ internal static class LifecycleConstants
 
     /// <summary>The name of the log sink (every event is written to the log once).</summary>
     public const string LogSink = "log";
+
+    /// <summary>An event the log sink delivers this long after it occurred is logged as "delivered late", with its age: 1 minute.</summary>
+    public static readonly TimeSpan EventLateAfter = TimeSpan.FromMinutes(1);
 }

@@ -26,6 +26,7 @@ public sealed class LifecyclePlanner(LifecycleOptions options)
             ConnectionId = record.ConnectionId,
             Provider = record.Registration.Provider,
             State = record.Status.State,
+            Reason = record.Status.Reason,
             AccessTokenExpiresAt = record.Tokens is { AccessToken.IsEmpty: false } tokens ? tokens.ExpiresAt : null,
             IdleDeadline = idle,
             AbsoluteDeadline = absolute,

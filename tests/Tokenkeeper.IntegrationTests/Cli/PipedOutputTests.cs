@@ -53,6 +53,22 @@ public sealed class PipedOutputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Connections_list_in_a_narrow_terminal_leaves_out_whole_columns_by_priority_instead_of_wrapping_every_cell()
+    {
+        var output = await RunAsync("connections list", columns: 60);
+
+        var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        Assert.All(lines, line => Assert.True(line.Length <= 60, $"wider than 60: '{line}'"));
+        var header = Assert.Single(lines, l => l.Contains(" id ", StringComparison.Ordinal));
+        Assert.Contains(" state ", header, StringComparison.Ordinal);
+        Assert.Contains(" access token ", header, StringComparison.Ordinal);
+        Assert.DoesNotContain("provider", header, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains("crm-read", StringComparison.Ordinal) && l.Contains("Active", StringComparison.Ordinal)); // one line per row
+        Assert.Contains(lines, l => l.Contains("crm-write-warehouse", StringComparison.Ordinal) && l.Contains("Active", StringComparison.Ordinal));
+        Assert.Contains("Left out to fit 60 columns: provider", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_access_token_past_its_expiry_reads_expired_ago_and_a_live_one_expires_in()
     {
         await WriteAccessTokenAsync("crm-read", DateTimeOffset.UtcNow.AddSeconds(-84));

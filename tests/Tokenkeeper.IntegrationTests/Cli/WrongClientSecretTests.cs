@@ -44,6 +44,12 @@ public sealed class WrongClientSecretTests : IAsyncLifetime
         var (state, reason) = await StateAsync(SyncHarness.SourceConnection);
         Assert.Equal(("Degraded", "invalid_client"), (state, reason));
 
+        var (planExit, plan) = await Support.CliProcess.RunAsync(
+            ["lifecycle", "plan", "--store", _harness.StorePath],
+            new Dictionary<string, string> { ["TOKENKEEPER_KEY_FILE"] = _harness.KeyFile, ["COLUMNS"] = "300" });
+        Assert.True(planExit == 0, plan);
+        Assert.Contains("legacy-crm: nothing is sent until its client configuration is corrected (the provider said invalid_client; the grant is fine); the same configuration is tried again", plan, StringComparison.Ordinal);
+
         // Running again with the same wrong secret sends nothing: the provider is not asked again within the hour.
         var requests = _harness.Simulator.GetStats().TokenRequests;
         var again = await _harness.RunSyncAsync("--json");

@@ -9,9 +9,18 @@ public sealed class DeliverySummaryTests
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public void NoSinkHasSeenIt_IsPending()
+    public void NoSinkHasSeenIt_SaysNothingSentIt_AndWhereWebhooksAreConfigured()
     {
-        Assert.Equal("pending", ConnectionsCommand.DeliverySummary([], Now));
+        Assert.Equal("not sent: no lifecycle run has delivered it yet (webhooks: lifecycle run --webhook URL)", ConnectionsCommand.DeliverySummary([], Now));
+    }
+
+    [Fact]
+    public void OnlyTheLogHasIt_SaysNoWebhookIsConfigured()
+    {
+        var summary = ConnectionsCommand.DeliverySummary([new("log", 1, Now.AddMinutes(-5), null, null)], Now);
+
+        Assert.StartsWith("log: delivered ", summary, StringComparison.Ordinal);
+        Assert.EndsWith("; no webhook configured", summary, StringComparison.Ordinal);
     }
 
     [Fact]
