@@ -164,11 +164,11 @@ internal static class LifecycleCommand
     /// <summary>The next thing the lifecycle service does for a connection, or why it does nothing.</summary>
     internal static string NextFor(ConnectionPlan plan, DateTimeOffset now) => plan.State switch
     {
+        ConnectionState.Degraded or ConnectionState.ReconnectRequired when plan.Reason is StateReasons.InvalidClient or StateReasons.ConfigurationError =>
+            $"nothing is sent until its client configuration is corrected (the provider said {plan.Reason}; the grant is fine){(plan.NextAttemptAt is { } retry ? $"; the same configuration is tried again {(retry <= now ? "now" : Humanize.When(retry, now))}" : "")}",
         ConnectionState.ReconnectRequired => "nothing planned: it needs re-authorisation first",
         ConnectionState.Disabled => "nothing planned: it is disabled",
         ConnectionState.PendingAuthorization => "nothing planned: it is not authorised yet",
-        ConnectionState.Degraded when plan.Reason is StateReasons.InvalidClient or StateReasons.ConfigurationError =>
-            $"nothing is sent until its client configuration is corrected (the provider said {plan.Reason}; the grant is fine){(plan.NextAttemptAt is { } retry ? $"; the same configuration is tried again {(retry <= now ? "now" : Humanize.When(retry, now))}" : "")}",
         _ => Steps(plan).OrderBy(s => s.At).FirstOrDefault() is { } next
             ? $"next: {next.What}, {(next.At <= now ? "due now" : Humanize.When(next.At, now))}"
             : plan.IdleDeadline is null && plan.AbsoluteDeadline is null

@@ -44,8 +44,8 @@ internal static class SyncReportPrinter
         return progress.BatchesReplayed switch
         {
             0 => null,
-            1 when progress.ResumedFromBatch > 0 => $"The destination answered 1 batch as a replay (Idempotent-Replayed): the batch a stopped run had sent but not checkpointed, already stored then.",
-            var replayed => $"The destination answered {replayed:N0} of the {sent:N0} batch(es) this run sent as replays (Idempotent-Replayed): it already held requests with their Idempotency-Keys and stored nothing new for them.",
+            var replayed => $"The destination answered {replayed:N0} of the {sent:N0} batch(es) this run sent as replays (Idempotent-Replayed): it already held a request with the same Idempotency-Key and stored nothing new for that request. "
+                + "That is expected for a batch sent again after a lost answer (by this run's retries, or the batch a stopped run had sent but not checkpointed); many more mean the destination already had these batches.",
         };
     }
 

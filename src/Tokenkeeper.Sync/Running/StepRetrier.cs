@@ -14,7 +14,13 @@ internal sealed class StepRetrier(SyncOptions options, TimeProvider time, Func<d
     /// <summary>Retries made so far.</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
-    public async Task<T> RunAsync<T>(string step, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="action"/>, retrying what can pass.</summary>
+    /// <param name="step">The step, for messages.</param>
+    /// <param name="action">The step.</param>
+    /// <param name="cancellationToken">Cancels the step, even an attempt in progress.</param>
+    /// <param name="giveUp">Lets an attempt in progress finish but starts no further one (a stop was asked: a batch is sent again
+    /// under the same key when the job resumes). Throws <see cref="OperationCanceledException"/> instead of retrying.</param>
+    public async Task<T> RunAsync<T>(string step, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken, CancellationToken giveUp = default)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -45,9 +51,11 @@ internal sealed class StepRetrier(SyncOptions options, TimeProvider time, Func<d
                 throw new SyncFailedException(failure.Failure with { Message = $"{failure.Failure.Message} (the connection asks to wait past {failure.RetryNotBefore:O}, longer than this run waits)" }, failure);
             }
 
+            giveUp.ThrowIfCancellationRequested();
             Interlocked.Increment(ref _retries);
             SyncLog.StepRetry(logger, jobId, step, failure.Message, attempt + 1, options.MaxStepAttempts, delay.Value.TotalMilliseconds);
-            await Task.Delay(delay.Value, time, cancellationToken).ConfigureAwait(false);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, giveUp);
+            await Task.Delay(delay.Value, time, wait.Token).ConfigureAwait(false);
         }
     }
 

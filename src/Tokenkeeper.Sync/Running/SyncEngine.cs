@@ -86,7 +86,8 @@ public sealed class SyncEngine
     public bool StopRequested => _stop.IsCancellationRequested;
 
     /// <summary>
-    /// Asks the run to stop at the next batch boundary: a batch being written is finished (with its retries) and checkpointed,
+    /// Asks the run to stop at the next batch boundary: a batch being written is finished (its attempt in progress, not further
+    /// retries) and checkpointed,
     /// a page being read is abandoned (reading is harmless), and nothing new is started. <see cref="RunAsync"/> then returns a
     /// <see cref="SyncStatus.Failed"/> result of kind <see cref="SyncFailureKind.Cancelled"/> whose checkpoint a rerun resumes.
     /// To stop without waiting for the batch, cancel <see cref="RunAsync"/>'s token: the batch is abandoned, and the rerun
@@ -231,7 +232,8 @@ public sealed class SyncEngine
             key = IdempotencyKeys.For(_job.Id, state.Lineage, state.Generation, number);
             var body = BatchBody.Build(batch, _job.Destination.BodyField);
             var batchKey = key;
-            if (await _retrier.RunAsync($"POST batch {number} to {_job.Destination.Url}", ct => _writer.WriteAsync(number, batchKey, body, ct), cancellationToken).ConfigureAwait(false))
+            // After a stop request the attempt in progress finishes, but a failed one is not retried: the rerun sends it again.
+            if (await _retrier.RunAsync($"POST batch {number} to {_job.Destination.Url}", ct => _writer.WriteAsync(number, batchKey, body, ct), cancellationToken, giveUp: _stop.Token).ConfigureAwait(false))
             {
                 Interlocked.Increment(ref _batchesReplayed);
                 SyncLog.BatchReplayed(_logger, _job.Id, number, key);

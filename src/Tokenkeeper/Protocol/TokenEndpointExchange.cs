@@ -17,7 +17,7 @@ internal sealed class TokenEndpointExchange(HttpClient http, TimeProvider time, 
         using var timeoutSource = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         var sent = false;
-        var endpoint = message.RequestUri?.GetLeftPart(UriPartial.Path);
+        var endpoint = message.RequestUri is { } uri ? new UriBuilder(uri) { UserName = "", Password = "", Query = "", Fragment = "" }.Uri.GetLeftPart(UriPartial.Path) : null;
         try
         {
             using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);

@@ -80,6 +80,17 @@ public sealed class TokenEndpointExchangeTests
     }
 
     [Fact]
+    public async Task TheEndpointOfAFailure_NeverCarriesCredentialsOrAQuery()
+    {
+        using var http = new HttpClient(new Stub(_ => throw new HttpRequestException(HttpRequestError.ConnectionError, "refused")));
+        using var message = new HttpRequestMessage(HttpMethod.Post, "https://app:s3cret@identity.example/token?tenant=x");
+
+        var outcome = await new TokenEndpointExchange(http, _clock, TimeSpan.FromSeconds(5)).SendAsync(message, CancellationToken.None);
+
+        Assert.Equal("https://identity.example/token", outcome.Failure!.Endpoint);
+    }
+
+    [Fact]
     public async Task AConnectionThatDroppedAfterSending_MayHaveBeenProcessed()
     {
         var outcome = await SendAsync(_ => throw new HttpRequestException(HttpRequestError.ResponseEnded, "ended"));

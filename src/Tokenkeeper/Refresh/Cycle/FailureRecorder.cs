@@ -23,6 +23,12 @@ internal sealed class FailureRecorder(RefreshContext context, VersionedCommitter
     {
         var id = working.ConnectionId;
         var now = context.Now;
+        if (keepInDoubt && failure.Unreachable)
+        {
+            // Only the last attempt could not connect; an earlier one of this refresh may have reached the provider.
+            failure = failure with { Unreachable = false };
+        }
+
         var profile = context.ProfileOf(id, working.Registration);
         var next = RecordTransitions.FailedTransiently(working, failure, keepInDoubt, context.Timings, profile, notBefore, now);
         var events = RefreshEvents.FailedTransiently(working, next, failure, now);
@@ -103,7 +109,16 @@ internal sealed class FailureRecorder(RefreshContext context, VersionedCommitter
     /// <c>refresh_failed</c> event naming it) and throws <see cref="ConnectionMisconfiguredException"/>: the grant is not dead, so
     /// the cached access token stays usable and a corrected registration brings the connection back without consent.
     /// </summary>
-    public async Task<ManagedAccessToken> FailMisconfiguredAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord record, StoreLease lease, string reason, string? detail, bool keepIntent)
+    /// <param name="source">The connection's source.</param>
+    /// <param name="flight">The flight (its trigger is recorded).</param>
+    /// <param name="record">The record the refresh ran on.</param>
+    /// <param name="lease">The lease the commit is fenced on.</param>
+    /// <param name="reason"><see cref="StateReasons.InvalidClient"/> or <see cref="StateReasons.ConfigurationError"/>.</param>
+    /// <param name="detail">What the provider (or the local check) said.</param>
+    /// <param name="keepIntent">Keep the refresh intent: an earlier request's answer is still in doubt.</param>
+    /// <param name="until">When the same configuration may be sent again (the provider's rejection plus
+    /// <see cref="RefreshConstants.MisconfiguredRetryWait"/>).</param>
+    public async Task<ManagedAccessToken> FailMisconfiguredAsync(ConnectionTokenSource source, Flight flight, ConnectionRecord record, StoreLease lease, string reason, string? detail, bool keepIntent, DateTimeOffset until)
     {
         var id = record.ConnectionId;
         var now = context.Now;
@@ -113,13 +128,14 @@ internal sealed class FailureRecorder(RefreshContext context, VersionedCommitter
             RefreshGuards.ThrowIfNotUsable(record);
         }
 
-        var until = now + RefreshConstants.MisconfiguredRetryWait;
         var failure = new TokenEndpointFailure { Kind = reason == StateReasons.InvalidClient ? TokenFailureKind.InvalidClient : TokenFailureKind.InvalidRequest, Message = detail ?? reason };
         var next = RecordTransitions.Misconfigured(record, reason, detail, keepIntent, until, now);
         var events = RefreshEvents.Misconfigured(record, next, reason, detail, failure, now);
         var committed = await committer.CommitAsync(record, next, lease, events, CommitKind.Failure, CancellationToken.None, merge: latest =>
         {
-            if (latest.RefreshTokenGeneration != record.RefreshTokenGeneration || !(latest.Status.IsUsable || latest.Status.State == ConnectionState.Disabled))
+            // A registration corrected meanwhile (another process registered a new secret) was never sent: the verdict is not its.
+            if (latest.RefreshTokenGeneration != record.RefreshTokenGeneration || !(latest.Status.IsUsable || latest.Status.State == ConnectionState.Disabled)
+                || !latest.Registration.SameAs(record.Registration))
             {
                 return null;
             }
@@ -130,7 +146,14 @@ internal sealed class FailureRecorder(RefreshContext context, VersionedCommitter
 
         if (committed is null)
         {
+            // The connection changed meanwhile (a corrected registration, a new grant): the verdict is not its. The request was
+            // answered without being processed, so unless an earlier one is still in doubt, this instance's intent goes.
             var latest = await context.ReadAsync(id, CancellationToken.None).ConfigureAwait(false);
+            if (!keepIntent)
+            {
+                await ClearIntentAsync(latest, lease).ConfigureAwait(false);
+            }
+
             RefreshGuards.ThrowIfNotUsable(latest);
             return adopter.TryAdopt(source, latest, flight, out var adopted)
                 ? adopted

@@ -44,10 +44,15 @@ internal sealed class GrantRefresher(RefreshContext context, InDoubtResolver dou
         var registration = record.Registration;
         var profile = context.ProfileOf(id, registration);
         var clientKey = TokenRequestFactory.ClientKey(registration, profile);
-        if (context.ClientHealth.IsRejected(clientKey, context.Now, out var why, out _))
+        if (context.ClientHealth.Find(clientKey, context.Now) is { } rejection)
         {
-            // Nothing is sent: an intent from an earlier request stays as it is.
-            return Done(await failures.FailMisconfiguredAsync(source, flight, record, lease.Lease, StateReasons.InvalidClient, why, keepIntent: true).ConfigureAwait(false));
+            if (record.Status.Since <= rejection.At && !(record.LastRefreshAt > rejection.At))
+            {
+                // Nothing is sent: an intent from an earlier request stays as it is.
+                return Done(await failures.FailMisconfiguredAsync(source, flight, record, lease.Lease, StateReasons.InvalidClient, rejection.Why, keepIntent: true, rejection.Until).ConfigureAwait(false));
+            }
+
+            context.ClientHealth.Clear(clientKey); // the store moved on since (enabled, reconfigured, refreshed elsewhere): ask again
         }
 
         var spent = record.Tokens?.RefreshToken;
@@ -59,7 +64,7 @@ internal sealed class GrantRefresher(RefreshContext context, InDoubtResolver dou
         }
         catch (TokenkeeperConfigurationException ex)
         {
-            return Done(await failures.FailMisconfiguredAsync(source, flight, record, lease.Lease, StateReasons.ConfigurationError, ex.Message, keepIntent: true).ConfigureAwait(false));
+            return Done(await failures.FailMisconfiguredAsync(source, flight, record, lease.Lease, StateReasons.ConfigurationError, ex.Message, keepIntent: true, context.Now + RefreshConstants.MisconfiguredRetryWait).ConfigureAwait(false));
         }
 
         var now = context.Now;
@@ -123,11 +128,12 @@ internal sealed class GrantRefresher(RefreshContext context, InDoubtResolver dou
 
             case RefreshOutcome.ClientRejected:
                 // The provider refused the client before it looked at the grant: the refresh token was not spent.
-                context.ClientHealth.MarkRejected(clientKey, detail!, context.Now + RefreshConstants.MisconfiguredRetryWait);
-                return Done(await failures.FailMisconfiguredAsync(source, flight, working, lease, StateReasons.InvalidClient, detail, keepIntent: send.InDoubt).ConfigureAwait(false));
+                var until = context.Now + RefreshConstants.MisconfiguredRetryWait;
+                context.ClientHealth.MarkRejected(clientKey, detail!, context.Now, until);
+                return Done(await failures.FailMisconfiguredAsync(source, flight, working, lease, StateReasons.InvalidClient, detail, keepIntent: send.InDoubt, until).ConfigureAwait(false));
 
             case RefreshOutcome.Misconfigured:
-                return Done(await failures.FailMisconfiguredAsync(source, flight, working, lease, StateReasons.ConfigurationError, detail, keepIntent: send.InDoubt).ConfigureAwait(false));
+                return Done(await failures.FailMisconfiguredAsync(source, flight, working, lease, StateReasons.ConfigurationError, detail, keepIntent: send.InDoubt, context.Now + RefreshConstants.MisconfiguredRetryWait).ConfigureAwait(false));
 
             case RefreshOutcome.InDoubt:
                 // The answer may have been lost after the provider acted: decide as for any refresh in doubt.

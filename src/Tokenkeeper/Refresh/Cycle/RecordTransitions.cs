@@ -91,6 +91,11 @@ internal static class RecordTransitions
     public static bool IsMisconfigured(ConnectionStatus? status) =>
         status is { State: ConnectionState.Degraded, Reason: StateReasons.InvalidClient or StateReasons.ConfigurationError };
 
+    /// <summary>Whether <paramref name="status"/> is a configuration fault, as today's versions record it or as versions before 0.13
+    /// did (<see cref="ConnectionState.ReconnectRequired"/> with a client or configuration reason).</summary>
+    public static bool IsConfigurationFault(ConnectionStatus? status) =>
+        status is { State: ConnectionState.Degraded or ConnectionState.ReconnectRequired, Reason: StateReasons.InvalidClient or StateReasons.ConfigurationError };
+
     /// <summary>A failed cycle that needs a person: <see cref="ConnectionState.ReconnectRequired"/> with its reason, the intent
     /// cleared; a disabled connection stays disabled and keeps the verdict for when it is enabled.</summary>
     public static ConnectionRecord FailedPermanently(ConnectionRecord record, string reason, string? detail, DateTimeOffset now)

@@ -13,6 +13,9 @@ internal static class RefreshGuards
         var id = record.ConnectionId;
         switch (record.Status.State)
         {
+            case ConnectionState.ReconnectRequired when record.Status.Reason is StateReasons.InvalidClient or StateReasons.ConfigurationError:
+                // Written by a version before 0.13, which took a rejected client for a dead grant: it is a configuration fault.
+                throw new ConnectionMisconfiguredException(id, record.Registration.ClientId, record.Status.Reason, record.Status.Detail);
             case ConnectionState.ReconnectRequired:
                 throw new ReconnectRequiredException(id, record.Status.Reason, record.Status.Detail);
             case ConnectionState.Disabled:

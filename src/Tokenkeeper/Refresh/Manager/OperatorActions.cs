@@ -47,6 +47,7 @@ internal sealed class OperatorActions(ConnectionRegistry registry, RecordUpdater
                 {
                     ConnectionState.ReconnectRequired => record.Status,
                     ConnectionState.Disabled => record.StatusBeforeDisabled,
+                    _ when RecordTransitions.IsMisconfigured(record.Status) => record.Status, // so enabling knows to end its hold
                     _ => null,
                 },
             };
@@ -58,8 +59,8 @@ internal sealed class OperatorActions(ConnectionRegistry registry, RecordUpdater
 
     /// <summary>Enables a disabled connection: <see cref="ConnectionState.Active"/>, or <see cref="ConnectionState.PendingAuthorization"/>
     /// without tokens, or <see cref="ConnectionState.ReconnectRequired"/> (with the original reason, alerted again) when it was
-    /// disabled while needing re-authorisation and no new grant has arrived since. A back-off, or the hold after the provider
-    /// rejected the client, ends: the next token request is sent at once.</summary>
+    /// disabled while needing re-authorisation and no new grant has arrived since. The hold after the provider rejected the client
+    /// ends: the next token request is sent at once.</summary>
     public async Task<ConnectionRecord> EnableAsync(string connectionId, CancellationToken cancellationToken)
     {
         sources.Get(connectionId).Reset();
@@ -71,15 +72,17 @@ internal sealed class OperatorActions(ConnectionRegistry registry, RecordUpdater
             }
 
             var authorized = record.Tokens?.RefreshToken is not null || record.Registration.Grant != OAuthGrantType.RefreshToken;
+            var fault = RecordTransitions.IsConfigurationFault(record.StatusBeforeDisabled);
             var reopened = (record.StatusBeforeDisabled, authorized) switch
             {
-                ({ State: ConnectionState.ReconnectRequired } before, _) => record.WithStatus(ConnectionState.ReconnectRequired, before.Reason, now, before.Detail),
+                ({ State: ConnectionState.ReconnectRequired } before, _) when !fault => record.WithStatus(ConnectionState.ReconnectRequired, before.Reason, now, before.Detail),
                 (_, true) => record.WithStatus(ConnectionState.Active, StateReasons.Authorized, now),
                 _ => record.WithStatus(ConnectionState.PendingAuthorization, StateReasons.NotAuthorized, now),
             };
 
-            // Enabling is an operator saying "try again now": a back-off or a rejected client's hold (a provider-side fix) ends.
-            var next = reopened with { StatusBeforeDisabled = null, NextAttemptAt = null };
+            // Enabling after the provider rejected the client is an operator saying "fixed at the provider, try again now": the hold
+            // ends. A back-off the provider asked for (Retry-After) is kept.
+            var next = reopened with { StatusBeforeDisabled = null, NextAttemptAt = fault ? null : record.NextAttemptAt };
 
             // Back to needing a person: say so again, as loudly as the first time (the alert goes to the webhooks).
             return next.Status.State == ConnectionState.ReconnectRequired

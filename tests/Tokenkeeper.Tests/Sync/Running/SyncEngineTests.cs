@@ -54,6 +54,22 @@ public sealed class SyncEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task RequestStop_WhileABatchIsFailing_DoesNotRetryIt_AndTheResumeSendsItWithTheSameKey()
+    {
+        SyncEngine? engine = null;
+        var destination = new HttpClient(new OnBatch(_api, 2, () => engine!.RequestStop(), answer: HttpStatusCode.ServiceUnavailable));
+        engine = new SyncEngine(Job(70), _http, destination, _store, new SyncOptions { StepRetryBaseDelay = TimeSpan.FromSeconds(1) }, _clock);
+
+        var result = await engine.RunAsync();
+        var resumed = await Engine().RunAsync();
+
+        Assert.Equal((SyncStatus.Failed, SyncFailureKind.Cancelled), (result.Status, result.Failure!.Kind));
+        Assert.Equal((1L, 0L), (result.Progress.Batches, result.Progress.Retries)); // a stop was asked: batch 2 was not tried again
+        Assert.Equal(SyncStatus.Completed, resumed.Status);
+        Assert.Equal([Key(1, 1), Key(1, 2), Key(1, 3), Key(1, 4)], _api.Posts.Select(p => p.Key));
+    }
+
+    [Fact]
     public async Task Cancelling_WhileABatchIsBeingWritten_AbandonsIt_AndTheResumeSendsItWithTheSameKey()
     {
         using var stopNow = new CancellationTokenSource();
@@ -298,8 +314,9 @@ public sealed class SyncEngineTests : IDisposable
     private async Task<JsonNode> CheckpointAsync() => JsonNode.Parse((await _store.GetCheckpointAsync("nightly"))!.Payload)!;
 
     /// <summary>Runs <paramref name="action"/> when batch <paramref name="batch"/> is being sent (a signal arriving mid-batch), then
-    /// lets it through, or with <paramref name="holdUntilCancelled"/> holds it until the caller gives up on it.</summary>
-    private sealed class OnBatch(FakeContactsApi api, int batch, Action action, bool holdUntilCancelled = false) : DelegatingHandler(api)
+    /// lets it through, or with <paramref name="holdUntilCancelled"/> holds it until the caller gives up on it, or answers it with
+    /// <paramref name="answer"/>.</summary>
+    private sealed class OnBatch(FakeContactsApi api, int batch, Action action, bool holdUntilCancelled = false, HttpStatusCode? answer = null) : DelegatingHandler(api)
     {
         private int _batches;
 
@@ -311,6 +328,11 @@ public sealed class SyncEngineTests : IDisposable
                 if (holdUntilCancelled)
                 {
                     await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+
+                if (answer is { } status)
+                {
+                    return new HttpResponseMessage(status) { Content = new StringContent("{\"error\":\"scripted\"}") };
                 }
             }
 
