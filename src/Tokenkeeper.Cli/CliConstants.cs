@@ -6,6 +6,9 @@ internal static class CliConstants
     /// <summary>The command's name as installed (<c>ToolCommandName</c> in the project file) and as shown in usage lines.</summary>
     public const string ToolName = "tokenkeeper";
 
+    /// <summary>The most of a browser's request head the loopback redirect listener reads: 16 KiB.</summary>
+    public const int MaxRedirectRequestBytes = 16 * 1024;
+
     /// <summary>How often the live progress bar is redrawn: 200 ms.</summary>
     public static readonly TimeSpan LiveProgressInterval = TimeSpan.FromMilliseconds(200);
 

@@ -128,6 +128,10 @@ public sealed class SimulatorServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Revokes every grant of <paramref name="user"/> (as a user removing an app's access at the provider); returns how many.</summary>
+    public int RevokeGrantsOf(string user) =>
+        _admin.Runtime.State.Grants.Values.Where(g => g.User == user && !g.IsRevoked).ToList().Count(g => _admin.RevokeGrant(g.Id));
+
     /// <summary>Clears grants, tokens, stored contacts and stats, keeping the dials (the same as <c>POST /sim/reset</c>).</summary>
     public void Reset() => _admin.Reset();
 

@@ -10,6 +10,7 @@ internal static class CliCommands
     public static IEnumerable<Command> All(CancellationToken stopNow)
     {
         yield return ConnectionsCommand.Create();
+        yield return ConnectCommand.Create();
         yield return LifecycleCommand.Create();
         yield return SimulateCommand.Create();
         yield return SyncCommand.Create(stopNow);

@@ -16,6 +16,7 @@ internal static class ConnectionsCommand
     public static Command Create()
     {
         var command = new Command("connections", "Inspect the connections in a store.");
+        command.Subcommands.Add(ConnectionsAddCommand.Create());
         command.Subcommands.Add(List());
         command.Subcommands.Add(Show());
         command.Subcommands.Add(Disable());

@@ -30,6 +30,14 @@ internal sealed class StoreOptions
         return new SqliteTokenStore(new SqliteTokenStoreOptions { Path = path, KeyFile = parse.GetValue(KeyFile) }, time);
     }
 
+    /// <summary>Opens the store, creating it when the file does not exist yet (owner-only, as every new store).</summary>
+    public SqliteTokenStore OpenOrCreate(ParseResult parse, TimeProvider? time = null)
+    {
+        var path = parse.GetValue(Store)!;
+        StoreAddress.EnsureFilePath(path, "--store");
+        return new SqliteTokenStore(new SqliteTokenStoreOptions { Path = path, KeyFile = parse.GetValue(KeyFile) }, time);
+    }
+
     /// <summary>A reason a store cannot be read that a person can fix.</summary>
     public static string? Explain(Exception exception) => exception switch
     {

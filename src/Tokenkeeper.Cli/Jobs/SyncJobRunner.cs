@@ -56,6 +56,7 @@ internal sealed class SyncJobRunner(CliOutput output)
         await using var manager = new TokenManager(store, new TokenEndpointClient(tokenHttp, settings.Time, file.TokenTimeout), managerOptions, settings.Time, loggers, metrics);
         try
         {
+            await EnsureStoredAsync(file, store, cancellationToken).ConfigureAwait(false);
             foreach (var connection in file.Connections)
             {
                 var outcome = await manager.RegisterAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -85,6 +86,23 @@ internal sealed class SyncJobRunner(CliOutput output)
         await view.ShowAsync(() => ProgressSnapshot.Of(engine, metrics, settings.Time.GetElapsedTime(started)), run).ConfigureAwait(false);
         var result = await run.ConfigureAwait(false);
         return new SyncRunOutcome(result, SyncReport.From(result, metrics), SyncExitCodes.For(result));
+    }
+
+    /// <summary>Connections the job names but the file does not declare must be in the store (added with <c>connections add</c>).</summary>
+    /// <exception cref="TokenkeeperConfigurationException">One is not: the message names it, where the file names it, and what
+    /// the store holds.</exception>
+    private static async Task EnsureStoredAsync(JobFile file, SqliteTokenStore store, CancellationToken cancellationToken)
+    {
+        foreach (var (id, problem) in file.StoredConnections)
+        {
+            if (await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is null)
+            {
+                var held = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.ConnectionId).ToList();
+                throw new TokenkeeperConfigurationException(
+                    $"{problem}, nor in the store {file.StorePath} (it holds: {(held.Count == 0 ? "none" : string.Join(", ", held))}). "
+                    + $"Declare it in $.connections, or add it to the store: tokenkeeper connections add {id} --store {file.StorePath} …");
+            }
+        }
     }
 
     /// <summary>What a person sees at the first Ctrl+C or SIGTERM.</summary>

@@ -46,7 +46,7 @@ internal sealed class AuthorizationCodeGrant(SimulatorRuntime runtime, TokenIssu
             }
 
             var redirectUri = form.Get("redirect_uri");
-            if (record.RedirectUri is not null ? redirectUri != record.RedirectUri : redirectUri is not null && !client.RedirectUris.Contains(redirectUri))
+            if (record.RedirectUri is not null ? redirectUri != record.RedirectUri : redirectUri is not null && !RedirectUris.IsRegistered(client.RedirectUris, redirectUri))
             {
                 return OAuthError.InvalidGrant("redirect_uri does not match the authorization request");
             }

@@ -30,9 +30,9 @@ internal sealed class AuthorizeEndpoint(SimulatorRuntime runtime)
 
         var redirectUri = Param(query, "redirect_uri");
         var target = redirectUri ?? (client.RedirectUris.Length == 1 ? client.RedirectUris[0] : null);
-        if (target is null || !client.RedirectUris.Contains(target))
+        if (target is null || !RedirectUris.IsRegistered(client.RedirectUris, target))
         {
-            var problem = redirectUri is null ? "redirect_uri is required" : $"redirect_uri '{redirectUri}' is not registered for client '{client.ClientId}' (exact match required)";
+            var problem = redirectUri is null ? "redirect_uri is required" : $"redirect_uri '{redirectUri}' is not registered for client '{client.ClientId}' (exact match required; a loopback IP literal may use any port)";
             return Responses.ErrorAsync(context, 400, OAuthError.InvalidRequestCode, problem);
         }
 
@@ -41,6 +41,11 @@ internal sealed class AuthorizeEndpoint(SimulatorRuntime runtime)
         if (problemRedirect is { } error)
         {
             return Redirect(context, target, state, ("error", error.Code), ("error_description", error.Description));
+        }
+
+        if (runtime.Options.ConsentDenied)
+        {
+            return Redirect(context, target, state, ("error", "access_denied"), ("error_description", "the user declined the request"));
         }
 
         var code = TokenValues.NewOpaque();

@@ -117,6 +117,10 @@ public sealed class SimulatorOptions
     /// </summary>
     public string Personality { get; set; } = SimulatorDefaults.Personality;
 
+    /// <summary>The person declines at the authorization endpoint: every authorization request that would be approved is
+    /// redirected back with <c>error=access_denied</c> instead of a code. Default false (auto-approve).</summary>
+    public bool ConsentDenied { get; set; }
+
     /// <summary>Registered clients. Default: one, <see cref="SimulatorClient.CreateDefault"/> (<c>demo-client</c>/<c>demo-secret</c>).</summary>
     public IList<SimulatorClient> Clients { get; set; } = [SimulatorClient.CreateDefault()];
 

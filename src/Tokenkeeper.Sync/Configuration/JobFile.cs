@@ -22,7 +22,7 @@ public sealed record JobFile
     /// Null: the default, <see cref="Storage.StorageConstants.DefaultStoreRetryWindow"/>.</summary>
     public TimeSpan? StoreRetryWindow { get; init; }
 
-    /// <summary>The connections, registered in the store before the job runs. A refresh token here only bootstraps a
+    /// <summary>The connections the file declares, registered in the store before the job runs. A refresh token here only bootstraps a
     /// connection the store does not know yet (or whose grant is dead).</summary>
     public required IReadOnlyList<ConnectionDefinition> Connections { get; init; }
 
@@ -33,6 +33,10 @@ public sealed record JobFile
     /// <summary>For each connection with a client secret, where it came from (<c>${env:NAME}</c> and the key naming it, or the
     /// key's path), so a message about a rejected client can say what to correct.</summary>
     public IReadOnlyDictionary<string, string> ClientSecretOrigins { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Connections the job names that the file does not declare: the store must hold them (added with
+    /// <c>tokenkeeper connections add</c>). Each with the message for when it does not (the JSON path that names it).</summary>
+    public IReadOnlyDictionary<string, string> StoredConnections { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>The job.</summary>
     public required SyncJob Job { get; init; }

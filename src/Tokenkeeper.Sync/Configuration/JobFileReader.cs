@@ -58,8 +58,13 @@ public static class JobFileReader
         {
             var root = new JsonSection(document.RootElement, "$", context);
             root.AllowOnly("store", "keyFile", "tokenTimeout", "storeRetryWindow", "connections", "job");
-            var connections = ReadConnections(root.RequiredObject("connections"), out var origins, out var secretOrigins);
-            var job = JobSectionReader.Read(root.RequiredObject("job"), connections);
+            var origins = new Dictionary<string, string>(StringComparer.Ordinal);
+            var secretOrigins = new Dictionary<string, string>(StringComparer.Ordinal);
+            var connections = root.OptionalObject("connections") is { } declared
+                ? ReadConnections(declared, origins, secretOrigins)
+                : new Dictionary<string, ConnectionDefinition>(StringComparer.Ordinal);
+            var stored = new Dictionary<string, string>(StringComparer.Ordinal);
+            var job = JobSectionReader.Read(root.RequiredObject("job"), connections, stored);
             var keyFile = root.NonEmptyString("keyFile");
             return new JobFile
             {
@@ -71,6 +76,7 @@ public static class JobFileReader
                 Connections = [.. connections.Values],
                 RefreshTokenOrigins = origins,
                 ClientSecretOrigins = secretOrigins,
+                StoredConnections = stored,
                 Job = job,
             };
         }
@@ -83,11 +89,9 @@ public static class JobFileReader
         return store is not null && StoreAddress.SchemeOf(store) is { } scheme ? throw root.Error("store", StoreAddress.Refusal(scheme)) : store;
     }
 
-    private static Dictionary<string, ConnectionDefinition> ReadConnections(JsonSection section, out Dictionary<string, string> origins, out Dictionary<string, string> secretOrigins)
+    private static Dictionary<string, ConnectionDefinition> ReadConnections(JsonSection section, Dictionary<string, string> origins, Dictionary<string, string> secretOrigins)
     {
         var connections = new Dictionary<string, ConnectionDefinition>(StringComparer.Ordinal);
-        origins = new Dictionary<string, string>(StringComparer.Ordinal);
-        secretOrigins = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in section.Members())
         {
             if (name.Length is 0 or > SyncConstants.MaxConnectionNameLength || name.Any(char.IsControl) || name.Trim() != name)
@@ -106,11 +110,6 @@ public static class JobFileReader
             {
                 secretOrigins[name] = secretOrigin;
             }
-        }
-
-        if (connections.Count == 0)
-        {
-            throw section.Context.Error(section.Path, "declares no connection; the job needs one for its source and one for its destination (they may be the same)");
         }
 
         return connections;

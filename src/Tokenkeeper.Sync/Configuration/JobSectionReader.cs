@@ -13,7 +13,11 @@ internal static class JobSectionReader
         ["link"] = PaginationMode.LinkHeader,
     };
 
-    public static SyncJob Read(JsonSection job, IReadOnlyDictionary<string, ConnectionDefinition> connections)
+    /// <param name="job">The <c>$.job</c> section.</param>
+    /// <param name="connections">The connections the file declares.</param>
+    /// <param name="stored">Filled with the connections the job names that the file does not declare (they must be in the store),
+    /// each with the start of the message that says so if the store lacks it too.</param>
+    public static SyncJob Read(JsonSection job, IReadOnlyDictionary<string, ConnectionDefinition> connections, Dictionary<string, string> stored)
     {
         job.AllowOnly("id", "source", "destination");
         var id = job.RequiredString("id");
@@ -22,14 +26,13 @@ internal static class JobSectionReader
             throw job.Error("id", $"'{id}' must be 1 to {SyncConstants.MaxJobIdLength} letters, digits, '.', '_' or '-' (it is part of every batch's Idempotency-Key)");
         }
 
-        return new SyncJob { Id = id, Source = ReadSource(job.RequiredObject("source"), connections), Destination = ReadDestination(job.RequiredObject("destination"), connections) };
+        return new SyncJob { Id = id, Source = ReadSource(job.RequiredObject("source"), connections, stored), Destination = ReadDestination(job.RequiredObject("destination"), connections, stored) };
     }
 
-    private static SyncSource ReadSource(JsonSection source, IReadOnlyDictionary<string, ConnectionDefinition> connections)
+    private static SyncSource ReadSource(JsonSection source, IReadOnlyDictionary<string, ConnectionDefinition> connections, Dictionary<string, string> stored)
     {
         source.AllowOnly("connection", "url", "itemsField", "pagination", "cursorField", "cursorParam", "nextField", "limitParam", "pageSize", "totalField");
-        var connection = Connection(source, connections);
-        var insecure = connection.Registration.AllowInsecureHttp;
+        var (connectionId, insecure) = Connection(source, connections, stored);
         var cursorField = FieldPathOf(source, "cursorField");
         var nextField = FieldPathOf(source, "nextField");
         var mode = Pagination(source, cursorField, nextField);
@@ -57,7 +60,7 @@ internal static class JobSectionReader
 
         return new SyncSource
         {
-            ConnectionId = connection.ConnectionId,
+            ConnectionId = connectionId,
             Url = source.Url("url", required: true, insecure, "source URL")!,
             ItemsField = items,
             Pagination = mode,
@@ -71,14 +74,13 @@ internal static class JobSectionReader
         };
     }
 
-    private static SyncDestination ReadDestination(JsonSection destination, IReadOnlyDictionary<string, ConnectionDefinition> connections)
+    private static SyncDestination ReadDestination(JsonSection destination, IReadOnlyDictionary<string, ConnectionDefinition> connections, Dictionary<string, string> stored)
     {
         destination.AllowOnly("connection", "url", "batchSize", "bodyField");
-        var connection = Connection(destination, connections);
-        var insecure = connection.Registration.AllowInsecureHttp;
+        var (connectionId, insecure) = Connection(destination, connections, stored);
         return new SyncDestination
         {
-            ConnectionId = connection.ConnectionId,
+            ConnectionId = connectionId,
             Url = destination.Url("url", required: true, insecure, "destination URL")!,
             BatchSize = destination.Int("batchSize", SyncConstants.DefaultBatchSize, 1, SyncConstants.MaxPageOrBatchSize),
             BodyField = destination.NonEmptyString("bodyField"),
@@ -86,12 +88,17 @@ internal static class JobSectionReader
         };
     }
 
-    private static ConnectionDefinition Connection(JsonSection section, IReadOnlyDictionary<string, ConnectionDefinition> connections)
+    /// <summary>The connection a section names: one the file declares, or one the store must hold (<c>connections add</c>).</summary>
+    private static (string Id, bool AllowInsecureHttp) Connection(JsonSection section, IReadOnlyDictionary<string, ConnectionDefinition> connections, Dictionary<string, string> stored)
     {
         var name = section.RequiredString("connection");
-        return connections.TryGetValue(name, out var connection)
-            ? connection
-            : throw section.Error("connection", $"there is no connection '{name}' in $.connections (declared: {(connections.Count == 0 ? "none" : string.Join(", ", connections.Keys))})");
+        if (connections.TryGetValue(name, out var connection))
+        {
+            return (name, connection.Registration.AllowInsecureHttp);
+        }
+
+        stored.TryAdd(name, section.Error("connection", $"there is no connection '{name}' in $.connections (declared: {(connections.Count == 0 ? "none" : string.Join(", ", connections.Keys))})").Message);
+        return (name, false);
     }
 
     private static PaginationMode Pagination(JsonSection source, string? cursorField, string? nextField)

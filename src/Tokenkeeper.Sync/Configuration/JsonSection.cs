@@ -179,6 +179,10 @@ internal sealed class JsonSection
             ? new JsonSection(value, PathOf(key), _context)
             : throw Error(key, "is required");
 
+    /// <summary>The object at <paramref name="key"/>, or null when it is absent or <c>null</c>.</summary>
+    public JsonSection? OptionalObject(string key) =>
+        _element.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null ? new JsonSection(value, PathOf(key), _context) : null;
+
     public IEnumerable<(string Name, JsonElement Value)> Members() => _element.EnumerateObject().Select(p => (p.Name, p.Value));
 
     public JsonSection Child(string key, JsonElement value) => new(value, PathOf(key), _context);

@@ -70,6 +70,21 @@ public sealed class ConnectionOptions
     /// <summary>Allow plain http off loopback (test environments only).</summary>
     public bool AllowInsecureHttp { get; set; }
 
+    /// <summary>See <see cref="ConnectionRegistration.AuthorizationEndpoint"/>.</summary>
+    public Uri? AuthorizationEndpoint { get; set; }
+
+    /// <summary>See <see cref="ConnectionRegistration.DeviceAuthorizationEndpoint"/>.</summary>
+    public Uri? DeviceAuthorizationEndpoint { get; set; }
+
+    /// <summary>See <see cref="ConnectionRegistration.RedirectUri"/>.</summary>
+    public string? RedirectUri { get; set; }
+
+    /// <summary>See <see cref="ConnectionRegistration.Issuer"/>.</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>See <see cref="ConnectionRegistration.ApiBaseUrl"/>.</summary>
+    public Uri? ApiBaseUrl { get; set; }
+
     /// <summary>Builds the definition.</summary>
     /// <exception cref="TokenkeeperConfigurationException">A required value is missing.</exception>
     public ConnectionDefinition ToDefinition(string connectionId) => new()
@@ -97,6 +112,11 @@ public sealed class ConnectionOptions
             Audience = Audience,
             ExtraParameters = ExtraParameters.Count == 0 ? null : new Dictionary<string, string>(ExtraParameters, StringComparer.Ordinal),
             AllowInsecureHttp = AllowInsecureHttp,
+            AuthorizationEndpoint = AuthorizationEndpoint,
+            DeviceAuthorizationEndpoint = DeviceAuthorizationEndpoint,
+            RedirectUri = RedirectUri,
+            Issuer = Issuer,
+            ApiBaseUrl = ApiBaseUrl,
         },
     };
 }

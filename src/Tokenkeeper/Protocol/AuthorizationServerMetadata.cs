@@ -25,6 +25,10 @@ internal sealed record AuthorizationServerMetadata
     [JsonPropertyName("introspection_endpoint")]
     public Uri? IntrospectionEndpoint { get; init; }
 
+    /// <summary>The device authorization endpoint (RFC 8628 §4).</summary>
+    [JsonPropertyName("device_authorization_endpoint")]
+    public Uri? DeviceAuthorizationEndpoint { get; init; }
+
     /// <summary>Supported grant types.</summary>
     [JsonPropertyName("grant_types_supported")]
     public IReadOnlyList<string>? GrantTypesSupported { get; init; }

@@ -1,5 +1,6 @@
 using Tokenkeeper.Connections;
 using Tokenkeeper.Events;
+using Tokenkeeper.Protocol;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tokens;
 
@@ -23,6 +24,13 @@ public sealed partial class TokenManager
     /// <summary>Reads a connection's record (tokens included: keep it in memory only).</summary>
     internal ValueTask<ConnectionRecord?> GetConnectionAsync(string connectionId, CancellationToken cancellationToken = default) =>
         Store.GetAsync(connectionId, cancellationToken);
+
+    /// <summary>The stored record of a connection, registering it first when it is declared here but not stored yet.</summary>
+    internal async ValueTask<ConnectionRecord?> FindConnectionAsync(string connectionId, CancellationToken cancellationToken = default)
+    {
+        await _registry.EnsureRegisteredAsync(connectionId, cancellationToken).ConfigureAwait(false);
+        return await Store.GetAsync(connectionId, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>The provider profile a connection uses, with the registration's rotation overrides applied.</summary>
     internal ProviderProfile GetProfile(string connectionId, ConnectionRegistration registration) => _registry.GetProfile(connectionId, registration);
@@ -76,6 +84,23 @@ public sealed partial class TokenManager
     /// <returns>The connection's new status.</returns>
     public async Task<ConnectionStatus> EnableAsync(string connectionId, CancellationToken cancellationToken = default) =>
         (await _operator.EnableAsync(connectionId, cancellationToken).ConfigureAwait(false)).Status;
+
+    /// <summary>Exchanges an authorization code for <paramref name="record"/>'s client (RFC 6749 §4.1.3 with the PKCE verifier),
+    /// through the same client authentication and rate limit as its refreshes. Stores nothing: the caller commits.</summary>
+    internal async Task<TokenResult> ExchangeAuthorizationCodeAsync(ConnectionRecord record, string code, string redirectUri, string codeVerifier)
+    {
+        var registration = record.Registration;
+        var context = _engine.Context;
+        var request = context.Requests.Create(registration with { Grant = OAuthGrantType.AuthorizationCode }, GetProfile(record.ConnectionId, registration), null) with
+        {
+            Code = code,
+            RedirectUri = redirectUri,
+            CodeVerifier = codeVerifier,
+            Scope = null,
+        };
+        await context.RateLimiter.AcquireAsync(TokenRequestFactory.ClientKey(registration, GetProfile(record.ConnectionId, registration)), CancellationToken.None).ConfigureAwait(false);
+        return await context.Client.RequestTokenAsync(request, CancellationToken.None).ConfigureAwait(false);
+    }
 
     /// <summary>Applies <paramref name="change"/> to the stored record with compare-and-swap, re-reading and re-applying on conflicts.
     /// Returning the same record instance commits nothing.</summary>

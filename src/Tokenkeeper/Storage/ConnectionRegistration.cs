@@ -69,6 +69,23 @@ public sealed record ConnectionRegistration
     /// <summary>Allow a plain-http token endpoint off loopback. Default false.</summary>
     public bool AllowInsecureHttp { get; init; }
 
+    /// <summary>The authorization endpoint (RFC 6749 §3.1), for connecting with the authorization code grant.</summary>
+    public Uri? AuthorizationEndpoint { get; init; }
+
+    /// <summary>The device authorization endpoint (RFC 8628 §3.1), for connecting with the device authorization grant.</summary>
+    public Uri? DeviceAuthorizationEndpoint { get; init; }
+
+    /// <summary>The redirect URI registered for the client at the provider, for the authorization code grant. A loopback URI
+    /// without a port (<c>http://127.0.0.1/callback</c>) is served on a free port, as RFC 8252 §7.3 allows.</summary>
+    public string? RedirectUri { get; init; }
+
+    /// <summary>The authorization server's issuer identifier, when known (from discovery): the <c>iss</c> of an authorization
+    /// response must match it (RFC 9207).</summary>
+    public string? Issuer { get; init; }
+
+    /// <summary>The API this connection is for: the token service's proxy sends requests with its token only there.</summary>
+    public Uri? ApiBaseUrl { get; init; }
+
     /// <summary>Whether two registrations describe the same thing: every field equal (secrets by value), the extra parameters as
     /// a set of pairs. Record equality does the fields, so a new field is compared without another edit.</summary>
     public bool SameAs(ConnectionRegistration? other) => other is not null

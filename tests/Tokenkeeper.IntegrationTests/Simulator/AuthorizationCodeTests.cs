@@ -61,6 +61,37 @@ public sealed class AuthorizationCodeTests
     }
 
     [Fact]
+    public async Task ALoopbackRedirectUri_IsAcceptedOnAnyPort_AsRfc8252Requires_ButNotOnAnotherPathOrHost()
+    {
+        await using var sim = await SimHarness.StartAsync();
+        var verifier = Pkce.NewVerifier();
+        const string OnAPort = "http://127.0.0.1:51234/callback";
+
+        var approved = await sim.GetAsync(AuthorizeUrl(Pkce.Challenge(verifier), redirectUri: OnAPort));
+        var code = QueryHelpers.ParseQuery(approved.Headers.Location!.Query)["code"].ToString();
+        var reply = await ExchangeAsync(sim, code, verifier, redirectUri: OnAPort);
+        var otherPath = await sim.GetAsync(AuthorizeUrl(Pkce.Challenge(verifier), redirectUri: "http://127.0.0.1:51234/elsewhere"));
+        var otherHost = await sim.GetAsync(AuthorizeUrl(Pkce.Challenge(verifier), redirectUri: "http://localhost:51234/callback"));
+
+        Assert.Equal(HttpStatusCode.Found, approved.Status);
+        Assert.StartsWith(OnAPort + "?", approved.Headers.Location!.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, reply.Status);
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (otherPath.Status, otherHost.Status));
+    }
+
+    [Fact]
+    public async Task ConsentDenied_RedirectsWithAccessDenied_AndState()
+    {
+        await using var sim = await SimHarness.StartAsync(o => o.ConsentDenied = true);
+
+        var reply = await sim.GetAsync(AuthorizeUrl(Pkce.Challenge(Pkce.NewVerifier()), state: "s1"));
+
+        var query = QueryHelpers.ParseQuery(reply.Headers.Location!.Query);
+        Assert.Equal(("access_denied", "s1"), (query["error"].ToString(), query["state"].ToString()));
+        Assert.False(query.ContainsKey("code"));
+    }
+
+    [Fact]
     public async Task RedirectUriDifferentAtTheTokenEndpoint_IsInvalidGrant()
     {
         await using var sim = await SimHarness.StartAsync(o => o.Clients[0].RedirectUris = [RedirectUri, "http://127.0.0.1/other"]);

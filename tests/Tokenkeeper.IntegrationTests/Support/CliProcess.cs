@@ -57,12 +57,13 @@ internal sealed class CliProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static CliProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    public static CliProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, bool input = false)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = input,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
@@ -87,6 +88,13 @@ internal sealed class CliProcess : IDisposable
         using var process = Start(arguments, environment, workingDirectory);
         await process.WaitForExitAsync(timeout ?? TimeSpan.FromMinutes(3));
         return (process.ExitCode, process.Output);
+    }
+
+    /// <summary>Types a line on the process's standard input (started with <c>input: true</c>).</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
     }
 
     public async Task WaitForExitAsync(TimeSpan timeout)

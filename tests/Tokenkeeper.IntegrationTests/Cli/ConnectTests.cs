@@ -1,0 +1,265 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Tokenkeeper.IntegrationTests.Support;
+using Tokenkeeper.Simulator;
+using Tokenkeeper.Storage;
+
+namespace Tokenkeeper.IntegrationTests.Cli;
+
+/// <summary>
+/// Onboarding from the command line (issue 14), real processes against the simulator over loopback: <c>connections add</c>
+/// defines a connection without a job file, <c>connect --no-browser --json</c> prints the authorization URL and listens for the
+/// redirect, which this test delivers by following the URL with an HTTP client (the simulator auto-approves, as a person would);
+/// then a sync names the connections by id only. Every refusal exits with its code and leaves the store as it was.
+/// </summary>
+public sealed class ConnectTests : IAsyncLifetime
+{
+    private const int Contacts = 300;
+    private readonly string _directory = Directory.CreateTempSubdirectory("tk-connect-").FullName;
+    private readonly string _key = EncryptionKeys.NewKey();
+    private SimulatorServer _simulator = null!;
+
+    private string StorePath => Path.Combine(_directory, "tokenkeeper.db");
+
+    private Dictionary<string, string> Environment => new() { ["TOKENKEEPER_KEY"] = _key, ["CRM_SECRET"] = SimulatorDefaults.ClientSecret };
+
+    public async Task InitializeAsync() => _simulator = await SimulatorServer.StartAsync(new SimulatorOptions { Contacts = Contacts });
+
+    public async Task DisposeAsync()
+    {
+        await _simulator.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Add_then_connect_through_the_loopback_redirect_then_a_sync_names_the_connections_by_id_only()
+    {
+        Assert.Equal("PendingAuthorization", await AddAsync("crm", "contacts:read"));
+        Assert.Equal("PendingAuthorization", await AddAsync("sell", "contacts:write"));
+
+        foreach (var id in new[] { "crm", "sell" })
+        {
+            using var connect = StartConnect(id);
+            var page = WebUtility.HtmlDecode(await FollowAsync(await AuthorizeUrlAsync(connect)));
+            await connect.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+            Assert.True(connect.ExitCode == 0, connect.Output);
+            Assert.Contains($"connection '{id}' is connected", page, StringComparison.Ordinal);
+            var result = LastJson(connect);
+            Assert.Equal(("Active", "PendingAuthorization"), ((string?)result["state"], (string?)result["previous_state"]));
+            Assert.Matches("^[0-9a-f]{8}$", (string)result["refresh_token"]!);
+        }
+
+        var job = Path.Combine(_directory, "job.json");
+        await File.WriteAllTextAsync(job, JobNamingStoredConnections());
+        var (exit, output) = await CliProcess.RunAsync(["sync", "--config", job, "--json"], Environment);
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(Contacts, _simulator.GetStats().ContactsStoredDistinct);
+    }
+
+    [Fact]
+    public async Task A_job_naming_a_connection_neither_declared_nor_stored_exits_two_naming_it()
+    {
+        await AddAsync("crm", "contacts:read");
+        var job = Path.Combine(_directory, "job.json");
+        await File.WriteAllTextAsync(job, JobNamingStoredConnections());
+
+        var (exit, output) = await CliProcess.RunAsync(["sync", "--config", job], Environment);
+
+        Assert.True(exit == 2, output);
+        Assert.Contains("$.job.destination.connection: there is no connection 'sell' in $.connections (declared: none), nor in the store", output, StringComparison.Ordinal);
+        Assert.Contains("(it holds: crm)", output, StringComparison.Ordinal);
+        Assert.Equal(0, _simulator.GetStats().TokenRequests);
+    }
+
+    [Fact]
+    public async Task A_redirect_with_another_state_is_refused_with_exit_three_and_stores_nothing()
+    {
+        await AddAsync("crm", "contacts:read");
+        using var connect = StartConnect("crm");
+        var location = await ApproveAsync(await AuthorizeUrlAsync(connect));
+        var forged = location.Replace("state=", "state=forged", StringComparison.Ordinal);
+
+        var page = WebUtility.HtmlDecode(await FetchAsync(forged));
+        await connect.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(connect.ExitCode == 3, connect.Output);
+        Assert.Contains("state does not match", connect.Output, StringComparison.Ordinal);
+        Assert.Contains("state does not match", page, StringComparison.Ordinal);
+        Assert.Equal("PendingAuthorization", await StateAsync("crm"));
+        Assert.Equal(0, _simulator.GetStats().TokenRequests); // the code was never exchanged
+    }
+
+    [Fact]
+    public async Task Access_denied_exits_three_and_stores_nothing()
+    {
+        await AddAsync("crm", "contacts:read");
+        _simulator.Options.ConsentDenied = true;
+        using var connect = StartConnect("crm");
+
+        await FollowAsync(await AuthorizeUrlAsync(connect));
+        await connect.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(connect.ExitCode == 3, connect.Output);
+        Assert.Contains("access was declined", connect.Output, StringComparison.Ordinal);
+        Assert.Contains("access_denied", connect.Output, StringComparison.Ordinal);
+        Assert.Equal("PendingAuthorization", await StateAsync("crm"));
+    }
+
+    [Fact]
+    public async Task A_redirect_port_already_taken_exits_two_before_anything_is_sent()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        await AddAsync("crm", "contacts:read", $"http://127.0.0.1:{port}/callback");
+
+        var (exit, output) = await CliProcess.RunAsync(["connect", "crm", "--store", StorePath, "--no-browser"], Environment);
+
+        Assert.True(exit == 2, output);
+        Assert.Contains($"Cannot listen on http://127.0.0.1:{port}", output, StringComparison.Ordinal);
+        Assert.Equal("PendingAuthorization", await StateAsync("crm"));
+    }
+
+    [Fact]
+    public async Task Nobody_completing_the_authorisation_times_out_with_exit_four()
+    {
+        await AddAsync("crm", "contacts:read");
+
+        var (exit, output) = await CliProcess.RunAsync(["connect", "crm", "--store", StorePath, "--no-browser", "--timeout", "2s"], Environment);
+
+        Assert.True(exit == 4, output);
+        Assert.Contains("nobody completed the authorisation within 2", output, StringComparison.Ordinal);
+        Assert.Equal("PendingAuthorization", await StateAsync("crm"));
+    }
+
+    [Fact]
+    public async Task Paste_completes_with_the_redirect_url_typed_back()
+    {
+        await AddAsync("crm", "contacts:read");
+        using var connect = CliProcess.Start(["connect", "crm", "--store", StorePath, "--paste", "--json"], Environment, input: true);
+        var location = await ApproveAsync(await AuthorizeUrlAsync(connect));
+
+        await connect.WriteLineAsync(location);
+        await connect.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(connect.ExitCode == 0, connect.Output);
+        Assert.Equal("Active", await StateAsync("crm"));
+    }
+
+    [Fact]
+    public async Task Reconnecting_a_revoked_connection_brings_it_back_with_its_id_and_history()
+    {
+        await AddAsync("crm", "contacts:read");
+        using (var first = StartConnect("crm"))
+        {
+            await FollowAsync(await AuthorizeUrlAsync(first));
+            await first.WaitForExitAsync(TimeSpan.FromMinutes(1));
+            Assert.True(first.ExitCode == 0, first.Output);
+        }
+
+        Assert.Equal(1, _simulator.RevokeGrantsOf(_simulator.Options.TestUser));
+        await ForceRefreshAsync("crm");
+        Assert.Equal("ReconnectRequired", await StateAsync("crm"));
+
+        using var again = StartConnect("crm");
+        await FollowAsync(await AuthorizeUrlAsync(again));
+        await again.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(again.ExitCode == 0, again.Output);
+        var result = LastJson(again);
+        Assert.Equal(("Active", "ReconnectRequired", "revoked"), ((string?)result["state"], (string?)result["previous_state"], (string?)result["previous_reason"]));
+        var (_, show) = await CliProcess.RunAsync(["connections", "show", "crm", "--store", StorePath, "--json"], Environment);
+        var history = JsonNode.Parse(show)!["history"]!.AsArray().Select(h => (string?)h!["to"]).ToList();
+        Assert.Equal(["Active", "ReconnectRequired", "Active"], history); // registered PendingAuthorization, then each change
+    }
+
+    private CliProcess StartConnect(string id) => CliProcess.Start(["connect", id, "--store", StorePath, "--no-browser", "--json"], Environment);
+
+    private async Task<string> AddAsync(string id, string scope, string redirectUri = SimulatorDefaults.RedirectUri)
+    {
+        var (exit, output) = await CliProcess.RunAsync(
+            [
+                "connections", "add", id, "--store", StorePath, "--json",
+                "--token-endpoint", _simulator.TokenEndpoint.ToString(),
+                "--authorization-endpoint", new Uri(_simulator.BaseAddress, "oauth/authorize").ToString(),
+                "--client-id", SimulatorDefaults.ClientId, "--client-secret-env", "CRM_SECRET",
+                "--scopes", scope, "--redirect-uri", redirectUri,
+            ],
+            Environment);
+        Assert.True(exit == 0, output);
+        return (string)JsonNode.Parse(output)!["state"]!;
+    }
+
+    /// <summary>The first line a <c>connect --json</c> prints: the authorization URL.</summary>
+    private static async Task<string> AuthorizeUrlAsync(CliProcess connect)
+    {
+        await Waits.UntilAsync(() => connect.StandardOutput.Contains('\n') || connect.HasExited, () => "the authorization URL: " + connect.Output);
+        return (string)JsonNode.Parse(connect.StandardOutput.Split('\n')[0])!["authorize_url"]!;
+    }
+
+    /// <summary>What a person's browser does: open the URL, be redirected back (the simulator approves at once).</summary>
+    private static async Task<string> FollowAsync(string authorizeUrl) => await FetchAsync(await ApproveAsync(authorizeUrl));
+
+    /// <summary>Opens the authorization URL and returns where the provider redirects the browser.</summary>
+    private static async Task<string> ApproveAsync(string authorizeUrl)
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using var response = await http.GetAsync(authorizeUrl);
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        return response.Headers.Location!.ToString();
+    }
+
+    private static async Task<string> FetchAsync(string url)
+    {
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(url);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private static JsonNode LastJson(CliProcess process) => JsonNode.Parse(process.StandardOutput.Trim().Split('\n')[^1])!;
+
+    private async Task<string> StateAsync(string id)
+    {
+        var (exit, output) = await CliProcess.RunAsync(["connections", "list", "--store", StorePath, "--json"], Environment);
+        Assert.True(exit == 0, output);
+        return (string)JsonNode.Parse(output)!["connections"]!.AsArray().Single(c => (string?)c!["id"] == id)!["state"]!;
+    }
+
+    /// <summary>A lifecycle probe would find the revocation later; a sync finds it now.</summary>
+    private async Task ForceRefreshAsync(string id)
+    {
+        var job = Path.Combine(_directory, "probe.json");
+        await File.WriteAllTextAsync(job, JobNamingStoredConnections(id, id));
+        var (exit, output) = await CliProcess.RunAsync(["sync", "--config", job], Environment);
+        Assert.True(exit == 3, output);
+    }
+
+    private string JobNamingStoredConnections(string source = "crm", string destination = "sell") => new JsonObject
+    {
+        ["store"] = StorePath,
+        ["job"] = new JsonObject
+        {
+            ["id"] = "by-id",
+            ["source"] = new JsonObject
+            {
+                ["connection"] = source,
+                ["url"] = new Uri(_simulator.BaseAddress, "api/contacts").ToString(),
+                ["itemsField"] = "items",
+                ["cursorField"] = "next_cursor",
+                ["cursorParam"] = "cursor",
+                ["limitParam"] = "limit",
+                ["pageSize"] = 100,
+            },
+            ["destination"] = new JsonObject
+            {
+                ["connection"] = destination,
+                ["url"] = new Uri(_simulator.BaseAddress, "api/contacts/batch").ToString(),
+                ["batchSize"] = 100,
+            },
+        },
+    }.ToJsonString();
+}
