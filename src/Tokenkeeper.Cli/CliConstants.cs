@@ -6,6 +6,10 @@ internal static class CliConstants
     /// <summary>The command's name as installed (<c>ToolCommandName</c> in the project file) and as shown in usage lines.</summary>
     public const string ToolName = "tokenkeeper";
 
+    /// <summary>How long <c>connections remove</c> holds a connection's refresh lease while it revokes the grant: 2 minutes, more
+    /// than a revocation request takes.</summary>
+    public static readonly TimeSpan RemoveLeaseDuration = TimeSpan.FromMinutes(2);
+
     /// <summary>The most of a browser's request head the loopback redirect listener reads: 16 KiB.</summary>
     public const int MaxRedirectRequestBytes = 16 * 1024;
 

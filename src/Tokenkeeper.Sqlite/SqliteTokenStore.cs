@@ -147,6 +147,21 @@ public sealed partial class SqliteTokenStore : ITokenStore, IDisposable
     }
 
     /// <inheritdoc />
+    public async ValueTask<bool> DeleteAsync(string connectionId, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionId);
+        return await WithConnectionAsync(async (connection, cancellationToken) =>
+        {
+            await using var delete = connection.CreateCommand();
+            delete.CommandText = "DELETE FROM connections WHERE id = $id AND version = $expected AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= $now)";
+            delete.Parameters.AddWithValue("$id", connectionId);
+            delete.Parameters.AddWithValue("$expected", expectedVersion);
+            delete.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+            return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async ValueTask<CommitResult> CommitAsync(ConnectionCommit commit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(commit);

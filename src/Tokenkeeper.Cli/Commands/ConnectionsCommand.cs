@@ -17,6 +17,7 @@ internal static class ConnectionsCommand
     {
         var command = new Command("connections", "Inspect the connections in a store.");
         command.Subcommands.Add(ConnectionsAddCommand.Create());
+        command.Subcommands.Add(ConnectionsRemoveCommand.Create());
         command.Subcommands.Add(List());
         command.Subcommands.Add(Show());
         command.Subcommands.Add(Disable());

@@ -16,6 +16,11 @@ internal static class CommandErrors
             Fail(message);
             return ExitCodes.Configuration;
         }
+        catch (CommandFailedException ex)
+        {
+            Fail(ex.Message);
+            return ex.ExitCode;
+        }
         catch (ConnectionMisconfiguredException ex)
         {
             Fail(ex.Message);

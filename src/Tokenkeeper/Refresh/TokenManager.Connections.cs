@@ -102,6 +102,18 @@ public sealed partial class TokenManager
         return await context.Client.RequestTokenAsync(request, CancellationToken.None).ConfigureAwait(false);
     }
 
+    /// <summary>Revokes <paramref name="record"/>'s refresh token at its provider (RFC 7009; most providers revoke the whole grant)
+    /// with the connection's client authentication. Null on success, else the failure; the store is not touched.</summary>
+    internal async Task<TokenEndpointFailure?> RevokeRefreshTokenAsync(ConnectionRecord record, CancellationToken cancellationToken)
+    {
+        var registration = record.Registration;
+        var refreshToken = record.Tokens?.RefreshToken ?? throw new InvalidOperationException($"Connection '{record.ConnectionId}' holds no refresh token.");
+        var endpoint = registration.RevocationEndpoint ?? throw new InvalidOperationException($"Connection '{record.ConnectionId}' has no revocation endpoint.");
+        var context = _engine.Context;
+        var client = context.Requests.Create(registration with { Grant = OAuthGrantType.RefreshToken }, GetProfile(record.ConnectionId, registration), refreshToken).Client;
+        return await context.Client.RevokeAsync(endpoint, client, refreshToken.Value, "refresh_token", registration.AllowInsecureHttp, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Applies <paramref name="change"/> to the stored record with compare-and-swap, re-reading and re-applying on conflicts.
     /// Returning the same record instance commits nothing.</summary>
     internal Task<ConnectionRecord> UpdateAsync(string connectionId, Func<ConnectionRecord, DateTimeOffset, (ConnectionRecord Next, IReadOnlyList<ConnectionEvent> Events)> change, CancellationToken cancellationToken) =>

@@ -23,6 +23,11 @@ public interface ITokenStore
     /// given, no other instance has taken the lease since. Enqueues the commit's events in the same transaction.</summary>
     ValueTask<CommitResult> CommitAsync(ConnectionCommit commit, CancellationToken cancellationToken = default);
 
+    /// <summary>Removes the connection, with its secrets, if it is still at <paramref name="expectedVersion"/> and nobody holds its
+    /// lease (a refresh in flight finishes first). Returns whether it was removed. Its events stay in the outbox (they hold no
+    /// secret), and a later connection of the same id starts over at version 1.</summary>
+    ValueTask<bool> DeleteAsync(string connectionId, long expectedVersion, CancellationToken cancellationToken = default);
+
     /// <summary>Takes the connection's refresh lease if it is free, lapsed, already held by <paramref name="owner"/>, or held by
     /// <paramref name="takeOverFrom"/> (a holder known to be dead). Returns null while another owner holds it.</summary>
     ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default, string? takeOverFrom = null);

@@ -118,6 +118,24 @@ public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore, IEventOu
     }
 
     /// <inheritdoc />
+    public ValueTask<bool> DeleteAsync(string connectionId, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            if (!_records.TryGetValue(connectionId, out var current) || current.Version != expectedVersion
+                || (_leases.TryGetValue(connectionId, out var held) && held.ExpiresAt > now))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            _records.Remove(connectionId);
+            _leases.Remove(connectionId); // the fence stays: a lease of the old connection can never fence a new one
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();

@@ -177,9 +177,55 @@ public sealed class ConnectTests : IAsyncLifetime
         Assert.Equal(["Active", "ReconnectRequired", "Active"], history); // registered PendingAuthorization, then each change
     }
 
+    [Fact]
+    public async Task Remove_revokes_the_grant_at_the_provider_then_removes_the_connection()
+    {
+        await AddAsync("crm", "contacts:read", revocationEndpoint: new Uri(_simulator.BaseAddress, "oauth/revoke").ToString());
+        await ConnectAsync("crm");
+
+        var (exit, output) = await CliProcess.RunAsync(["connections", "remove", "crm", "--store", StorePath], Environment);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Connection 'crm' removed with its secrets; its grant: revoked at", output, StringComparison.Ordinal);
+        Assert.Equal(1, _simulator.GetStats().GrantsRevoked);
+        var (_, list) = await CliProcess.RunAsync(["connections", "list", "--store", StorePath, "--json"], Environment);
+        Assert.Empty(JsonNode.Parse(list)!["connections"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Remove_with_an_unreachable_revocation_endpoint_leaves_the_connection_and_keep_grant_removes_it()
+    {
+        using var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var endpoint = $"http://127.0.0.1:{((IPEndPoint)closed.LocalEndpoint).Port}/oauth/revoke";
+        closed.Stop();
+        await AddAsync("crm", "contacts:read", revocationEndpoint: endpoint);
+        await ConnectAsync("crm");
+
+        var (refused, refusedOutput) = await CliProcess.RunAsync(["connections", "remove", "crm", "--store", StorePath], Environment);
+        var stillThere = await StateAsync("crm");
+        var (kept, keptOutput) = await CliProcess.RunAsync(["connections", "remove", "crm", "--store", StorePath, "--keep-grant", "--json"], Environment);
+
+        Assert.True(refused == 4, refusedOutput);
+        Assert.Contains("could not be reached to revoke its grant", refusedOutput, StringComparison.Ordinal);
+        Assert.Contains("left in place", refusedOutput, StringComparison.Ordinal);
+        Assert.Equal("Active", stillThere);
+        Assert.True(kept == 0, keptOutput);
+        Assert.Equal((true, false), ((bool)JsonNode.Parse(keptOutput)!["removed"]!, (bool)JsonNode.Parse(keptOutput)!["revoked"]!));
+        Assert.Equal(0, _simulator.GetStats().GrantsRevoked);
+    }
+
+    private async Task ConnectAsync(string id)
+    {
+        using var connect = StartConnect(id);
+        await FollowAsync(await AuthorizeUrlAsync(connect));
+        await connect.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(connect.ExitCode == 0, connect.Output);
+    }
+
     private CliProcess StartConnect(string id) => CliProcess.Start(["connect", id, "--store", StorePath, "--no-browser", "--json"], Environment);
 
-    private async Task<string> AddAsync(string id, string scope, string redirectUri = SimulatorDefaults.RedirectUri)
+    private async Task<string> AddAsync(string id, string scope, string redirectUri = SimulatorDefaults.RedirectUri, string? revocationEndpoint = null)
     {
         var (exit, output) = await CliProcess.RunAsync(
             [
@@ -188,6 +234,7 @@ public sealed class ConnectTests : IAsyncLifetime
                 "--authorization-endpoint", new Uri(_simulator.BaseAddress, "oauth/authorize").ToString(),
                 "--client-id", SimulatorDefaults.ClientId, "--client-secret-env", "CRM_SECRET",
                 "--scopes", scope, "--redirect-uri", redirectUri,
+                .. revocationEndpoint is null ? Array.Empty<string>() : ["--revocation-endpoint", revocationEndpoint],
             ],
             Environment);
         Assert.True(exit == 0, output);

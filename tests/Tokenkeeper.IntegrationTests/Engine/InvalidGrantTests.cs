@@ -113,6 +113,8 @@ public sealed class InvalidGrantTests
 
         public ValueTask<IReadOnlyList<ConnectionRecord>> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
 
+        public ValueTask<bool> DeleteAsync(string connectionId, long expectedVersion, CancellationToken cancellationToken = default) => inner.DeleteAsync(connectionId, expectedVersion, cancellationToken);
+
         public ValueTask<(ConnectionRecord Record, bool Created)> GetOrCreateAsync(ConnectionRecord record, IReadOnlyList<ConnectionEvent>? events = null, CancellationToken cancellationToken = default) =>
             inner.GetOrCreateAsync(record, events, cancellationToken);
 

@@ -47,6 +47,37 @@ public abstract class TokenStoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Delete_AtTheReadVersion_RemovesTheConnection_AndAnotherOfTheSameIdStartsOver()
+    {
+        var (record, _) = await Store.GetOrCreateAsync(StoreSamples.Record("a"));
+
+        var deleted = await Store.DeleteAsync("a", record.Version);
+        var (again, created) = await Store.GetOrCreateAsync(StoreSamples.Record("a", refresh: "another"));
+
+        Assert.True(deleted);
+        Assert.True(created);
+        Assert.Equal(("another", 1L), (again.Tokens!.RefreshToken!.Value.Value, again.Version));
+        Assert.DoesNotContain(await Store.ListAsync(), r => r.ConnectionId == "b");
+    }
+
+    [Fact]
+    public async Task Delete_AtAStaleVersion_OrWhileALeaseIsHeld_RemovesNothing()
+    {
+        var (record, _) = await Store.GetOrCreateAsync(StoreSamples.Record("a"));
+        await Store.CommitAsync(new ConnectionCommit(record with { LastError = "moved on" }, record.Version));
+        var (other, _) = await Store.GetOrCreateAsync(StoreSamples.Record("b"));
+        var lease = await Store.TryAcquireLeaseAsync("b", "refresher", TimeSpan.FromMinutes(1));
+
+        var stale = await Store.DeleteAsync("a", record.Version);
+        var leased = await Store.DeleteAsync("b", other.Version);
+        var unknown = await Store.DeleteAsync("nope", 1);
+
+        Assert.Equal((false, false, false), (stale, leased, unknown));
+        Assert.NotNull(lease);
+        Assert.Equal(["a", "b"], (await Store.ListAsync()).Select(r => r.ConnectionId));
+    }
+
+    [Fact]
     public async Task Commit_AtAStaleVersion_IsRefused_AndChangesNothing()
     {
         var (record, _) = await Store.GetOrCreateAsync(StoreSamples.Record("a"));

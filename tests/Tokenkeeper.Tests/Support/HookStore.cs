@@ -31,6 +31,8 @@ internal sealed class HookStore(ITokenStore inner) : ITokenStore, IKeptTokenStor
         return result;
     }
 
+    public ValueTask<bool> DeleteAsync(string connectionId, long expectedVersion, CancellationToken cancellationToken = default) => inner.DeleteAsync(connectionId, expectedVersion, cancellationToken);
+
     public ValueTask<CommitResult> CommitAsync(ConnectionCommit commit, CancellationToken cancellationToken = default) =>
         BeforeCommit?.Invoke(commit) is { } forced ? ValueTask.FromResult(forced) : inner.CommitAsync(commit, cancellationToken);
 
