@@ -10,6 +10,10 @@ internal static class CliConstants
     /// than a revocation request takes.</summary>
     public static readonly TimeSpan RemoveLeaseDuration = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long the loopback redirect listener waits for a connection's request before dropping it (a silent local
+    /// socket, a browser's idle preconnect): 5 seconds.</summary>
+    public static readonly TimeSpan RedirectReadTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>The most of a browser's request head the loopback redirect listener reads: 16 KiB.</summary>
     public const int MaxRedirectRequestBytes = 16 * 1024;
 

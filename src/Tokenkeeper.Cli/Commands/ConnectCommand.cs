@@ -55,8 +55,8 @@ internal static class ConnectCommand
             using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             waiting.CancelAfter(timeout);
             var result = paste
-                ? await PasteAsync(flow, connectionId, json, waiting.Token)
-                : await ListenAsync(flow, connectionId, noBrowser, json, waiting.Token);
+                ? await PasteAsync(flow, connectionId, json, timeout, waiting.Token)
+                : await ListenAsync(flow, connectionId, noBrowser, json, timeout, waiting.Token);
             Report(result, json);
             return ExitCodes.Ok;
         }
@@ -83,33 +83,57 @@ internal static class ConnectCommand
     }
 
     /// <summary>Listens on the redirect URI, sends the person to the provider, and completes with the first redirect that comes back.</summary>
-    private static async Task<OnboardingResult> ListenAsync(AuthorizationCodeFlow flow, string connectionId, bool noBrowser, bool json, CancellationToken cancellationToken)
+    /// <remarks>A redirect with another <c>state</c> (a stale tab, a local process or web page poking the port) is answered with
+    /// an error page and the wait goes on; if the time runs out after one, the command ends refused (exit 3) with its message.</remarks>
+    private static async Task<OnboardingResult> ListenAsync(AuthorizationCodeFlow flow, string connectionId, bool noBrowser, bool json, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var probe = await flow.BeginAsync(connectionId, cancellationToken: cancellationToken); // checks the connection before listening
         using var listener = LoopbackRedirectListener.Start(probe.RedirectUri);
-        var request = await flow.BeginAsync(connectionId, listener.RedirectUri, cancellationToken);
+        var request = await flow.BeginAsync(connectionId, listener.RedirectUri, timeout, cancellationToken);
         Announce(request, json, noBrowser ? null : TryOpenBrowser(request.AuthorizationUrl));
-        var (redirect, respond) = await listener.NextRedirectAsync(cancellationToken);
-        try
+        OnboardingException? stray = null;
+        while (true)
         {
-            var result = await flow.CompleteAsync(request, redirect, CancellationToken.None);
-            await respond(true, $"Tokenkeeper: connection '{connectionId}' is connected. You can close this window.");
-            return result;
-        }
-        catch (OnboardingException ex)
-        {
-            await respond(false, $"Tokenkeeper: {ex.Message}");
-            throw;
+            Uri redirect;
+            Func<bool, string, Task> respond;
+            try
+            {
+                (redirect, respond) = await listener.NextRedirectAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (stray is not null)
+            {
+                throw stray;
+            }
+
+            try
+            {
+                var result = await flow.CompleteAsync(request, redirect, CancellationToken.None);
+                await respond(true, $"Tokenkeeper: connection '{connectionId}' is connected. You can close this window.");
+                return result;
+            }
+            catch (OnboardingException ex) when (ex.ProviderError == AuthorizationCodeFlow.StateMismatch)
+            {
+                await respond(false, $"Tokenkeeper: {ex.Message}");
+                await Console.Error.WriteLineAsync($"Ignored a redirect that is not this authorisation's answer (another state); still waiting.");
+                stray = ex;
+            }
+            catch (OnboardingException ex)
+            {
+                await respond(false, $"Tokenkeeper: {ex.Message}");
+                throw;
+            }
         }
     }
 
     /// <summary>Prints the URL and completes with the redirect URL the person pastes back.</summary>
-    private static async Task<OnboardingResult> PasteAsync(AuthorizationCodeFlow flow, string connectionId, bool json, CancellationToken cancellationToken)
+    private static async Task<OnboardingResult> PasteAsync(AuthorizationCodeFlow flow, string connectionId, bool json, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var request = await flow.BeginAsync(connectionId, cancellationToken: cancellationToken);
+        var request = await flow.BeginAsync(connectionId, lifetime: timeout, cancellationToken: cancellationToken);
         Announce(request, json, null);
         await Console.Error.WriteLineAsync("Open the URL, authorise, then paste here the full address the browser was sent to (it may show an error page; the address is what counts):");
-        var line = await Console.In.ReadLineAsync(cancellationToken);
+
+        // Console.In blocks in ReadLine whatever token it is given: read on its own task, so the timeout and Ctrl+C still work.
+        var line = await Task.Run(Console.In.ReadLine, CancellationToken.None).WaitAsync(cancellationToken);
         if (string.IsNullOrWhiteSpace(line) || !Uri.TryCreate(line.Trim(), UriKind.Absolute, out var redirect))
         {
             throw new OnboardingException(connectionId, OnboardingFailureKind.Refused, $"Connection '{connectionId}': what was pasted is not a URL. Nothing was stored; connect again.");
@@ -169,7 +193,7 @@ internal static class ConnectCommand
 
         try
         {
-            using var process = Process.Start(new ProcessStartInfo(opener) { ArgumentList = { url.AbsoluteUri }, UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true });
+            using var process = Process.Start(new ProcessStartInfo(opener) { ArgumentList = { url.AbsoluteUri }, UseShellExecute = false });
             return process is null ? null : "the browser";
         }
         catch (System.ComponentModel.Win32Exception)

@@ -89,6 +89,14 @@ internal static class ConnectionsAddCommand
                 throw new TokenkeeperConfigurationException("A connection needs a token endpoint: give --token-endpoint, or --discovery with the provider's issuer.");
             }
 
+            // Everything that can be checked without the store is checked before the store file is created.
+            var definition = options.ToDefinition(connectionId);
+            EndpointSecurity.EnsureAllowed(definition.Registration.TokenEndpoint, allowInsecureHttp: false);
+            if (definition.Registration.AuthorizationEndpoint is { } authorize)
+            {
+                EndpointSecurity.EnsureAllowed(authorize, allowInsecureHttp: false, "authorization endpoint");
+            }
+
             using var opened = store.OpenOrCreate(parse);
             using var http = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
             await using var manager = new TokenManager(opened, new TokenEndpointClient(http));
@@ -97,10 +105,24 @@ internal static class ConnectionsAddCommand
                 throw new TokenkeeperConfigurationException($"The store already holds a connection '{connectionId}'. Remove it first (tokenkeeper connections remove {connectionId}), or choose another id.");
             }
 
-            await manager.RegisterAsync(options.ToDefinition(connectionId), cancellationToken);
+            await manager.RegisterAsync(definition, cancellationToken);
             if (options.Grant != OAuthGrantType.RefreshToken)
             {
-                await manager.GetAccessTokenAsync(connectionId, cancellationToken: cancellationToken); // its first token: Active
+                try
+                {
+                    await manager.GetAccessTokenAsync(connectionId, cancellationToken: cancellationToken); // its first token: Active
+                }
+                catch (TokenAcquisitionException ex)
+                {
+                    // Not kept half-made: a connection that cannot get its first token is removed again.
+                    if (await opened.GetAsync(connectionId, CancellationToken.None) is { } made)
+                    {
+                        await opened.DeleteAsync(connectionId, made.Version, CancellationToken.None);
+                    }
+
+                    var code = ex is ConnectionMisconfiguredException ? ExitCodes.Configuration : ExitCodes.FailedAfterRetries;
+                    throw new CommandFailedException(code, $"{ex.Message} The connection was not added.");
+                }
             }
 
             var status = (await manager.GetStatusAsync(connectionId, cancellationToken))!;

@@ -93,6 +93,19 @@ internal sealed class SyncJobRunner(CliOutput output)
     /// the store holds.</exception>
     private static async Task EnsureStoredAsync(JobFile file, SqliteTokenStore store, CancellationToken cancellationToken)
     {
+        foreach (var declared in file.Connections)
+        {
+            // A connection onboarded with `connections add` carries settings a job file cannot state: registering the file's
+            // declaration over it would wipe them (and swap its client under tokens issued to another).
+            var registration = (await store.GetAsync(declared.ConnectionId, cancellationToken).ConfigureAwait(false))?.Registration;
+            if (registration is not null && Onboarded(registration) && !Onboarded(declared.Registration))
+            {
+                throw new TokenkeeperConfigurationException(
+                    $"{Path.GetFileName(file.Path)}: $.connections.{declared.ConnectionId}: the store {file.StorePath} already keeps connection '{declared.ConnectionId}' as added with tokenkeeper connections add, and this declaration would replace its settings. "
+                    + $"Remove it from $.connections to use the stored connection (the job names it by id), or remove the stored one first: tokenkeeper connections remove {declared.ConnectionId} --store {file.StorePath}");
+            }
+        }
+
         foreach (var (id, problem) in file.StoredConnections)
         {
             if (await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is null)
@@ -104,6 +117,9 @@ internal sealed class SyncJobRunner(CliOutput output)
             }
         }
     }
+
+    private static bool Onboarded(Storage.ConnectionRegistration registration) =>
+        (registration.AuthorizationEndpoint, registration.DeviceAuthorizationEndpoint, registration.RedirectUri, registration.ApiBaseUrl) != (null, null, null, null);
 
     /// <summary>What a person sees at the first Ctrl+C or SIGTERM.</summary>
     internal static string StopNotice(SyncProgress progress) =>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Tokenkeeper.Cli.Onboarding;
 
@@ -10,53 +11,74 @@ namespace Tokenkeeper.Cli.Onboarding;
 /// a request to another path gets a 404 and is ignored; the redirect is answered with a plain page once the caller knows how
 /// the authorisation ended.
 /// </summary>
-internal sealed class LoopbackRedirectListener : IDisposable
+internal sealed partial class LoopbackRedirectListener : IDisposable
 {
     private readonly TcpListener _listener;
     private readonly string _path;
 
-    private LoopbackRedirectListener(TcpListener listener, Uri redirectUri, bool portGiven)
+    private LoopbackRedirectListener(TcpListener listener, Uri redirectUri, string redirectText, Match authority)
     {
         _listener = listener;
         _path = redirectUri.AbsolutePath;
-        RedirectUri = portGiven ? redirectUri.OriginalString : new UriBuilder(redirectUri) { Port = ((IPEndPoint)listener.LocalEndpoint).Port }.Uri.ToString();
+
+        // The URI is named as given (providers compare it as a string), with the port it got inserted when it named none.
+        RedirectUri = authority.Groups["port"].Success
+            ? redirectText
+            : redirectText.Insert(authority.Length, $":{((IPEndPoint)listener.LocalEndpoint).Port}");
     }
 
     /// <summary>The redirect URI to name in the authorization request (with the port actually listened on).</summary>
     public string RedirectUri { get; }
 
-    /// <summary>Starts listening for <paramref name="redirectUri"/>.</summary>
+    /// <summary>Starts listening for <paramref name="redirectUri"/>: on the loopback address it names (an IP literal, or
+    /// 127.0.0.1 for <c>localhost</c>), on its port or a free one.</summary>
     /// <exception cref="TokenkeeperConfigurationException">Not a loopback http URI, or its port is taken.</exception>
     public static LoopbackRedirectListener Start(string redirectUri)
     {
-        if (!Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || !uri.IsLoopback)
+        var authority = Authority().Match(redirectUri);
+        if (!authority.Success || !Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri) || !uri.IsLoopback)
         {
             throw new TokenkeeperConfigurationException($"The redirect URI '{redirectUri}' is not a loopback http:// address this machine can listen on. Use --paste to finish the authorisation by pasting the final redirect URL.");
         }
 
-        var address = uri.HostNameType == UriHostNameType.IPv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
-        var portGiven = uri.OriginalString.IndexOf($"{uri.Host}:", StringComparison.OrdinalIgnoreCase) >= 0;
-        var listener = new TcpListener(address, portGiven ? uri.Port : 0);
+        var host = authority.Groups["host"].Value.Trim('[', ']');
+        var address = IPAddress.TryParse(host, out var literal) ? literal : IPAddress.Loopback;
+        var port = authority.Groups["port"].Success ? int.Parse(authority.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        var listener = new TcpListener(address, port);
         try
         {
             listener.Start();
         }
         catch (SocketException ex)
         {
-            throw new TokenkeeperConfigurationException($"Cannot listen on {uri.GetLeftPart(UriPartial.Authority)} for the redirect: {ex.SocketErrorCode} (is another program using port {uri.Port}?). Free the port, or register a loopback redirect URI without a port so a free one is used.", ex);
+            throw new TokenkeeperConfigurationException($"Cannot listen on {uri.GetLeftPart(UriPartial.Authority)} for the redirect: {ex.SocketErrorCode} (is another program using that port?). Free the port, or register a loopback redirect URI without a port so a free one is used.", ex);
         }
 
-        return new LoopbackRedirectListener(listener, uri, portGiven);
+        return new LoopbackRedirectListener(listener, uri, redirectUri, authority);
     }
 
-    /// <summary>Waits for the browser's request to the redirect path; returns its full URL and a way to answer it.</summary>
+    /// <summary>Waits for the browser's request to the redirect path; returns its full URL and a way to answer it. A connection
+    /// that sends nothing within <see cref="CliConstants.RedirectReadTimeout"/>, breaks, or asks for another path is answered (or
+    /// dropped) and the wait goes on.</summary>
     public async Task<(Uri Url, Func<bool, string, Task> RespondAsync)> NextRedirectAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             var client = await _listener.AcceptTcpClientAsync(cancellationToken).ConfigureAwait(false);
             var stream = client.GetStream();
-            var target = await ReadRequestTargetAsync(stream, cancellationToken).ConfigureAwait(false);
+            string? target;
+            try
+            {
+                using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                reading.CancelAfter(CliConstants.RedirectReadTimeout);
+                target = await ReadRequestTargetAsync(stream, reading.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                client.Dispose(); // silent, broken or too slow: not the browser's redirect
+                continue;
+            }
+
             if (target is null || !target.StartsWith(_path, StringComparison.Ordinal) || (target.Length > _path.Length && target[_path.Length] != '?'))
             {
                 await WriteAsync(stream, 404, "Not the redirect path.").ConfigureAwait(false);
@@ -115,4 +137,9 @@ internal sealed class LoopbackRedirectListener : IDisposable
             // The browser went away: the outcome stands, it just does not see the page.
         }
     }
+
+    /// <summary>The scheme and authority of an http URI as written: its host (an IP literal, bracketed for IPv6, or a name) and
+    /// its port when it names one.</summary>
+    [GeneratedRegex(@"^http://(?<host>\[[^\]/]+\]|[^/:?#\[\]]+)(:(?<port>\d{1,5}))?(?=[/?#]|$)", RegexOptions.CultureInvariant)]
+    private static partial Regex Authority();
 }

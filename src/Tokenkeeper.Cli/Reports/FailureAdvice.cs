@@ -35,7 +35,9 @@ internal static class FailureAdvice
                 lines.Add($"Connection '{failure.ConnectionId}' needs re-authorisation ({failure.Reason}).");
                 lines.Add(failure.Message);
                 lines.Add(kept);
-                lines.Add($"To resume: authorise the connection again, put its new refresh token in {origin}, and run `{rerun}`.");
+                lines.Add(failure.ConnectionId is { } stored && file.StoredConnections.ContainsKey(stored)
+                    ? $"To resume: connect it again (tokenkeeper connect {stored} --store {file.StorePath}), and run `{rerun}`."
+                    : $"To resume: authorise the connection again, put its new refresh token in {origin}, and run `{rerun}`.");
                 break;
             case SyncFailureKind.Misconfigured:
                 lines.AddRange(Misconfigured(failure, file, rerun));
@@ -60,15 +62,18 @@ internal static class FailureAdvice
     private static IEnumerable<string> Misconfigured(SyncFailure failure, JobFile file, string rerun)
     {
         var id = failure.ConnectionId ?? "?";
-        var client = file.Connections.FirstOrDefault(c => c.ConnectionId == id)?.Registration.ClientId ?? "?";
+        var declared = file.Connections.FirstOrDefault(c => c.ConnectionId == id);
+        var client = declared is null ? "its client" : $"client '{declared.Registration.ClientId}'";
         if (failure.Reason == Connections.StateReasons.InvalidClient)
         {
-            var secret = file.ClientSecretOrigins.TryGetValue(id, out var where) ? $"its secret comes from {where}" : $"it has no client secret in {Path.GetFileName(file.Path)}";
-            yield return $"Connection '{id}': the provider rejected client '{client}' (invalid_client): a wrong or expired client secret, client id, signing key or client authentication method; {secret}.";
+            var secret = declared is null ? $"its secret is kept in the store (tokenkeeper connections add); remove the connection and add it again with the corrected one (its grant is then connected again)"
+                : file.ClientSecretOrigins.TryGetValue(id, out var where) ? $"its secret comes from {where}"
+                : $"it has no client secret in {Path.GetFileName(file.Path)}";
+            yield return $"Connection '{id}': the provider rejected {client} (invalid_client): a wrong or expired client secret, client id, signing key or client authentication method; {secret}.";
         }
         else
         {
-            yield return $"Connection '{id}': the provider refused client '{client}''s token request ({failure.Reason}): a scope, resource or grant it does not accept for this client.";
+            yield return $"Connection '{id}': the provider refused the token request of {client} ({failure.Reason}): a scope, resource or grant it does not accept for this client.";
         }
 
         yield return failure.Message;

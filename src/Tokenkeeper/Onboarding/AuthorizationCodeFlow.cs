@@ -26,9 +26,10 @@ public sealed class AuthorizationCodeFlow
     /// <summary>Starts connecting <paramref name="connectionId"/>: the URL to send the person to, and what the completion checks.</summary>
     /// <param name="connectionId">A stored connection refreshed with the <c>refresh_token</c> grant.</param>
     /// <param name="redirectUri">The redirect URI to name; default the connection's (a loopback listener passes the port it got).</param>
+    /// <param name="lifetime">How long the request may wait for its redirect; default 10 minutes.</param>
     /// <param name="cancellationToken">Cancels reading the store.</param>
     /// <exception cref="OnboardingException">The connection cannot be connected this way (<see cref="OnboardingFailureKind.Misconfigured"/>).</exception>
-    public async Task<AuthorizationRequest> BeginAsync(string connectionId, string? redirectUri = null, CancellationToken cancellationToken = default)
+    public async Task<AuthorizationRequest> BeginAsync(string connectionId, string? redirectUri = null, TimeSpan? lifetime = null, CancellationToken cancellationToken = default)
     {
         var record = await _manager.FindConnectionAsync(connectionId, cancellationToken).ConfigureAwait(false)
             ?? throw Misconfigured(connectionId, $"there is no connection '{connectionId}' in the store; add it first (tokenkeeper connections add {connectionId} …)");
@@ -65,7 +66,7 @@ public sealed class AuthorizationCodeFlow
             RedirectUri = redirect,
             Issuer = registration.Issuer,
             CreatedAt = now,
-            ExpiresAt = now + OnboardingConstants.AuthorizationRequestLifetime,
+            ExpiresAt = now + (lifetime ?? OnboardingConstants.AuthorizationRequestLifetime),
         };
     }
 
@@ -82,7 +83,7 @@ public sealed class AuthorizationCodeFlow
         var answer = AuthorizationResponse.Parse(redirect);
         if (answer.State is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(answer.State), Encoding.UTF8.GetBytes(request.State)))
         {
-            throw new OnboardingException(id, OnboardingFailureKind.Refused, $"Connection '{id}': the redirect's state does not match this authorisation request, so it is not the answer to it (a stale, replayed or forged redirect). Nothing was stored; connect again.");
+            throw new OnboardingException(id, OnboardingFailureKind.Refused, $"Connection '{id}': the redirect's state does not match this authorisation request, so it is not the answer to it (a stale, replayed or forged redirect). Nothing was stored; connect again.", StateMismatch);
         }
 
         if (_manager.TimeProvider.GetUtcNow() > request.ExpiresAt)
@@ -129,6 +130,9 @@ public sealed class AuthorizationCodeFlow
         var current = await _manager.AuthorizeAsync(id, tokens, CancellationToken.None).ConfigureAwait(false);
         return new OnboardingResult(id, record.Status, current, tokens.AccessToken.Fingerprint, tokens.RefreshToken.Value.Fingerprint);
     }
+
+    /// <summary>The <see cref="OnboardingException.ProviderError"/> of a redirect whose <c>state</c> is not this request's.</summary>
+    public const string StateMismatch = "state_mismatch";
 
     private static string Shorten(string text) =>
         text.Length <= TokenEndpointConstants.MaxDescriptionLength ? text : text[..TokenEndpointConstants.MaxDescriptionLength] + "…";

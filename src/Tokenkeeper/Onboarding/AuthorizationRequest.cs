@@ -30,4 +30,7 @@ public sealed record AuthorizationRequest
 
     /// <summary>After this the request is refused even with the right state.</summary>
     public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>The request without its secrets (the state and the verifier are left out, so logging it leaks nothing).</summary>
+    public override string ToString() => $"AuthorizationRequest {{ ConnectionId = {ConnectionId}, RedirectUri = {RedirectUri}, ExpiresAt = {ExpiresAt:O} }}";
 }

@@ -76,10 +76,49 @@ public sealed class ConnectTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_redirect_with_another_state_is_refused_with_exit_three_and_stores_nothing()
+    public async Task A_job_file_declaring_a_connection_added_to_the_store_is_refused_rather_than_wiping_its_settings()
+    {
+        await AddAsync("crm", "contacts:read");
+        var job = JsonNode.Parse(JobNamingStoredConnections("crm", "crm"))!.AsObject();
+        job["connections"] = new JsonObject
+        {
+            ["crm"] = new JsonObject { ["tokenEndpoint"] = _simulator.TokenEndpoint.ToString(), ["clientId"] = "another-client", ["clientSecret"] = "x" },
+        };
+        var path = Path.Combine(_directory, "job.json");
+        await File.WriteAllTextAsync(path, job.ToJsonString());
+
+        var (exit, output) = await CliProcess.RunAsync(["sync", "--config", path], Environment);
+
+        Assert.True(exit == 2, output);
+        Assert.Contains("already keeps connection 'crm' as added with tokenkeeper connections add", output, StringComparison.Ordinal);
+        var (_, show) = await CliProcess.RunAsync(["connections", "show", "crm", "--store", StorePath, "--json"], Environment);
+        Assert.Contains("\"client_id\": \"demo-client\"", show, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_redirect_with_another_state_is_refused_and_ignored_then_the_real_one_connects()
     {
         await AddAsync("crm", "contacts:read");
         using var connect = StartConnect("crm");
+        var location = await ApproveAsync(await AuthorizeUrlAsync(connect));
+        var forged = location.Replace("state=", "state=forged", StringComparison.Ordinal);
+
+        var page = WebUtility.HtmlDecode(await FetchAsync(forged));
+        var stillWaiting = !connect.HasExited;
+        var real = WebUtility.HtmlDecode(await FetchAsync(location));
+        await connect.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Contains("state does not match", page, StringComparison.Ordinal);
+        Assert.True(stillWaiting, connect.Output);
+        Assert.Contains("is connected", real, StringComparison.Ordinal);
+        Assert.True(connect.ExitCode == 0, connect.Output);
+    }
+
+    [Fact]
+    public async Task Only_redirects_with_another_state_until_the_timeout_end_refused_with_exit_three_and_store_nothing()
+    {
+        await AddAsync("crm", "contacts:read");
+        using var connect = CliProcess.Start(["connect", "crm", "--store", StorePath, "--no-browser", "--json", "--timeout", "4s"], Environment);
         var location = await ApproveAsync(await AuthorizeUrlAsync(connect));
         var forged = location.Replace("state=", "state=forged", StringComparison.Ordinal);
 
