@@ -65,23 +65,25 @@ internal sealed class AuthorizationCodeGrant(SimulatorRuntime runtime, TokenIssu
             record.Redeemed = true;
             var grant = issuer.CreateGrant(client, record.User, record.Scopes);
             record.RedeemedGrant = grant;
-            return TokenOutcome.Success(IssueFirstTokens(issuer, grant, IssuedBy.AuthorizationCode, runtime.Clock.UtcNow));
+            var offline = !runtime.Options.OfflineAccessRequired || record.Scopes.Contains(AuthorizeEndpoint.OfflineAccessScope);
+            return TokenOutcome.Success(IssueFirstTokens(issuer, grant, IssuedBy.AuthorizationCode, runtime.Clock.UtcNow, refreshToken: offline));
         }
     }
 
-    /// <summary>The first token pair of a new grant: a refresh token only if the client may use the refresh grant.</summary>
-    public static IssuedTokens IssueFirstTokens(TokenIssuer issuer, Grant grant, IssuedBy issuedBy, DateTimeOffset now, bool includeGrantId = false)
+    /// <summary>The first token pair of a new grant: a refresh token only if the client may use the refresh grant (and
+    /// <paramref name="refreshToken"/> allows one).</summary>
+    public static IssuedTokens IssueFirstTokens(TokenIssuer issuer, Grant grant, IssuedBy issuedBy, DateTimeOffset now, bool includeGrantId = false, bool refreshToken = true)
     {
-        string? refreshToken = null;
-        if (grant.Client.GrantTypes.Contains(SimulatorGrantTypes.RefreshToken))
+        string? refresh = null;
+        if (refreshToken && grant.Client.GrantTypes.Contains(SimulatorGrantTypes.RefreshToken))
         {
             lock (grant.Gate)
             {
-                refreshToken = issuer.MintRefreshToken(grant, now);
+                refresh = issuer.MintRefreshToken(grant, now);
             }
         }
 
-        var tokens = issuer.IssueAccessToken(grant.Client, grant.User, grant.Scopes, grant, issuedBy, refreshToken);
+        var tokens = issuer.IssueAccessToken(grant.Client, grant.User, grant.Scopes, grant, issuedBy, refresh);
         tokens.IncludeGrantId = includeGrantId;
         return tokens;
     }

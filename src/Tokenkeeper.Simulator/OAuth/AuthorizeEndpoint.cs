@@ -10,6 +10,9 @@ namespace Tokenkeeper.Simulator;
 /// </summary>
 internal sealed class AuthorizeEndpoint(SimulatorRuntime runtime)
 {
+    /// <summary>The scope that asks for a refresh token where <see cref="SimulatorOptions.OfflineAccessRequired"/> is on.</summary>
+    public const string OfflineAccessScope = "offline_access";
+
     public Task InvokeAsync(HttpContext context)
     {
         var query = context.Request.Query;
@@ -70,7 +73,7 @@ internal sealed class AuthorizeEndpoint(SimulatorRuntime runtime)
         }
 
         var requested = Scopes.Parse(Param(query, "scope"));
-        if (!Scopes.IsSubset(requested, client.Scopes))
+        if (!Scopes.IsSubset([.. requested.Where(s => s is not (OfflineAccessScope or "openid"))], client.Scopes))
         {
             return OAuthError.InvalidScope($"requested scope '{Scopes.Join(requested)}' exceeds the allowed scope '{Scopes.Join(client.Scopes)}'");
         }

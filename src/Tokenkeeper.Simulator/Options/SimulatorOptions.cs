@@ -121,6 +121,11 @@ public sealed class SimulatorOptions
     /// redirected back with <c>error=access_denied</c> instead of a code. Default false (auto-approve).</summary>
     public bool ConsentDenied { get; set; }
 
+    /// <summary>Like an OpenID Connect provider (OpenID Connect Core §11): an authorization code grant issues a refresh token only
+    /// when its authorization request asked for the <c>offline_access</c> scope. Default false (a refresh token whenever the
+    /// client may use the refresh grant). <c>openid</c> and <c>offline_access</c> are always allowed in a request.</summary>
+    public bool OfflineAccessRequired { get; set; }
+
     /// <summary>Registered clients. Default: one, <see cref="SimulatorClient.CreateDefault"/> (<c>demo-client</c>/<c>demo-secret</c>).</summary>
     public IList<SimulatorClient> Clients { get; set; } = [SimulatorClient.CreateDefault()];
 

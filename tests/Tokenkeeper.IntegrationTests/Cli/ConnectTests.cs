@@ -149,6 +149,39 @@ public sealed class ConnectTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_grant_without_a_refresh_token_is_refused_with_exit_three_saying_what_to_ask_for_and_stores_nothing()
+    {
+        _simulator.Options.OfflineAccessRequired = true; // like an OpenID Connect provider
+        await AddAsync("crm", "contacts:read");
+        using var connect = StartConnect("crm");
+
+        await FollowAsync(await AuthorizeUrlAsync(connect));
+        await connect.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(connect.ExitCode == 3, connect.Output);
+        Assert.Contains("returned no refresh token", connect.Output, StringComparison.Ordinal);
+        Assert.Contains("offline_access", connect.Output, StringComparison.Ordinal);
+        Assert.Equal("PendingAuthorization", await StateAsync("crm"));
+    }
+
+    [Fact]
+    public async Task An_openid_connection_asks_for_offline_access_and_consent_and_gets_its_refresh_token()
+    {
+        _simulator.Options.OfflineAccessRequired = true;
+        await AddAsync("crm", "openid contacts:read");
+        using var connect = StartConnect("crm");
+
+        var url = await AuthorizeUrlAsync(connect);
+        await FollowAsync(url);
+        await connect.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Contains("scope=openid%20contacts%3Aread%20offline_access", url, StringComparison.Ordinal);
+        Assert.Contains("prompt=consent", url, StringComparison.Ordinal);
+        Assert.True(connect.ExitCode == 0, connect.Output);
+        Assert.Equal("Active", await StateAsync("crm"));
+    }
+
+    [Fact]
     public async Task A_redirect_port_already_taken_exits_two_before_anything_is_sent()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
