@@ -4,6 +4,7 @@ using Tokenkeeper.Connections;
 using Tokenkeeper.Hosting;
 using Tokenkeeper.Protocol;
 using Tokenkeeper.Refresh;
+using Tokenkeeper.Sync.Configuration;
 
 namespace Tokenkeeper.Cli.Commands;
 
@@ -24,14 +25,6 @@ internal static class ConnectionsAddCommand
         ["jwt_bearer"] = OAuthGrantType.JwtBearer,
     };
 
-    private static readonly Dictionary<string, ClientAuthMethod> AuthMethods = new(StringComparer.Ordinal)
-    {
-        ["client_secret_basic"] = ClientAuthMethod.ClientSecretBasic,
-        ["client_secret_post"] = ClientAuthMethod.ClientSecretPost,
-        ["private_key_jwt"] = ClientAuthMethod.PrivateKeyJwt,
-        ["none"] = ClientAuthMethod.None,
-    };
-
     public static Command Create()
     {
         var store = new StoreOptions();
@@ -47,7 +40,7 @@ internal static class ConnectionsAddCommand
         var secretEnv = new Option<string?>("--client-secret-env") { Description = "The environment variable holding the client secret.", HelpName = "name" };
         var secretFile = new Option<string?>("--client-secret-file") { Description = "A file holding the client secret.", HelpName = "path" };
         var authMethod = new Option<string?>("--auth-method") { Description = "How the client authenticates (default: the provider profile's)." };
-        authMethod.AcceptOnlyFromAmong([.. AuthMethods.Keys]);
+        authMethod.AcceptOnlyFromAmong([.. ConnectionSectionReader.AuthMethods.Keys]);
         var scopes = new Option<string?>("--scopes") { Description = "The scopes to ask for, space separated." };
         var grant = new Option<string>("--grant") { Description = "How the connection is authorised.", DefaultValueFactory = _ => "authorization_code" };
         grant.AcceptOnlyFromAmong([.. Grants.Keys]);
@@ -73,7 +66,7 @@ internal static class ConnectionsAddCommand
                 RevocationEndpoint = parse.GetValue(revocationEndpoint),
                 ClientId = parse.GetValue(clientId),
                 ClientSecret = ReadSecret(parse.GetValue(secretEnv), parse.GetValue(secretFile)),
-                ClientAuthMethod = parse.GetValue(authMethod) is { } method ? AuthMethods[method] : null,
+                ClientAuthMethod = parse.GetValue(authMethod) is { } method ? ConnectionSectionReader.AuthMethods[method] : null,
                 Scope = parse.GetValue(scopes),
                 Grant = Grants[parse.GetValue(grant)!],
                 RedirectUri = parse.GetValue(redirectUri),

@@ -32,7 +32,8 @@ internal static class ConnectionSectionReader
         ["urn:ietf:params:oauth:grant-type:jwt-bearer"] = OAuthGrantType.JwtBearer,
     };
 
-    private static readonly Dictionary<string, ClientAuthMethod> AuthMethods = new(StringComparer.Ordinal)
+    /// <summary>The client authentication methods by their RFC 7591 names (the CLI's <c>--auth-method</c> takes the same).</summary>
+    internal static readonly Dictionary<string, ClientAuthMethod> AuthMethods = new(StringComparer.Ordinal)
     {
         ["client_secret_basic"] = ClientAuthMethod.ClientSecretBasic,
         ["client_secret_post"] = ClientAuthMethod.ClientSecretPost,
