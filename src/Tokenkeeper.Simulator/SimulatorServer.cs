@@ -128,6 +128,25 @@ public sealed class SimulatorServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The person approves the device authorization with <paramref name="userCode"/> (RFC 8628 §3.3), as
+    /// <paramref name="user"/> (default the test user); the client's next poll gets tokens.</summary>
+    /// <exception cref="KeyNotFoundException">No pending device authorization has that user code.</exception>
+    public void ApproveDevice(string userCode, string? user = null) => Decide(userCode, d => d.ApprovedFor = user ?? Options.TestUser);
+
+    /// <summary>The person declines the device authorization with <paramref name="userCode"/>: the next poll gets <c>access_denied</c>.</summary>
+    /// <exception cref="KeyNotFoundException">No pending device authorization has that user code.</exception>
+    public void DenyDevice(string userCode) => Decide(userCode, d => d.Denied = true);
+
+    private void Decide(string userCode, Action<DeviceAuthorization> decide)
+    {
+        var device = _admin.Runtime.State.DeviceCodes.Values.FirstOrDefault(d => d.UserCode == userCode && !d.Redeemed)
+            ?? throw new KeyNotFoundException($"no pending device authorization with user code '{userCode}'");
+        lock (device.Gate)
+        {
+            decide(device);
+        }
+    }
+
     /// <summary>Revokes every grant of <paramref name="user"/> (as a user removing an app's access at the provider); returns how many.</summary>
     public int RevokeGrantsOf(string user) =>
         _admin.Runtime.State.Grants.Values.Where(g => g.User == user && !g.IsRevoked).ToList().Count(g => _admin.RevokeGrant(g.Id));

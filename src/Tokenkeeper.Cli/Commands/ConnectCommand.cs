@@ -10,7 +10,8 @@ namespace Tokenkeeper.Cli.Commands;
 
 /// <summary>
 /// <c>tokenkeeper connect ID --store S</c>: authorises (or re-authorises) a stored connection with the authorization code grant
-/// and PKCE through a loopback redirect (RFC 8252 §7.3), or with <c>--paste</c> by pasting the final redirect URL. The library's
+/// and PKCE through a loopback redirect (RFC 8252 §7.3), or with <c>--paste</c> by pasting the final redirect URL, or with
+/// <c>--device</c> through the device authorization grant (RFC 8628). The library's
 /// <see cref="AuthorizationCodeFlow"/> does the protocol; this command only listens, prints and exits with the contract's code:
 /// 0 connected; 2 configuration (unknown connection, no endpoint, redirect port taken); 3 refused; 4 timed out or unreachable.
 /// Nothing in the store changes unless it exits 0.
@@ -24,21 +25,22 @@ internal static class ConnectCommand
         var store = new StoreOptions();
         var id = new Argument<string>("id") { Description = "The connection to authorise (see connections add)." };
         var noBrowser = new Option<bool>("--no-browser") { Description = "Print the authorization URL alone on stdout instead of opening a browser, and wait for the redirect." };
+        var device = new Option<bool>("--device") { Description = "Use the device authorization grant (RFC 8628): print a code for the person to enter on any device, and poll until they do." };
         var paste = new Option<bool>("--paste") { Description = "For machines the browser cannot reach: print the URL, then read the final redirect URL (from the browser's address bar) on stdin." };
         var timeout = new Option<string>("--timeout") { Description = "How long to wait for the person.", DefaultValueFactory = _ => $"{(int)OnboardingConstants.AuthorizationRequestLifetime.TotalMinutes}m", HelpName = "duration" };
         var json = new Option<bool>("--json") { Description = "Print {\"authorize_url\": …} on its own line first, then the result as one JSON object." };
         var command = new Command(Name, "Authorise a connection: authorization code + PKCE through a loopback redirect (or --paste).") { id };
         store.AddTo(command);
-        foreach (var option in new Option[] { noBrowser, paste, timeout, json })
+        foreach (var option in new Option[] { device, noBrowser, paste, timeout, json })
         {
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, cancellationToken) => RunAsync(store, parse, parse.GetValue(id)!, parse.GetValue(noBrowser), parse.GetValue(paste), parse.GetValue(timeout)!, parse.GetValue(json), cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(store, parse, parse.GetValue(id)!, parse.GetValue(device), parse.GetValue(noBrowser), parse.GetValue(paste), parse.GetValue(timeout)!, parse.GetValue(json), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(StoreOptions store, ParseResult parse, string connectionId, bool noBrowser, bool paste, string timeoutText, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(StoreOptions store, ParseResult parse, string connectionId, bool device, bool noBrowser, bool paste, string timeoutText, bool json, CancellationToken cancellationToken)
     {
         if (!DurationArgument.TryParse(timeoutText, out var timeout) || timeout <= TimeSpan.Zero)
         {
@@ -54,8 +56,8 @@ internal static class ConnectCommand
             var flow = new AuthorizationCodeFlow(manager);
             using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             waiting.CancelAfter(timeout);
-            var result = paste
-                ? await PasteAsync(flow, connectionId, json, timeout, waiting.Token)
+            var result = device ? await DeviceAsync(new DeviceAuthorizationFlow(manager), connectionId, json, waiting.Token)
+                : paste ? await PasteAsync(flow, connectionId, json, timeout, waiting.Token)
                 : await ListenAsync(flow, connectionId, noBrowser, json, timeout, waiting.Token);
             Report(result, json);
             return ExitCodes.Ok;
@@ -140,6 +142,31 @@ internal static class ConnectCommand
         }
 
         return await flow.CompleteAsync(request, redirect, CancellationToken.None);
+    }
+
+    /// <summary>The device authorization grant: shows the person the code and where to enter it, then polls.</summary>
+    private static async Task<OnboardingResult> DeviceAsync(DeviceAuthorizationFlow flow, string connectionId, bool json, CancellationToken cancellationToken)
+    {
+        var authorization = await flow.BeginAsync(connectionId, cancellationToken);
+        if (json)
+        {
+            CliJson.WriteLine(new
+            {
+                verification_uri = authorization.VerificationUri.AbsoluteUri,
+                user_code = authorization.UserCode,
+                verification_uri_complete = authorization.VerificationUriComplete?.AbsoluteUri,
+                expires_at = authorization.ExpiresAt,
+            });
+        }
+        else
+        {
+            Console.Out.WriteLine($"To authorise connection '{connectionId}', open {authorization.VerificationUri.AbsoluteUri} on any device and enter the code {authorization.UserCode}"
+                + (authorization.VerificationUriComplete is { } complete ? $" (or open {complete.AbsoluteUri})." : "."));
+        }
+
+        await Console.Error.WriteLineAsync($"Waiting for the code to be entered (until {authorization.ExpiresAt:u}; checking every {authorization.Interval.TotalSeconds:0} s).");
+        Console.Out.Flush();
+        return await flow.CompleteAsync(authorization, cancellationToken);
     }
 
     private static void Announce(AuthorizationRequest request, bool json, string? browser)

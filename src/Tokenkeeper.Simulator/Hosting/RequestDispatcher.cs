@@ -24,6 +24,7 @@ internal sealed class RequestDispatcher
         _routes["/.well-known/jwks.json"] = (endpoints.Jwks.InvokeAsync, null);
         _routes["/oauth/authorize"] = (endpoints.Authorize.InvokeAsync, null);
         _routes["/oauth/token"] = (null, endpoints.Token.InvokeAsync);
+        _routes["/oauth/device_authorization"] = (null, endpoints.DeviceAuthorization.InvokeAsync);
         _routes["/oauth/revoke"] = (null, endpoints.Revocation.InvokeAsync);
         _routes[IntrospectionPath] = (null, endpoints.Introspection.InvokeAsync);
         _routes["/api/contacts"] = (endpoints.Contacts.InvokeAsync, null);

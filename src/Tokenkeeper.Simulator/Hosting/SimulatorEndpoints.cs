@@ -19,7 +19,9 @@ internal sealed class SimulatorEndpoints
             new AuthorizationCodeGrant(runtime, issuer),
             new RefreshTokenGrant(runtime, issuer),
             new ClientCredentialsGrant(issuer),
-            new JwtBearerGrant(assertions, issuer));
+            new JwtBearerGrant(assertions, issuer),
+            new DeviceCodeGrant(runtime, issuer));
+        DeviceAuthorization = new DeviceAuthorizationEndpoint(runtime, authenticator);
         Authorize = new AuthorizeEndpoint(runtime);
         Revocation = new RevocationEndpoint(runtime, authenticator);
         Introspection = new IntrospectionEndpoint(runtime, authenticator);
@@ -36,6 +38,8 @@ internal sealed class SimulatorEndpoints
     public TokenEndpoint Token { get; }
 
     public AuthorizeEndpoint Authorize { get; }
+
+    public DeviceAuthorizationEndpoint DeviceAuthorization { get; }
 
     public RevocationEndpoint Revocation { get; }
 

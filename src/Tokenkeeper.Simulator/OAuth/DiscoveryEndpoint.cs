@@ -14,6 +14,7 @@ internal sealed class DiscoveryEndpoint(SimulatorRuntime runtime)
             w.WriteStartObject();
             w.WriteString("issuer", r.Issuer);
             w.WriteString("authorization_endpoint", root + "/oauth/authorize");
+            w.WriteString("device_authorization_endpoint", root + "/oauth/device_authorization");
             w.WriteString("token_endpoint", r.TokenEndpointUrl);
             w.WriteString("revocation_endpoint", root + "/oauth/revoke");
             if (r.Options.IntrospectionEnabled)

@@ -16,7 +16,8 @@ internal sealed class TokenEndpoint(
     AuthorizationCodeGrant authorizationCode,
     RefreshTokenGrant refreshToken,
     ClientCredentialsGrant clientCredentials,
-    JwtBearerGrant jwtBearer)
+    JwtBearerGrant jwtBearer,
+    DeviceCodeGrant deviceCode)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -84,6 +85,7 @@ internal sealed class TokenEndpoint(
             SimulatorGrantTypes.RefreshToken => refreshToken.Handle(request),
             SimulatorGrantTypes.ClientCredentials => clientCredentials.Handle(request),
             SimulatorGrantTypes.AuthorizationCode => authorizationCode.Handle(request),
+            SimulatorGrantTypes.DeviceCode => deviceCode.Handle(request),
             _ => jwtBearer.Handle(request),
         };
     }
@@ -119,5 +121,5 @@ internal sealed class TokenEndpoint(
 
     /// <summary>A log-safe grant type label: known values as they are, anything else cut short.</summary>
     private static string Label(string grantType) =>
-        grantType == SimulatorGrantTypes.JwtBearer ? "jwt-bearer" : grantType.Length <= 40 ? grantType : grantType[..40] + "…";
+        grantType == SimulatorGrantTypes.JwtBearer ? "jwt-bearer" : grantType == SimulatorGrantTypes.DeviceCode ? "device-code" : grantType.Length <= 40 ? grantType : grantType[..40] + "…";
 }

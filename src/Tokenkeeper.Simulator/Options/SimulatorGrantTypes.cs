@@ -15,6 +15,9 @@ public static class SimulatorGrantTypes
     /// <summary><c>urn:ietf:params:oauth:grant-type:jwt-bearer</c> (RFC 7523 §2.1).</summary>
     public const string JwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
+    /// <summary><c>urn:ietf:params:oauth:grant-type:device_code</c> (RFC 8628).</summary>
+    public const string DeviceCode = "urn:ietf:params:oauth:grant-type:device_code";
+
     /// <summary>Every grant type, the default of <see cref="SimulatorClient.GrantTypes"/>.</summary>
-    public static IReadOnlyList<string> All { get; } = [AuthorizationCode, RefreshToken, ClientCredentials, JwtBearer];
+    public static IReadOnlyList<string> All { get; } = [AuthorizationCode, RefreshToken, ClientCredentials, JwtBearer, DeviceCode];
 }

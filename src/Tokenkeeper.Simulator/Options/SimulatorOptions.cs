@@ -126,6 +126,9 @@ public sealed class SimulatorOptions
     /// client may use the refresh grant). <c>openid</c> and <c>offline_access</c> are always allowed in a request.</summary>
     public bool OfflineAccessRequired { get; set; }
 
+    /// <summary>The <c>interval</c> a device authorization answer asks clients to poll at (RFC 8628 §3.2). Default 5 seconds.</summary>
+    public TimeSpan DevicePollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Registered clients. Default: one, <see cref="SimulatorClient.CreateDefault"/> (<c>demo-client</c>/<c>demo-secret</c>).</summary>
     public IList<SimulatorClient> Clients { get; set; } = [SimulatorClient.CreateDefault()];
 

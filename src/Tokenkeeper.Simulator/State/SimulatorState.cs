@@ -23,6 +23,9 @@ internal sealed class SimulatorState(int sweepThreshold = SimulatorDefaults.Toke
 
     public ConcurrentDictionary<string, AuthorizationCodeRecord> Codes { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Device authorization requests by device code (RFC 8628).</summary>
+    public ConcurrentDictionary<string, DeviceAuthorization> DeviceCodes { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Client-assertion <c>jti</c> values seen (key: issuer + jti), with the assertion's expiry.</summary>
     public ConcurrentDictionary<string, DateTimeOffset> AssertionIds { get; } = new(StringComparer.Ordinal);
 

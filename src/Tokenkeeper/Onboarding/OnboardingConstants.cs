@@ -7,6 +7,12 @@ internal static class OnboardingConstants
     /// 10 minutes.</summary>
     public static readonly TimeSpan AuthorizationRequestLifetime = TimeSpan.FromMinutes(10);
 
+    /// <summary>Seconds between device-code polls when the provider names no interval (RFC 8628 §3.5): 5.</summary>
+    public const int DefaultDevicePollSeconds = 5;
+
+    /// <summary>Seconds added to the polling interval after each <c>slow_down</c> (RFC 8628 §3.5): 5.</summary>
+    public const int SlowDownSeconds = 5;
+
     /// <summary>Random bytes in a <c>state</c> value: 32 (256 bits, base64url).</summary>
     public const int StateBytes = 32;
 }

@@ -14,4 +14,8 @@ public enum OAuthGrantType
 
     /// <summary><c>urn:ietf:params:oauth:grant-type:jwt-bearer</c> (RFC 7523 §2.1).</summary>
     JwtBearer,
+
+    /// <summary><c>urn:ietf:params:oauth:grant-type:device_code</c> (RFC 8628 §3.4): polling for a device authorization;
+    /// the device code travels in <see cref="TokenEndpointRequest.Code"/>.</summary>
+    DeviceCode,
 }

@@ -165,6 +165,45 @@ public sealed class TokenEndpointClient
     }
 
     /// <summary>The context revocation and introspection errors are parsed in: the generic profile, no tokens at stake.</summary>
+    /// <summary>Asks a device authorization endpoint (RFC 8628 §3.1) for a device code and a user code, authenticating as
+    /// <paramref name="client"/>. Returns the answer's JSON, or the failure.</summary>
+    internal async Task<(System.Text.Json.JsonElement? Answer, TokenEndpointFailure? Failure)> RequestDeviceAuthorizationAsync(Uri endpoint, ClientIdentity client, string? scope, bool allowInsecureHttp, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(client);
+        EndpointSecurity.EnsureAllowed(endpoint, allowInsecureHttp, "device authorization endpoint");
+        using var message = new HttpRequestMessage(HttpMethod.Post, endpoint);
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        var form = new List<KeyValuePair<string, string>>();
+        if (!string.IsNullOrWhiteSpace(scope))
+        {
+            form.Add(new("scope", scope));
+        }
+
+        ClientAuthentication.Apply(message, form, client, endpoint, _time);
+        message.Content = new FormUrlEncodedContent(form);
+        var outcome = await _exchange.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        if (outcome.Failure is { } failed)
+        {
+            return (null, failed);
+        }
+
+        if (outcome.Status is >= 200 and < 300)
+        {
+            try
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(outcome.Body);
+                return (document.RootElement.Clone(), null);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return (null, new TokenEndpointFailure { Kind = TokenFailureKind.Protocol, StatusCode = outcome.Status, Message = "device authorization answer is not JSON" });
+            }
+        }
+
+        return (null, outcome.Parse(ErrorContext()).Failure);
+    }
+
     private TokenResponseContext ErrorContext() =>
         new(_time.GetUtcNow(), _time.GetUtcNow(), null, Connections.ProviderProfiles.Generic, TimeSpan.Zero, null, null);
 }

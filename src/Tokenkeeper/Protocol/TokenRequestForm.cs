@@ -11,6 +11,9 @@ internal static class TokenRequestForm
     /// <summary>The <c>grant_type</c> of the JWT-bearer grant (RFC 7523 §2.1).</summary>
     public const string JwtBearerGrantType = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
+    /// <summary>The device code grant type URN (RFC 8628 §3.4).</summary>
+    public const string DeviceCodeGrantType = "urn:ietf:params:oauth:grant-type:device_code";
+
     /// <summary>The form for <paramref name="request"/>'s grant.</summary>
     /// <exception cref="ArgumentException">The grant lacks what it needs (refresh token, code or assertion).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An unknown grant type.</exception>
@@ -40,6 +43,10 @@ internal static class TokenRequestForm
                     form.Add(new("code_verifier", request.CodeVerifier));
                 }
 
+                break;
+            case OAuthGrantType.DeviceCode:
+                form.Add(new("grant_type", DeviceCodeGrantType));
+                form.Add(new("device_code", request.Code ?? throw new ArgumentException("A device_code grant needs the device code.", nameof(request))));
                 break;
             case OAuthGrantType.JwtBearer:
                 form.Add(new("grant_type", JwtBearerGrantType));

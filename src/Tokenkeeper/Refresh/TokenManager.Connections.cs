@@ -87,11 +87,26 @@ public sealed partial class TokenManager
 
     /// <summary>Exchanges an authorization code for <paramref name="record"/>'s client (RFC 6749 §4.1.3 with the PKCE verifier),
     /// through the same client authentication and rate limit as its refreshes. Stores nothing: the caller commits.</summary>
-    internal async Task<TokenResult> ExchangeAuthorizationCodeAsync(ConnectionRecord record, string code, string redirectUri, string codeVerifier)
+    internal Task<TokenResult> ExchangeAuthorizationCodeAsync(ConnectionRecord record, string code, string redirectUri, string codeVerifier) =>
+        ExchangeAsync(record, OAuthGrantType.AuthorizationCode, code, redirectUri, codeVerifier);
+
+    /// <summary>Polls the token endpoint once for a device authorization (RFC 8628 §3.4) of <paramref name="record"/>'s client.</summary>
+    internal Task<TokenResult> ExchangeDeviceCodeAsync(ConnectionRecord record, string deviceCode) =>
+        ExchangeAsync(record, OAuthGrantType.DeviceCode, deviceCode, null, null);
+
+    /// <summary>Asks <paramref name="record"/>'s device authorization endpoint for a device and user code (RFC 8628 §3.1).</summary>
+    internal Task<(System.Text.Json.JsonElement? Answer, TokenEndpointFailure? Failure)> RequestDeviceAuthorizationAsync(ConnectionRecord record, Uri endpoint, string? scope, CancellationToken cancellationToken)
+    {
+        var registration = record.Registration;
+        var client = _engine.Context.Requests.Create(registration with { Grant = OAuthGrantType.ClientCredentials }, GetProfile(record.ConnectionId, registration), null).Client;
+        return _engine.Context.Client.RequestDeviceAuthorizationAsync(endpoint, client, scope, registration.AllowInsecureHttp, cancellationToken);
+    }
+
+    private async Task<TokenResult> ExchangeAsync(ConnectionRecord record, OAuthGrantType grant, string code, string? redirectUri, string? codeVerifier)
     {
         var registration = record.Registration;
         var context = _engine.Context;
-        var request = context.Requests.Create(registration with { Grant = OAuthGrantType.AuthorizationCode }, GetProfile(record.ConnectionId, registration), null) with
+        var request = context.Requests.Create(registration with { Grant = grant }, GetProfile(record.ConnectionId, registration), null) with
         {
             Code = code,
             RedirectUri = redirectUri,

@@ -297,7 +297,42 @@ public sealed class ConnectTests : IAsyncLifetime
 
     private CliProcess StartConnect(string id) => CliProcess.Start(["connect", id, "--store", StorePath, "--no-browser", "--json"], Environment);
 
-    private async Task<string> AddAsync(string id, string scope, string redirectUri = SimulatorDefaults.RedirectUri, string? revocationEndpoint = null)
+    [Theory]
+    [InlineData(true, 0, "Active")]
+    [InlineData(false, 3, "PendingAuthorization")]
+    public async Task Device_prints_the_code_polls_and_ends_as_the_person_decides(bool approve, int exitCode, string state)
+    {
+        _simulator.Options.DevicePollInterval = TimeSpan.FromSeconds(1);
+        await AddAsync("tv", "contacts:read", extra: ["--grant", "device_code", "--device-endpoint", new Uri(_simulator.BaseAddress, "oauth/device_authorization").ToString()]);
+        using var connect = CliProcess.Start(["connect", "tv", "--store", StorePath, "--device", "--json"], Environment);
+        await Waits.UntilAsync(() => connect.StandardOutput.Contains('\n') || connect.HasExited, () => "the user code: " + connect.Output);
+        var shown = JsonNode.Parse(connect.StandardOutput.Split('\n')[0])!;
+        var userCode = (string)shown["user_code"]!;
+
+        Assert.Matches("^[A-Z]{4}-[A-Z]{4}$", userCode);
+        Assert.EndsWith("/device", (string)shown["verification_uri"]!, StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // real time: a poll or two while the person has not decided
+        if (approve)
+        {
+            _simulator.ApproveDevice(userCode);
+        }
+        else
+        {
+            _simulator.DenyDevice(userCode);
+        }
+
+        await connect.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(connect.ExitCode == exitCode, connect.Output);
+        Assert.Equal(state, await StateAsync("tv"));
+        Assert.DoesNotContain("device_code", connect.StandardOutput, StringComparison.Ordinal);
+        if (!approve)
+        {
+            Assert.Contains("access_denied", connect.Output, StringComparison.Ordinal);
+        }
+    }
+
+    private async Task<string> AddAsync(string id, string scope, string redirectUri = SimulatorDefaults.RedirectUri, string? revocationEndpoint = null, string[]? extra = null)
     {
         var (exit, output) = await CliProcess.RunAsync(
             [
@@ -307,6 +342,7 @@ public sealed class ConnectTests : IAsyncLifetime
                 "--client-id", SimulatorDefaults.ClientId, "--client-secret-env", "CRM_SECRET",
                 "--scopes", scope, "--redirect-uri", redirectUri,
                 .. revocationEndpoint is null ? Array.Empty<string>() : ["--revocation-endpoint", revocationEndpoint],
+                .. extra ?? [],
             ],
             Environment);
         Assert.True(exit == 0, output);

@@ -110,6 +110,8 @@ public sealed class RevocationAndIntrospectionTests
         Assert.Equal(
             ["client_secret_basic", "client_secret_post", "private_key_jwt"],
             reply.Json.GetProperty("introspection_endpoint_auth_methods_supported").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal(4, reply.Json.GetProperty("grant_types_supported").GetArrayLength());
+        Assert.Equal(5, reply.Json.GetProperty("grant_types_supported").GetArrayLength());
+        Assert.Contains("urn:ietf:params:oauth:grant-type:device_code", reply.Json.GetProperty("grant_types_supported").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(root + "/oauth/device_authorization", reply["device_authorization_endpoint"]);
     }
 }
