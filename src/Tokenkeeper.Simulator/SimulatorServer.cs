@@ -131,19 +131,17 @@ public sealed class SimulatorServer : IAsyncDisposable
     /// <summary>The person approves the device authorization with <paramref name="userCode"/> (RFC 8628 §3.3), as
     /// <paramref name="user"/> (default the test user); the client's next poll gets tokens.</summary>
     /// <exception cref="KeyNotFoundException">No pending device authorization has that user code.</exception>
-    public void ApproveDevice(string userCode, string? user = null) => Decide(userCode, d => d.ApprovedFor = user ?? Options.TestUser);
+    public void ApproveDevice(string userCode, string? user = null) => Decide(userCode, approve: true, user);
 
     /// <summary>The person declines the device authorization with <paramref name="userCode"/>: the next poll gets <c>access_denied</c>.</summary>
     /// <exception cref="KeyNotFoundException">No pending device authorization has that user code.</exception>
-    public void DenyDevice(string userCode) => Decide(userCode, d => d.Denied = true);
+    public void DenyDevice(string userCode) => Decide(userCode, approve: false, null);
 
-    private void Decide(string userCode, Action<DeviceAuthorization> decide)
+    private void Decide(string userCode, bool approve, string? user)
     {
-        var device = _admin.Runtime.State.DeviceCodes.Values.FirstOrDefault(d => d.UserCode == userCode && !d.Redeemed)
-            ?? throw new KeyNotFoundException($"no pending device authorization with user code '{userCode}'");
-        lock (device.Gate)
+        if (!_admin.DecideDevice(userCode, approve, user))
         {
-            decide(device);
+            throw new KeyNotFoundException($"no pending device authorization with user code '{userCode}'");
         }
     }
 

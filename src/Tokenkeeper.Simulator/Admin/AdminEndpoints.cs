@@ -82,6 +82,24 @@ internal sealed class AdminEndpoints(SimulatorAdmin admin)
         await TokenResponseWriter.WriteAsync(context, Runtime, tokens!);
     }
 
+    /// <summary><c>POST /sim/device/{user_code}/approve|deny</c>: a person's decision on a device authorization (RFC 8628).</summary>
+    public Task DecideDeviceAsync(HttpContext context, string userCode, bool approve)
+    {
+        if (!admin.DecideDevice(userCode, approve))
+        {
+            return Responses.ErrorAsync(context, StatusCodes.Status404NotFound, "not_found", $"no pending device authorization with user code '{userCode}'");
+        }
+
+        var body = JsonBody.Build((userCode, approve), static (w, s) =>
+        {
+            w.WriteStartObject();
+            w.WriteString("user_code", s.userCode);
+            w.WriteString("status", s.approve ? "approved" : "denied");
+            w.WriteEndObject();
+        });
+        return Responses.WriteJsonAsync(context, StatusCodes.Status200OK, body);
+    }
+
     public Task RevokeGrantAsync(HttpContext context, string grantId)
     {
         if (!admin.RevokeGrant(grantId))

@@ -31,6 +31,25 @@ internal sealed class SimulatorAdmin(SimulatorRuntime runtime, TokenIssuer issue
     }
 
     /// <summary>Revokes a grant; false if there is no grant with that id.</summary>
+    /// <summary>Records a person's decision on the pending device authorization with <paramref name="userCode"/>; false when
+    /// there is none.</summary>
+    public bool DecideDevice(string userCode, bool approve, string? user = null)
+    {
+        var device = runtime.State.DeviceCodes.Values.FirstOrDefault(d => d.UserCode == userCode && !d.Redeemed);
+        if (device is null)
+        {
+            return false;
+        }
+
+        lock (device.Gate)
+        {
+            device.ApprovedFor = approve ? user ?? runtime.Options.TestUser : null;
+            device.Denied = !approve;
+        }
+
+        return true;
+    }
+
     public bool RevokeGrant(string grantId)
     {
         if (!runtime.State.Grants.TryGetValue(grantId, out var grant))

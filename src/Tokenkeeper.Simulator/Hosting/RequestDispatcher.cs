@@ -10,12 +10,14 @@ internal sealed class RequestDispatcher
 {
     private const string GrantsPrefix = "/sim/grants/";
     private const string RevokeSuffix = "/revoke";
+    private const string DevicePrefix = "/sim/device/";
 
     private const string IntrospectionPath = "/oauth/introspect";
 
     private readonly Dictionary<string, (RequestDelegate? Get, RequestDelegate? Post)> _routes = new(StringComparer.OrdinalIgnoreCase);
     private readonly IntrospectionEndpoint _introspection;
     private readonly Func<HttpContext, string, Task> _revokeGrant;
+    private readonly Func<HttpContext, string, bool, Task> _decideDevice;
 
     public RequestDispatcher(SimulatorEndpoints endpoints)
     {
@@ -34,11 +36,15 @@ internal sealed class RequestDispatcher
         _routes["/sim/grants"] = (endpoints.Admin.ListGrantsAsync, endpoints.Admin.CreateGrantAsync);
         _routes["/sim/dials"] = (endpoints.Admin.DialsAsync, endpoints.Admin.ChangeDialsAsync);
         _revokeGrant = endpoints.Admin.RevokeGrantAsync;
+        _decideDevice = endpoints.Admin.DecideDeviceAsync;
         _introspection = endpoints.Introspection;
     }
 
     /// <summary>The paths served now (a switched-off path is left out).</summary>
-    public IEnumerable<string> Paths => _routes.Keys.Where(IsServed).Append(GrantsPrefix + "{id}" + RevokeSuffix);
+    public IEnumerable<string> Paths => _routes.Keys.Where(IsServed)
+        .Append(GrantsPrefix + "{id}" + RevokeSuffix)
+        .Append(DevicePrefix + "{user_code}/approve")
+        .Append(DevicePrefix + "{user_code}/deny");
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -63,6 +69,11 @@ internal sealed class RequestDispatcher
             {
                 return HttpMethods.IsPost(method) ? _revokeGrant(context, id) : MethodNotAllowed(context, "POST");
             }
+        }
+
+        if (path.StartsWith(DevicePrefix, StringComparison.OrdinalIgnoreCase) && path[DevicePrefix.Length..].Split('/') is [{ Length: > 0 } userCode, var decision and ("approve" or "deny")])
+        {
+            return HttpMethods.IsPost(method) ? _decideDevice(context, userCode, decision == "approve") : MethodNotAllowed(context, "POST");
         }
 
         return Responses.ErrorAsync(context, StatusCodes.Status404NotFound, "not_found", $"no endpoint at {path}; GET / lists them");

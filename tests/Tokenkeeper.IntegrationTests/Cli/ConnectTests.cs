@@ -182,6 +182,61 @@ public sealed class ConnectTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_code_the_provider_refuses_to_exchange_exits_three_and_stores_nothing()
+    {
+        await AddAsync("crm", "contacts:read");
+        using var connect = StartConnect("crm");
+        var location = await ApproveAsync(await AuthorizeUrlAsync(connect));
+        var tampered = System.Text.RegularExpressions.Regex.Replace(location, "code=[^&]+", "code=not-the-code");
+
+        await FetchAsync(tampered);
+        await connect.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(connect.ExitCode == 3, connect.Output);
+        Assert.Contains("the code exchange failed (invalid_grant)", connect.Output, StringComparison.Ordinal);
+        Assert.Equal("PendingAuthorization", await StateAsync("crm"));
+    }
+
+    [Fact]
+    public async Task A_redirect_replayed_after_the_connection_is_made_changes_nothing()
+    {
+        await AddAsync("crm", "contacts:read");
+        using var connect = StartConnect("crm");
+        var location = await ApproveAsync(await AuthorizeUrlAsync(connect));
+        await FetchAsync(location);
+        await connect.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(connect.ExitCode == 0, connect.Output);
+        var (_, before) = await CliProcess.RunAsync(["connections", "show", "crm", "--store", StorePath, "--json"], Environment);
+
+        var replay = await Record.ExceptionAsync(() => FetchAsync(location)); // nobody listens any more
+
+        var (_, after) = await CliProcess.RunAsync(["connections", "show", "crm", "--store", StorePath, "--json"], Environment);
+        Assert.IsAssignableFrom<HttpRequestException>(replay);
+        Assert.Equal(JsonNode.Parse(before)!["refresh_token"]!.ToJsonString(), JsonNode.Parse(after)!["refresh_token"]!.ToJsonString());
+        Assert.Equal(1, _simulator.GetStats().TokensIssued["authorization_code"]);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("/.well-known/oauth-authorization-server")]
+    public async Task Add_with_discovery_fills_in_the_endpoints_and_the_connection_connects(string document)
+    {
+        var (exit, output) = await CliProcess.RunAsync(
+            [
+                "connections", "add", "crm", "--store", StorePath, "--json", "--discovery", _simulator.BaseAddress.ToString().TrimEnd('/') + document,
+                "--client-id", SimulatorDefaults.ClientId, "--client-secret-env", "CRM_SECRET", "--scopes", "contacts:read", "--redirect-uri", SimulatorDefaults.RedirectUri,
+            ],
+            Environment);
+        Assert.True(exit == 0, output);
+
+        await ConnectAsync("crm");
+
+        var (_, show) = await CliProcess.RunAsync(["connections", "show", "crm", "--store", StorePath, "--json"], Environment);
+        Assert.Equal(_simulator.TokenEndpoint.ToString(), (string?)JsonNode.Parse(show)!["token_endpoint"]);
+        Assert.Equal("Active", await StateAsync("crm"));
+    }
+
+    [Fact]
     public async Task A_redirect_port_already_taken_exits_two_before_anything_is_sent()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

@@ -43,6 +43,23 @@ public sealed class DeviceAuthorizationTests
     }
 
     [Fact]
+    public async Task The_admin_route_approves_or_declines_a_user_code_over_http()
+    {
+        await using var sim = await SimHarness.StartAsync();
+        var first = await sim.PostFormAsync("oauth/device_authorization", SimHarness.Basic(SimHarness.ClientId, SimHarness.ClientSecret));
+        var second = await sim.PostFormAsync("oauth/device_authorization", SimHarness.Basic(SimHarness.ClientId, SimHarness.ClientSecret));
+
+        var approved = await sim.PostFormAsync($"sim/device/{first["user_code"]}/approve", null);
+        var denied = await sim.PostFormAsync($"sim/device/{second["user_code"]}/deny", null);
+        var unknown = await sim.PostFormAsync("sim/device/NOPE-NOPE/approve", null);
+
+        Assert.Equal(("approved", "denied"), (approved["status"], denied["status"]));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.Status);
+        Assert.Equal(HttpStatusCode.OK, (await sim.TokenAsync(("grant_type", DeviceGrant), ("device_code", first["device_code"]!))).Status);
+        Assert.Equal("access_denied", (await sim.TokenAsync(("grant_type", DeviceGrant), ("device_code", second["device_code"]!))).Error);
+    }
+
+    [Fact]
     public async Task The_metadata_advertises_the_device_authorization_endpoint()
     {
         await using var sim = await SimHarness.StartAsync();
