@@ -51,6 +51,18 @@ public sealed record ProviderProfile
     /// Looked up in the <c>error</c>, <c>status</c>, <c>errorCode</c> and <c>code</c> fields of an error body.</summary>
     public IReadOnlyDictionary<string, string> ErrorCodeAliases { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>A scope the provider needs in the authorization request before it issues a refresh token (Microsoft Entra and
+    /// Xero: <c>offline_access</c>; Salesforce: <c>refresh_token</c>). Added by <c>tokenkeeper connect</c> when missing.</summary>
+    public string? OfflineAccessScope { get; init; }
+
+    /// <summary>More authorization request parameters the provider needs before it issues a refresh token (Google:
+    /// <c>access_type=offline</c> and <c>prompt=consent</c>).</summary>
+    public IReadOnlyDictionary<string, string> OfflineAuthorizationParameters { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>What to ask for when a grant came back without a refresh token anyway (a setting of the app at the provider);
+    /// null: the generic advice.</summary>
+    public string? OfflineAccessAdvice { get; init; }
+
     /// <summary>A sentence for operators: where these defaults come from.</summary>
     public string Notes { get; init; } = "";
 }

@@ -16,6 +16,8 @@ public static class ProviderProfiles
     public static readonly ProviderProfile Salesforce = new()
     {
         Name = "salesforce",
+        OfflineAccessScope = "refresh_token",
+        OfflineAccessAdvice = "the connected app's OAuth scopes must include 'Perform requests at any time (refresh_token, offline_access)'",
         AccessTokenLifetime = TimeSpan.FromHours(2),
         LifetimeFromIssuedAt = true,
         RefreshTokenIdleLifetime = TimeSpan.FromDays(30),
@@ -69,6 +71,8 @@ public static class ProviderProfiles
         Rotation = RefreshTokenRotation.RotatingWithGrace,
         RotationGrace = TimeSpan.FromDays(1),
         DefaultClientAuthMethod = ClientAuthMethod.ClientSecretPost,
+        OfflineAccessScope = "offline_access",
+        OfflineAccessAdvice = "the app registration must allow the offline_access permission (Tokenkeeper asks for it)",
         Notes = "A new refresh token on each use, the old stays valid: always keep the newest.",
     };
 
@@ -80,6 +84,8 @@ public static class ProviderProfiles
         RefreshTokenIdleLifetime = TimeSpan.FromDays(180),
         Rotation = RefreshTokenRotation.None,
         DefaultClientAuthMethod = ClientAuthMethod.ClientSecretPost,
+        OfflineAuthorizationParameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["access_type"] = "offline", ["prompt"] = "consent" },
+        OfflineAccessAdvice = "Google issues a refresh token only with access_type=offline and prompt=consent (Tokenkeeper sends both); remove the app's earlier grant at myaccount.google.com/permissions and connect again",
         Notes = "No rotation; refresh tokens of apps in 'testing' publishing status die after 7 days (use google-testing).",
     };
 
@@ -95,6 +101,7 @@ public static class ProviderProfiles
     public static readonly ProviderProfile Xero = new()
     {
         Name = "xero",
+        OfflineAccessScope = "offline_access",
         AccessTokenLifetime = TimeSpan.FromMinutes(30),
         RefreshTokenIdleLifetime = TimeSpan.FromDays(60),
         Rotation = RefreshTokenRotation.RotatingWithGrace,
