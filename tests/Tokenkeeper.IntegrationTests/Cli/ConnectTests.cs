@@ -266,7 +266,7 @@ public sealed class ConnectTests : IAsyncLifetime
     [Fact]
     public async Task Paste_completes_with_the_redirect_url_typed_back()
     {
-        await AddAsync("crm", "contacts:read");
+        await AddAsync("crm", "contacts:read contacts:write");
         using var connect = CliProcess.Start(["connect", "crm", "--store", StorePath, "--paste", "--json"], Environment, input: true);
         var location = await ApproveAsync(await AuthorizeUrlAsync(connect));
 
@@ -275,6 +275,17 @@ public sealed class ConnectTests : IAsyncLifetime
 
         Assert.True(connect.ExitCode == 0, connect.Output);
         Assert.Equal("Active", await StateAsync("crm"));
+        await AssertSyncByIdAsync("crm");
+    }
+
+    /// <summary>A sync whose job file names <paramref name="id"/> (for its source and its destination) and declares nothing.</summary>
+    private async Task AssertSyncByIdAsync(string id)
+    {
+        var job = Path.Combine(_directory, $"{id}-job.json");
+        await File.WriteAllTextAsync(job, JobNamingStoredConnections(id, id));
+        var (exit, output) = await CliProcess.RunAsync(["sync", "--config", job, "--json"], Environment);
+        Assert.True(exit == 0, output);
+        Assert.Equal(Contacts, _simulator.GetStats().ContactsStoredDistinct);
     }
 
     [Fact]
@@ -358,7 +369,7 @@ public sealed class ConnectTests : IAsyncLifetime
     public async Task Device_prints_the_code_polls_and_ends_as_the_person_decides(bool approve, int exitCode, string state)
     {
         _simulator.Options.DevicePollInterval = TimeSpan.FromSeconds(1);
-        await AddAsync("tv", "contacts:read", extra: ["--grant", "device_code", "--device-endpoint", new Uri(_simulator.BaseAddress, "oauth/device_authorization").ToString()]);
+        await AddAsync("tv", "contacts:read contacts:write", extra: ["--grant", "device_code", "--device-endpoint", new Uri(_simulator.BaseAddress, "oauth/device_authorization").ToString()]);
         using var connect = CliProcess.Start(["connect", "tv", "--store", StorePath, "--device", "--json"], Environment);
         await Waits.UntilAsync(() => connect.StandardOutput.Contains('\n') || connect.HasExited, () => "the user code: " + connect.Output);
         var shown = JsonNode.Parse(connect.StandardOutput.Split('\n')[0])!;
@@ -384,7 +395,10 @@ public sealed class ConnectTests : IAsyncLifetime
         if (!approve)
         {
             Assert.Contains("access_denied", connect.Output, StringComparison.Ordinal);
+            return;
         }
+
+        await AssertSyncByIdAsync("tv");
     }
 
     private async Task<string> AddAsync(string id, string scope, string redirectUri = SimulatorDefaults.RedirectUri, string? revocationEndpoint = null, string[]? extra = null)
