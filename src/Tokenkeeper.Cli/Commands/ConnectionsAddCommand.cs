@@ -39,6 +39,9 @@ internal static class ConnectionsAddCommand
         var clientId = new Option<string>("--client-id") { Description = "The OAuth client id.", Required = true };
         var secretEnv = new Option<string?>("--client-secret-env") { Description = "The environment variable holding the client secret.", HelpName = "name" };
         var secretFile = new Option<string?>("--client-secret-file") { Description = "A file holding the client secret.", HelpName = "path" };
+        var keyFile = new Option<string?>("--signing-key-file") { Description = "A PEM private key (RSA or P-256) for private_key_jwt client authentication or the jwt_bearer grant.", HelpName = "path" };
+        var keyId = new Option<string?>("--signing-key-id") { Description = "The key's kid, as registered at the provider." };
+        var subject = new Option<string?>("--jwt-subject") { Description = "The user a jwt_bearer grant acts for (the assertion's sub)." };
         var authMethod = new Option<string?>("--auth-method") { Description = "How the client authenticates (default: the provider profile's)." };
         authMethod.AcceptOnlyFromAmong([.. ConnectionSectionReader.AuthMethods.Keys]);
         var scopes = new Option<string?>("--scopes") { Description = "The scopes to ask for, space separated." };
@@ -49,7 +52,7 @@ internal static class ConnectionsAddCommand
         var json = new Option<bool>("--json") { Description = "Print the connection's state as JSON." };
         var command = new Command("add", "Define a connection in the store (then `tokenkeeper connect ID` to authorise it).") { id };
         store.AddTo(command);
-        foreach (var option in new Option[] { provider, discovery, tokenEndpoint, authorizationEndpoint, deviceEndpoint, revocationEndpoint, clientId, secretEnv, secretFile, authMethod, scopes, grant, redirectUri, apiBaseUrl, json })
+        foreach (var option in new Option[] { provider, discovery, tokenEndpoint, authorizationEndpoint, deviceEndpoint, revocationEndpoint, clientId, secretEnv, secretFile, keyFile, keyId, subject, authMethod, scopes, grant, redirectUri, apiBaseUrl, json })
         {
             command.Options.Add(option);
         }
@@ -66,12 +69,20 @@ internal static class ConnectionsAddCommand
                 RevocationEndpoint = parse.GetValue(revocationEndpoint),
                 ClientId = parse.GetValue(clientId),
                 ClientSecret = ReadSecret(parse.GetValue(secretEnv), parse.GetValue(secretFile)),
+                SigningKeyPem = parse.GetValue(keyFile) is { } pem ? ReadSecret(null, pem, "--signing-key-file") : null,
+                SigningKeyId = parse.GetValue(keyId),
+                JwtBearerSubject = parse.GetValue(subject),
                 ClientAuthMethod = parse.GetValue(authMethod) is { } method ? ConnectionSectionReader.AuthMethods[method] : null,
                 Scope = parse.GetValue(scopes),
                 Grant = Grants[parse.GetValue(grant)!],
                 RedirectUri = parse.GetValue(redirectUri),
                 ApiBaseUrl = parse.GetValue(apiBaseUrl),
             };
+            if (options.Grant == OAuthGrantType.JwtBearer && (options.SigningKeyPem is null || options.JwtBearerSubject is null))
+            {
+                throw new TokenkeeperConfigurationException("The jwt_bearer grant needs --signing-key-file and --jwt-subject.");
+            }
+
             if (parse.GetValue(discovery) is { } metadata)
             {
                 await DiscoverAsync(options, metadata, cancellationToken);
@@ -135,7 +146,7 @@ internal static class ConnectionsAddCommand
     }
 
     /// <summary>The client secret from an environment variable or a file (trimmed), never from a flag value.</summary>
-    internal static string? ReadSecret(string? variable, string? file)
+    internal static string? ReadSecret(string? variable, string? file, string fileFlag = "--client-secret-file")
     {
         if (variable is not null && file is not null)
         {
@@ -155,11 +166,11 @@ internal static class ConnectionsAddCommand
             try
             {
                 var value = File.ReadAllText(file).Trim();
-                return value.Length == 0 ? throw new TokenkeeperConfigurationException($"--client-secret-file {file}: the file is empty.") : value;
+                return value.Length == 0 ? throw new TokenkeeperConfigurationException($"{fileFlag} {file}: the file is empty.") : value;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new TokenkeeperConfigurationException($"--client-secret-file {file}: cannot read it ({ex.Message}).", ex);
+                throw new TokenkeeperConfigurationException($"{fileFlag} {file}: cannot read it ({ex.Message}).", ex);
             }
         }
 

@@ -61,6 +61,51 @@ public sealed class ConnectTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_client_credentials_connection_is_active_after_its_first_token()
+    {
+        var (exit, output) = await CliProcess.RunAsync(
+            [
+                "connections", "add", "svc", "--store", StorePath, "--json", "--grant", "client_credentials",
+                "--token-endpoint", _simulator.TokenEndpoint.ToString(), "--client-id", SimulatorDefaults.ClientId,
+                "--client-secret-env", "CRM_SECRET", "--scopes", "contacts:read",
+            ],
+            Environment);
+
+        Assert.True(exit == 0, output);
+        Assert.Equal("Active", (string?)JsonNode.Parse(output)!["state"]);
+        Assert.Equal(1, _simulator.GetStats().TokensIssued["client_credentials"]);
+    }
+
+    [Fact]
+    public async Task A_jwt_bearer_connection_signs_with_the_key_file_and_is_active_after_its_first_token()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var keyFile = Path.Combine(_directory, "erp.pem");
+        await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
+        await using var provider = await SimulatorServer.StartAsync(new SimulatorOptions
+        {
+            Clients = [SimulatorClient.CreateDefault(), new SimulatorClient { ClientId = "erp", PublicKeyPem = key.ExportSubjectPublicKeyInfoPem() }],
+        });
+
+        var (exit, output) = await CliProcess.RunAsync(
+            [
+                "connections", "add", "erp", "--store", StorePath, "--json", "--grant", "jwt_bearer", "--auth-method", "private_key_jwt",
+                "--token-endpoint", provider.TokenEndpoint.ToString(), "--client-id", "erp",
+                "--signing-key-file", keyFile, "--jwt-subject", provider.Options.TestUser, "--scopes", "contacts:read",
+            ],
+            Environment);
+        var (missing, missingOutput) = await CliProcess.RunAsync(
+            ["connections", "add", "erp2", "--store", StorePath, "--grant", "jwt_bearer", "--token-endpoint", provider.TokenEndpoint.ToString(), "--client-id", "erp"],
+            Environment);
+
+        Assert.True(exit == 0, output);
+        Assert.Equal("Active", (string?)JsonNode.Parse(output)!["state"]);
+        Assert.DoesNotContain("PRIVATE KEY", output, StringComparison.Ordinal);
+        Assert.True(missing == 2, missingOutput);
+        Assert.Contains("needs --signing-key-file and --jwt-subject", missingOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_job_naming_a_connection_neither_declared_nor_stored_exits_two_naming_it()
     {
         await AddAsync("crm", "contacts:read");
