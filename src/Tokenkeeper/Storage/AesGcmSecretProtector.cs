@@ -7,7 +7,9 @@ namespace Tokenkeeper.Storage;
 /// <summary>
 /// AES-256-GCM field encryption. Output: <c>tk1.{keyId}.{base64url(nonce ‖ ciphertext ‖ tag)}</c>; the associated data is
 /// the connection id and field name, so a ciphertext cannot be moved to another connection or field. Several keys may be
-/// loaded for rotation: the first encrypts, any decrypts by key id.
+/// loaded for rotation: the first encrypts, any decrypts by key id. Safe to share between threads: an <see cref="AesGcm"/>
+/// instance is not (on Linux it holds one OpenSSL cipher context, and two threads in it at once fail with "cipher operation
+/// failed" or a tag mismatch that reads as a wrong key), so each key's cipher is used by one thread at a time.
 /// </summary>
 public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
 {
@@ -15,7 +17,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
     private const int NonceSize = 12;
     private const int TagSize = 16;
 
-    private readonly (string Id, AesGcm Cipher)[] _keys;
+    private readonly (string Id, AesGcm Cipher, Lock Gate)[] _keys;
 
     /// <summary>Creates a protector. The first key encrypts; all of them decrypt.</summary>
     /// <exception cref="TokenkeeperConfigurationException">No key, or a key that is not 32 bytes.</exception>
@@ -26,7 +28,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
             throw new TokenkeeperConfigurationException("No encryption key was given.");
         }
 
-        _keys = new (string, AesGcm)[keys.Length];
+        _keys = new (string, AesGcm, Lock)[keys.Length];
         for (var i = 0; i < keys.Length; i++)
         {
             if (keys[i].Length != StorageConstants.KeySizeBytes)
@@ -34,7 +36,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
                 throw new TokenkeeperConfigurationException($"Encryption keys must be {StorageConstants.KeySizeBytes} bytes (base64 of 32 random bytes); key {i + 1} is {keys[i].Length}.");
             }
 
-            _keys[i] = (KeyIdOf(keys[i]), new AesGcm(keys[i], TagSize));
+            _keys[i] = (KeyIdOf(keys[i]), new AesGcm(keys[i], TagSize), new Lock());
         }
     }
 
@@ -48,12 +50,16 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
     public string Protect(string plaintext, string connectionId, string field)
     {
         ArgumentNullException.ThrowIfNull(plaintext);
-        var (id, cipher) = _keys[0];
+        var (id, cipher, gate) = _keys[0];
         var data = Encoding.UTF8.GetBytes(plaintext);
         var output = new byte[NonceSize + data.Length + TagSize];
         var nonce = output.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        cipher.Encrypt(nonce, data, output.AsSpan(NonceSize, data.Length), output.AsSpan(NonceSize + data.Length), AssociatedData(connectionId, field));
+        lock (gate)
+        {
+            cipher.Encrypt(nonce, data, output.AsSpan(NonceSize, data.Length), output.AsSpan(NonceSize + data.Length), AssociatedData(connectionId, field));
+        }
+
         CryptographicOperations.ZeroMemory(data);
         return $"{Prefix}.{id}.{Base64Url.EncodeToString(output)}";
     }
@@ -68,8 +74,8 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
             throw new SecretProtectionException($"Stored {field} of connection '{connectionId}' is not in the tk1 format.");
         }
 
-        var cipher = Array.Find(_keys, k => k.Id == parts[1]).Cipher
-            ?? throw new SecretProtectionException($"Stored {field} of connection '{connectionId}' was encrypted with key {parts[1]}, which is not loaded (loaded: {string.Join(", ", _keys.Select(k => k.Id))}).");
+        var (_, cipher, gate) = Array.Find(_keys, k => k.Id == parts[1]);
+        _ = cipher ?? throw new SecretProtectionException($"Stored {field} of connection '{connectionId}' was encrypted with key {parts[1]}, which is not loaded (loaded: {string.Join(", ", _keys.Select(k => k.Id))}).");
         byte[] input;
         try
         {
@@ -89,7 +95,11 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
         var plain = new byte[length];
         try
         {
-            cipher.Decrypt(input.AsSpan(0, NonceSize), input.AsSpan(NonceSize, length), input.AsSpan(NonceSize + length), plain, AssociatedData(connectionId, field));
+            lock (gate)
+            {
+                cipher.Decrypt(input.AsSpan(0, NonceSize), input.AsSpan(NonceSize, length), input.AsSpan(NonceSize + length), plain, AssociatedData(connectionId, field));
+            }
+
             return Encoding.UTF8.GetString(plain);
         }
         catch (AuthenticationTagMismatchException ex)
@@ -105,7 +115,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var (_, cipher) in _keys)
+        foreach (var (_, cipher, _) in _keys)
         {
             cipher.Dispose();
         }

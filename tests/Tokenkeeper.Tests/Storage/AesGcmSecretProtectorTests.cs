@@ -76,4 +76,35 @@ public sealed class AesGcmSecretProtectorTests
     {
         Assert.Throws<TokenkeeperConfigurationException>(() => new AesGcmSecretProtector(new byte[16]));
     }
+
+    /// <summary>Found while testing issue 15: one store (and its protector) serves every connection of a process, and a lifecycle
+    /// pass or a sync refreshes several at once. An <see cref="AesGcm"/> instance is not thread-safe on Linux: used from several
+    /// threads at once it failed with "cipher operation failed" or a tag mismatch reported as a wrong key, and an encryption could
+    /// be corrupted on its way into the store.</summary>
+    [Fact]
+    public void UsedFromManyThreadsAtOnce_EveryValueRoundTrips()
+    {
+        using var protector = new AesGcmSecretProtector(KeyA);
+        var sealedValues = Enumerable.Range(0, 64).Select(i => protector.Protect($"refresh-token-{i}", $"c{i}", "refresh_token")).ToArray();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+
+        Parallel.For(0, 200_000, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(4, Environment.ProcessorCount * 2) }, i =>
+        {
+            var n = i % sealedValues.Length;
+            try
+            {
+                if (protector.Unprotect(sealedValues[n], $"c{n}", "refresh_token") != $"refresh-token-{n}"
+                    || protector.Unprotect(protector.Protect($"value-{i}", "crm", "access_token"), "crm", "access_token") != $"value-{i}")
+                {
+                    failures.Add($"{i}: wrong value");
+                }
+            }
+            catch (Exception ex) when (ex is CryptographicException or SecretProtectionException)
+            {
+                failures.Add($"{i}: {ex.Message}");
+            }
+        });
+
+        Assert.True(failures.IsEmpty, $"{failures.Count} failures, e.g. {failures.FirstOrDefault()}");
+    }
 }
