@@ -15,7 +15,7 @@ public sealed class ConnectionMisconfiguredException : TokenAcquisitionException
     /// <param name="detail">What the provider (or the local check) said, if anything.</param>
     /// <param name="retryNotBefore">When the same configuration is tried again by itself, if ever.</param>
     public ConnectionMisconfiguredException(string connectionId, string clientId, string reason, string? detail, DateTimeOffset? retryNotBefore = null)
-        : base(connectionId, Describe(connectionId, clientId, reason, detail))
+        : base(connectionId, Describe(connectionId, clientId, reason, detail), cause: FailureCause.ClientConfiguration)
     {
         ClientId = clientId;
         Reason = reason;

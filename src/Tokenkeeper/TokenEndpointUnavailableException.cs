@@ -8,8 +8,15 @@ namespace Tokenkeeper;
 public sealed class TokenEndpointUnavailableException : TokenAcquisitionException
 {
     /// <summary>Creates the exception.</summary>
-    public TokenEndpointUnavailableException(string connectionId, string message, TokenEndpointFailure? failure, DateTimeOffset? retryNotBefore = null, Exception? innerException = null)
-        : base(connectionId, message, failure, innerException)
+    /// <param name="connectionId">The connection.</param>
+    /// <param name="message">What happened, for people.</param>
+    /// <param name="failure">The token endpoint's failure, when one caused this.</param>
+    /// <param name="retryNotBefore">The earliest next attempt, if known.</param>
+    /// <param name="innerException">What was thrown, if anything.</param>
+    /// <param name="cause">Whose problem it is, when there is no <paramref name="failure"/> to tell (a lease that timed out is
+    /// <see cref="FailureCause.Infrastructure"/>; a cooldown is the cause of the failures behind it).</param>
+    public TokenEndpointUnavailableException(string connectionId, string message, TokenEndpointFailure? failure, DateTimeOffset? retryNotBefore = null, Exception? innerException = null, FailureCause? cause = null)
+        : base(connectionId, message, failure, innerException, cause)
     {
         RetryNotBefore = retryNotBefore;
     }

@@ -9,7 +9,7 @@ public sealed class TokenStoreUnavailableException : TokenAcquisitionException
 {
     /// <summary>Creates the exception.</summary>
     public TokenStoreUnavailableException(string connectionId, string message, Exception? innerException = null)
-        : base(connectionId, message, null, innerException)
+        : base(connectionId, message, null, innerException, FailureCause.Infrastructure)
     {
     }
 }

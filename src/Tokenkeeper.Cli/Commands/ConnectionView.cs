@@ -18,7 +18,8 @@ internal sealed record ConnectionSummary(
     DateTimeOffset? LastRefresh,
     int ConsecutiveFailures,
     DateTimeOffset? NextKeepAlive,
-    string? LastError)
+    string? LastError,
+    FailureCause? LastFailureCause)
 {
     public static ConnectionSummary From(ConnectionRecord record, ConnectionPlan plan, DateTimeOffset now) => new(
         record.ConnectionId,
@@ -32,7 +33,8 @@ internal sealed record ConnectionSummary(
         record.LastRefreshAt,
         record.ConsecutiveFailures,
         plan.NextKeepAliveAt,
-        record.LastError);
+        record.LastError,
+        record.LastError is null ? null : ConnectionCause.Of(record));
 }
 
 /// <summary>What <c>connections show</c> adds: registration, fingerprints, history, plan and recent events.</summary>
@@ -78,8 +80,15 @@ internal sealed record ConnectionDetail(
 internal sealed record KeptView(DateTimeOffset KeptAt, string KeptBy, string RefreshToken, int ReplacesGeneration);
 
 /// <summary>An outbox event as the CLI shows it.</summary>
-internal sealed record EventView(long Sequence, DateTimeOffset OccurredAt, string Type, string? State, string? Reason, string? Detail, IReadOnlyList<DeliveryState> Deliveries)
+internal sealed record EventView(long Sequence, DateTimeOffset OccurredAt, string Type, string? State, FailureCause? Cause, string? Reason, string? Detail, IReadOnlyList<DeliveryState> Deliveries)
 {
     public static EventView From(OutboxEntry entry) =>
-        new(entry.Sequence, entry.Event.OccurredAt, entry.Event.Type, entry.Event.State, entry.Event.Reason, entry.Event.Detail, entry.Deliveries);
+        new(entry.Sequence, entry.Event.OccurredAt, entry.Event.Type, entry.Event.State, entry.Event.Cause, entry.Event.Reason, entry.Event.Detail, entry.Deliveries);
+}
+
+/// <summary>The cause of a record's last failure: as recorded, else (records written before causes were) what its state's reason
+/// stands for.</summary>
+internal static class ConnectionCause
+{
+    public static FailureCause? Of(ConnectionRecord record) => record.LastFailureCause ?? FailureCauses.OfStateReason(record.Status.Reason);
 }

@@ -136,7 +136,7 @@ internal static class ConnectionsCommand
             grid.AddRow("failures in a row", $"{c.ConsecutiveFailures}{(detail.NextAttemptAt is { } next && next > now ? $", next attempt {Humanize.When(next, now)}" : "")}");
             if (c.LastError is not null)
             {
-                grid.AddRow("last error", Markup.Escape(c.LastError));
+                grid.AddRow("last error", Markup.Escape(c.LastError) + (c.LastFailureCause is { } cause ? $" [grey](cause: {FailureCauses.Name(cause)})[/]" : ""));
             }
 
             if (detail.PendingRefresh is { } pending)
@@ -156,10 +156,10 @@ internal static class ConnectionsCommand
                 history.AddRow(Humanize.When(step.At, now), step.From.ToString(), step.To.ToString(), step.Reason, Markup.Escape(step.Detail ?? ""));
             }
 
-            var recent = new Table().Title("recent events").AddColumns("when", "event", "reason", "detail", "delivery");
+            var recent = new Table().Title("recent events").AddColumns("when", "event", "cause", "reason", "detail", "delivery");
             foreach (var e in detail.RecentEvents.TakeLast(10))
             {
-                recent.AddRow(Humanize.When(e.OccurredAt, now), e.Type, e.Reason ?? "", Markup.Escape(e.Detail ?? ""), Markup.Escape(DeliverySummary(e.Deliveries, now)));
+                recent.AddRow(Humanize.When(e.OccurredAt, now), e.Type, e.Cause is { } cause ? FailureCauses.Name(cause) : "", e.Reason ?? "", Markup.Escape(e.Detail ?? ""), Markup.Escape(DeliverySummary(e.Deliveries, now)));
             }
 
             AnsiConsole.Write(history);

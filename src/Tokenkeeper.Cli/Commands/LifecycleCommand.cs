@@ -18,14 +18,16 @@ internal static class LifecycleCommand
         var command = new Command("lifecycle", "Keep connections alive: keep-alive refreshes, expiry warnings, alerts.");
         command.Subcommands.Add(Run());
         command.Subcommands.Add(Plan());
+        command.Subcommands.Add(WebhookSecretCommand());
         return command;
     }
 
     private static Command Run()
     {
         var store = new StoreOptions();
-        var webhooks = new Option<string[]>("--webhook") { Description = "A URL that receives events as signed JSON POSTs (repeatable).", Arity = ArgumentArity.ZeroOrMore };
-        var secret = new Option<string?>("--webhook-secret") { Description = "The HMAC-SHA256 key for X-Tokenkeeper-Signature (default: TOKENKEEPER_WEBHOOK_SECRET)." };
+        var webhooks = new Option<string[]>("--webhook") { Description = "A URL that receives events as JSON POSTs signed per Standard Webhooks (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var secretFile = new Option<string?>("--webhook-secret-file") { Description = $"A file of whsec_ signing secrets, one per line; each signs every delivery (default: {WebhookSecretSource.EnvironmentVariable}, comma-separated).", HelpName = "FILE" };
+        var plainSecret = new Option<string?>("--webhook-secret") { Hidden = true }; // refused with advice: a secret on the command line is visible to every user
         var reconnect = new Option<string?>("--reconnect-url") { Description = "Re-authorisation link template for alerts, with {connection} for the id." };
         var noKeepAlive = new Option<bool>("--no-keepalive") { Description = "Warn and alert, but do not refresh to keep refresh tokens alive." };
         var window = new Option<string?>("--daily-window") { Description = "Schedule keep-alives into this UTC time of day (HH:mm), e.g. 02:00." };
@@ -35,7 +37,7 @@ internal static class LifecycleCommand
         var concurrency = new Option<int>("--concurrency") { Description = $"Connections processed at once (default {LifecycleConstants.MaxConcurrency}).", DefaultValueFactory = _ => LifecycleConstants.MaxConcurrency };
         var command = new Command("run", "Run the lifecycle service in the foreground until Ctrl+C (or one pass with --once).");
         store.AddTo(command);
-        foreach (var option in new Option[] { webhooks, secret, reconnect, noKeepAlive, window, warningDays, concurrency, once, json })
+        foreach (var option in new Option[] { webhooks, secretFile, plainSecret, reconnect, noKeepAlive, window, warningDays, concurrency, once, json })
         {
             command.Options.Add(option);
         }
@@ -51,8 +53,14 @@ internal static class LifecycleCommand
                 MaxConcurrency = parse.GetValue(concurrency),
             };
             var asJson = parse.GetValue(json);
-            var key = parse.GetValue(secret) ?? Environment.GetEnvironmentVariable("TOKENKEEPER_WEBHOOK_SECRET");
+            if (parse.GetValue(plainSecret) is not null)
+            {
+                throw new TokenkeeperConfigurationException(
+                    $"--webhook-secret is no longer accepted: a secret on the command line is visible to every user of this machine. Put whsec_ secrets in a file (one per line) and pass --webhook-secret-file FILE, or set {WebhookSecretSource.EnvironmentVariable}; make one with: {CliConstants.ToolName} lifecycle webhook-secret --add FILE.");
+            }
+
             var urls = parse.GetValue(webhooks) ?? [];
+            var secrets = urls.Length == 0 ? [] : WebhookSecretSource.Resolve(parse.GetValue(secretFile), Environment.GetEnvironmentVariable);
             for (var i = 0; i < urls.Length; i++)
             {
                 if (!Uri.TryCreate(urls[i], UriKind.Absolute, out var url))
@@ -60,12 +68,13 @@ internal static class LifecycleCommand
                     throw new TokenkeeperConfigurationException($"--webhook '{urls[i]}' is not an absolute URL.");
                 }
 
-                options.Webhooks.Add(new WebhookOptions
+                var hook = new WebhookOptions { Name = urls.Length == 1 ? "webhook" : $"webhook{i + 1}", Url = url };
+                foreach (var signing in secrets)
                 {
-                    Name = urls.Length == 1 ? "webhook" : $"webhook{i + 1}",
-                    Url = url,
-                    Secret = key ?? throw new TokenkeeperConfigurationException("A webhook needs --webhook-secret (or TOKENKEEPER_WEBHOOK_SECRET) to sign its payloads."),
-                });
+                    hook.Secrets.Add(signing);
+                }
+
+                options.Webhooks.Add(hook);
             }
 
             // With --json, stdout carries only JSON: the log goes to stderr.
@@ -99,6 +108,24 @@ internal static class LifecycleCommand
             }
 
             return pass.Actions.Any(a => !a.Succeeded) ? ExitCodes.FailedAfterRetries : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary><c>lifecycle webhook-secret --add FILE</c>: appends a new whsec_ secret to a secret file (created readable by its owner
+    /// only) and prints its fingerprint, never the secret.</summary>
+    private static Command WebhookSecretCommand()
+    {
+        var add = new Option<string>("--add") { Description = "The secret file to add a new secret to (one whsec_ secret per line; created if missing).", Required = true, HelpName = "FILE" };
+        var command = new Command("webhook-secret", "Make a new webhook signing secret (whsec_) in a file; with the old one still there, both sign until you remove it.") { add };
+        command.SetAction((parse, _) => CommandErrors.RunAsync(() =>
+        {
+            var file = parse.GetValue(add)!;
+            var secret = WebhookSecretSource.Add(file);
+            var count = WebhookSecret.ParseList(File.ReadAllText(file), file, '\n').Count;
+            Console.Out.WriteLine($"Added webhook secret {secret.Fingerprint} to {file} ({count} secret(s) now sign every delivery).");
+            Console.Out.WriteLine($"Give the receiver the new line of {file}; once it verifies with it, remove the older lines and restart lifecycle run.");
+            return Task.FromResult(ExitCodes.Ok);
         }));
         return command;
     }

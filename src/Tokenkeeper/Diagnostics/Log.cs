@@ -23,8 +23,8 @@ internal static partial class Log
     public static void ReconnectRequired(ILogger logger, string connectionId, string reason, string? detail) =>
         ReconnectRequiredCore(logger, connectionId, reason, detail ?? "the provider gave no detail");
 
-    [LoggerMessage(6, LogLevel.Warning, "Connection {ConnectionId}: refresh failed ({Failure}); {ConsecutiveFailures} in a row; next attempt not before {NextAttemptAt:O}")]
-    public static partial void RefreshFailed(ILogger logger, string connectionId, string failure, int consecutiveFailures, DateTimeOffset nextAttemptAt);
+    [LoggerMessage(6, LogLevel.Warning, "Connection {ConnectionId}: refresh failed ({Failure}); {ConsecutiveFailures} in a row; next attempt not before {NextAttemptAt:O} (cause: {Cause})")]
+    public static partial void RefreshFailed(ILogger logger, string connectionId, string failure, int consecutiveFailures, DateTimeOffset nextAttemptAt, string cause);
 
     [LoggerMessage(7, LogLevel.Error, "Connection {ConnectionId}: commit refused ({Conflict}) after refreshing to {AccessFingerprint}")]
     public static partial void CommitConflict(ILogger logger, string connectionId, string conflict, string accessFingerprint);

@@ -94,7 +94,9 @@ internal sealed class TokenkeeperMetrics : IDisposable
 
     internal bool RemainingLifetimeEnabled => _remaining.Enabled;
 
-    internal void RecordRefresh(string connectionId, string trigger, string outcome)
+    /// <summary>Counts a refresh cycle: <paramref name="outcome"/> is <c>success</c>, <c>adopted</c>, or the failure's kind or reason,
+    /// tagged with its <paramref name="cause"/> (see <see cref="FailureCauses"/>) when it failed.</summary>
+    internal void RecordRefresh(string connectionId, string trigger, string outcome, FailureCause? cause = null)
     {
         switch (outcome)
         {
@@ -109,7 +111,13 @@ internal sealed class TokenkeeperMetrics : IDisposable
                 break;
         }
 
-        _refreshes.Add(1, new TagList { { "connection", connectionId }, { "trigger", trigger }, { "outcome", outcome } });
+        var tags = new TagList { { "connection", connectionId }, { "trigger", trigger }, { "outcome", outcome } };
+        if (cause is { } known)
+        {
+            tags.Add("cause", FailureCauses.Name(known));
+        }
+
+        _refreshes.Add(1, tags);
     }
 
     internal void RecordJoin(string connectionId)

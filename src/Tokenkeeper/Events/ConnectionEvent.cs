@@ -24,6 +24,10 @@ public sealed record ConnectionEvent
     /// <summary>A machine-readable reason.</summary>
     public string? Reason { get; init; }
 
+    /// <summary>Whose problem the failure behind the event is (see <see cref="FailureCause"/>); null for an event about no failure
+    /// (a refresh, a change to <c>Active</c>).</summary>
+    public FailureCause? Cause { get; init; }
+
     /// <summary>A sentence for people.</summary>
     public string? Detail { get; init; }
 

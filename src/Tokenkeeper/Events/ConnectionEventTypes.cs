@@ -12,6 +12,10 @@ public static class ConnectionEventTypes
     /// <summary>The connection's state changed.</summary>
     public const string StateChanged = "state_changed";
 
+    /// <summary>The connection is <c>Active</c> again after it was <c>Degraded</c> or <c>ReconnectRequired</c>: with the state it came
+    /// from and <c>unhealthy_for_seconds</c>, so the alert that paged someone can close itself.</summary>
+    public const string Recovered = "recovered";
+
     /// <summary>The refresh token's absolute deadline is near.</summary>
     public const string ExpiryWarning = "expiry_warning";
 

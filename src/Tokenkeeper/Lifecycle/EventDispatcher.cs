@@ -8,9 +8,10 @@ using Tokenkeeper.Events;
 namespace Tokenkeeper.Lifecycle;
 
 /// <summary>
-/// Delivers outbox events: to the log once each, and to every webhook as a signed JSON POST, retried with exponential backoff
-/// and dead-lettered after <see cref="WebhookOptions.MaxAttempts"/>. An event is delivered at least once; receivers drop
-/// duplicates by <c>id</c>.
+/// Delivers outbox events: to the log once each, and to every webhook as a JSON POST signed per Standard Webhooks, retried with
+/// exponential backoff and dead-lettered after <see cref="WebhookOptions.MaxAttempts"/>. An event is delivered at least once; every
+/// attempt carries the same <c>webhook-id</c> (the event's id) and a fresh <c>webhook-timestamp</c>, so receivers drop duplicates
+/// by id and refuse stale replays by timestamp.
 /// </summary>
 internal sealed class EventDispatcher
 {
@@ -91,7 +92,17 @@ internal sealed class EventDispatcher
             writer.WriteString("type", connectionEvent.Type);
             writer.WriteString("connection_id", connectionEvent.ConnectionId);
             writer.WriteString("occurred_at", connectionEvent.OccurredAt.ToString("O", CultureInfo.InvariantCulture));
+            writer.WriteString("timestamp", connectionEvent.OccurredAt.ToString("O", CultureInfo.InvariantCulture));
             WriteOptional(writer, "state", connectionEvent.State);
+            if (connectionEvent.Cause is { } cause)
+            {
+                writer.WriteString("cause", FailureCauses.Name(cause));
+            }
+            else
+            {
+                writer.WriteNull("cause");
+            }
+
             WriteOptional(writer, "reason", connectionEvent.Reason);
             WriteOptional(writer, "detail", connectionEvent.Detail);
             WriteOptional(writer, "reconnect_url", ReconnectUrl(connectionEvent));
@@ -111,12 +122,15 @@ internal sealed class EventDispatcher
     private async Task<bool> DeliverAsync(WebhookOptions hook, PendingDelivery pending, CancellationToken cancellationToken)
     {
         var body = Payload(pending.Event);
+        var id = DeliveryId(pending.Event);
+        var timestamp = _time.GetUtcNow().ToUnixTimeSeconds(); // per attempt: a retry is signed afresh, a replay goes stale
         using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add(WebhookSignature.Header, WebhookSignature.Compute(hook.Secret, body));
-        request.Headers.Add("X-Tokenkeeper-Event", pending.Event.Type);
-        request.Headers.Add("X-Tokenkeeper-Delivery", pending.Event.Id.ToString());
-        request.Headers.Add("X-Tokenkeeper-Attempt", pending.Attempt.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(WebhookHeaders.Id, id);
+        request.Headers.Add(WebhookHeaders.Timestamp, timestamp.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(WebhookHeaders.Signature, WebhookSigner.Sign([.. hook.Secrets], id, timestamp, body));
+        request.Headers.Add(WebhookHeaders.EventType, pending.Event.Type);
+        request.Headers.Add(WebhookHeaders.Attempt, pending.Attempt.ToString(CultureInfo.InvariantCulture));
         string failure;
         try
         {
@@ -159,6 +173,9 @@ internal sealed class EventDispatcher
 
         return false;
     }
+
+    /// <summary>The <c>webhook-id</c> of an event: its id (also the body's <c>id</c>), the same on every attempt.</summary>
+    public static string DeliveryId(ConnectionEvent connectionEvent) => connectionEvent.Id.ToString();
 
     private string? ReconnectUrl(ConnectionEvent e) =>
         _options.ReconnectUrlTemplate is { } template && (e.Type == ConnectionEventTypes.ReconnectRequired || e.State == nameof(Connections.ConnectionState.ReconnectRequired))

@@ -5,7 +5,8 @@ namespace Tokenkeeper.Lifecycle;
 /// <param name="Kind">What: <c>keepalive</c>, <c>probe</c> (a refresh after a deadline was reached), or <c>warning</c>.</param>
 /// <param name="Succeeded">Whether it worked.</param>
 /// <param name="Detail">What happened, for people.</param>
-public sealed record LifecycleAction(string ConnectionId, string Kind, bool Succeeded, string Detail);
+/// <param name="Cause">For a failed action, whose problem it was (see <see cref="FailureCause"/>).</param>
+public sealed record LifecycleAction(string ConnectionId, string Kind, bool Succeeded, string Detail, FailureCause? Cause = null);
 
 /// <summary>The outcome of one lifecycle pass.</summary>
 /// <param name="At">When it ran.</param>

@@ -43,9 +43,9 @@ public sealed class LifecycleOptions
         foreach (var hook in Webhooks)
         {
             Protocol.EndpointSecurity.EnsureAllowed(hook.Url, hook.AllowInsecureHttp, "webhook URL");
-            if (string.IsNullOrEmpty(hook.Secret))
+            if (hook.Secrets.Count == 0 || hook.Secrets.Any(s => s is null))
             {
-                throw new TokenkeeperConfigurationException($"Webhook '{hook.Name}' needs a secret to sign its payloads.");
+                throw new TokenkeeperConfigurationException($"Webhook '{hook.Name}' needs at least one secret (whsec_…) to sign its payloads.");
             }
         }
 

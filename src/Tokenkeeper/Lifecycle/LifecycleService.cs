@@ -181,7 +181,7 @@ public sealed class LifecycleService
         {
             var detail = ex is ReconnectRequiredException reconnect ? $"{why}: needs re-authorisation ({reconnect.Reason})" : $"{why}: {ex.Message}";
             Log.LifecycleAction(_logger, id, kind, detail);
-            return new LifecycleAction(id, kind, false, detail);
+            return new LifecycleAction(id, kind, false, detail, ex.Cause);
         }
     }
 
@@ -199,6 +199,7 @@ public sealed class LifecycleService
                 Type = ConnectionEventTypes.ExpiryWarning,
                 OccurredAt = at,
                 State = record.Status.State.ToString(),
+                Cause = FailureCause.Credential,
                 Reason = "refresh_token_expiring",
                 Detail = detail,
                 Data = new Dictionary<string, string>

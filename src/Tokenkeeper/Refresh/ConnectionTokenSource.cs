@@ -17,6 +17,23 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
     private volatile ManagedAccessToken? _current;
     private Task? _loading;
     private int _epoch;
+    private (Storage.RefreshIntent Intent, DateTimeOffset At)? _foreignIntentSeen;
+
+    /// <summary>When this instance first saw <paramref name="intent"/> (another instance's refresh intent) on the record: now, unless
+    /// it saw the same intent before.</summary>
+    internal DateTimeOffset FirstSeen(Storage.RefreshIntent intent, DateTimeOffset now)
+    {
+        lock (_loadGate)
+        {
+            if (_foreignIntentSeen is { } seen && seen.Intent == intent)
+            {
+                return seen.At;
+            }
+
+            _foreignIntentSeen = (intent, now);
+            return now;
+        }
+    }
 
     /// <summary>Creates the source of <paramref name="connectionId"/>.</summary>
     /// <param name="connectionId">The connection.</param>
@@ -108,7 +125,7 @@ internal sealed class ConnectionTokenSource : IAccessTokenSource
             }
         }
 
-        throw new TokenAcquisitionException(ConnectionId, $"Connection '{ConnectionId}': the provider keeps handing out the token its resource server rejected ({rejected.Fingerprint}).");
+        throw new TokenAcquisitionException(ConnectionId, $"Connection '{ConnectionId}': the provider keeps handing out the token its resource server rejected ({rejected.Fingerprint}).", cause: FailureCause.Provider);
     }
 
     /// <summary>Forces a refresh (keep-alive, operator), joining one already in flight.</summary>

@@ -19,7 +19,15 @@ internal static class LeaseOwners
     public static string ForThisProcess() =>
         $"{Environment.MachineName}:{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}:{PidNamespace}:{Guid.NewGuid().ToString("N")[..8]}";
 
-    public static bool IsDeadLocalProcess(string owner)
+    /// <summary>Whether <paramref name="owner"/> is provably a process of this machine and PID namespace that no longer exists.</summary>
+    public static bool IsDeadLocalProcess(string owner) => LocalLiveness(owner) == false;
+
+    /// <summary>Whether <paramref name="owner"/> is provably a process of this machine and PID namespace that still runs (this
+    /// process included). False for anything that cannot be told: another machine, another namespace, another format.</summary>
+    public static bool IsLiveLocalProcess(string owner) => LocalLiveness(owner) == true;
+
+    /// <summary>True: a local process that runs; false: a local process that is gone; null: not provably local.</summary>
+    private static bool? LocalLiveness(string owner)
     {
         var parts = owner.Split(':');
         if (parts.Length != 4 || PidNamespace == "-"
@@ -27,21 +35,26 @@ internal static class LeaseOwners
             || !string.Equals(parts[2], PidNamespace, StringComparison.Ordinal)
             || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
         {
-            return false;
+            return null;
+        }
+
+        if (pid == Environment.ProcessId)
+        {
+            return true;
         }
 
         try
         {
             using var process = Process.GetProcessById(pid);
-            return process.HasExited;
+            return !process.HasExited;
         }
         catch (ArgumentException)
         {
-            return true;
+            return false;
         }
         catch (InvalidOperationException)
         {
-            return true;
+            return false;
         }
     }
 

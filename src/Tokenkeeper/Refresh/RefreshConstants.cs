@@ -63,6 +63,12 @@ internal static class RefreshConstants
     /// the kept refresh token is stored before a peer could take this instance's refresh intent for a lost response.</summary>
     public static readonly TimeSpan KeptTokensRetryMax = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long an instance leaves another live process of this machine to settle its own refresh intent once that
+    /// intent's request can no longer be in flight, counted from when this instance first saw it: 1 minute, many times
+    /// <see cref="KeptTokensRetryMax"/>. The owner may hold the answer in memory because the store would not take it (an outage):
+    /// settling its intent as a lost answer meanwhile would mark a live grant <c>ReconnectRequired</c>.</summary>
+    public static readonly TimeSpan LiveOwnerPatience = TimeSpan.FromMinutes(1);
+
     /// <summary>Token requests per second each client may make to its token endpoint, sustained: 10.</summary>
     public const int DefaultTokenEndpointRequestsPerSecond = 10;
 

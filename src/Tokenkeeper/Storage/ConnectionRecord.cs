@@ -44,6 +44,10 @@ public sealed record ConnectionRecord
     /// <summary>The last failure, as a sentence safe to show.</summary>
     public string? LastError { get; init; }
 
+    /// <summary>Whose problem <see cref="LastError"/> was (see <see cref="FailureCause"/>); null when there is no last error, and in
+    /// records written before causes were recorded.</summary>
+    public FailureCause? LastFailureCause { get; init; }
+
     /// <summary>While set and in the future, no refresh is attempted (cooldown after repeated failures, or a long <c>Retry-After</c>).</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
 

@@ -19,7 +19,7 @@ namespace Tokenkeeper.IntegrationTests.Lifecycle;
 public sealed class AuthLoopAlertTests
 {
     private const string Id = "crm";
-    private const string Secret = "auth-loop-signing-key";
+    private static readonly string Secret = StandardWebhooksCheck.NewSecret();
 
     [Fact]
     public async Task RejectedAgainAfterARefresh_WritesAnAuthLoopEvent_ThenNoneWithinTheHour_AndOneWhenTheHourIsUp()
@@ -69,12 +69,14 @@ public sealed class AuthLoopAlertTests
         // Delivered to a webhook as signed JSON; no token in clear anywhere (events, logs, the store file).
         await using var receiver = await WebhookReceiver.StartAsync();
         var options = new LifecycleOptions();
-        options.Webhooks.Add(new WebhookOptions { Url = receiver.Url, Secret = Secret });
+        var hook = new WebhookOptions { Url = receiver.Url };
+        hook.Secrets.Add(WebhookSecret.Parse(Secret));
+        options.Webhooks.Add(hook);
         var service = new LifecycleService(manager, options);
         await service.Dispatcher!.DispatchAsync(CancellationToken.None);
         var delivered = receiver.Requests.Where(r => r.EventType == ConnectionEventTypes.AuthLoop).ToList();
         Assert.Equal([alert.Id.ToString(), afterThird[1].Id.ToString()], delivered.Select(r => r.DeliveryId));
-        Assert.All(delivered, r => Assert.True(WebhookSignature.Verify(Secret, r.Body, r.Signature)));
+        Assert.All(delivered, r => Assert.True(r.SignedWith(Secret)));
         using var json = JsonDocument.Parse(delivered[0].Body);
         Assert.Equal(ConnectionEventTypes.AuthLoop, json.RootElement.GetProperty("type").GetString());
         Assert.Equal(Id, json.RootElement.GetProperty("connection_id").GetString());

@@ -13,7 +13,7 @@ namespace Tokenkeeper.IntegrationTests.Lifecycle;
 /// <summary><c>tokenkeeper lifecycle …</c> and <c>connections …</c> as real processes over a real store.</summary>
 public sealed class LifecycleCliTests : IAsyncLifetime
 {
-    private const string WebhookSecret = "ops-signing-key";
+    private static readonly string WebhookSecret = StandardWebhooksCheck.NewSecret();
     private readonly string _directory = Directory.CreateTempSubdirectory("tk-lifecycle-cli-").FullName;
     private readonly string _key = EncryptionKeys.NewKey();
     private SimulatorServer _simulator = null!;
@@ -41,7 +41,9 @@ public sealed class LifecycleCliTests : IAsyncLifetime
         await RegisterAsync("reports", ProviderProfiles.GoogleTesting, DateTimeOffset.UtcNow.AddDays(-6.5));
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Status = 500;
-        string[] run = ["lifecycle", "run", "--store", StorePath, "--webhook", receiver.Url.ToString(), "--webhook-secret", WebhookSecret];
+        var secretFile = Path.Combine(_directory, "hook-secrets");
+        await File.WriteAllTextAsync(secretFile, "# ops receiver\n" + WebhookSecret + "\n");
+        string[] run = ["lifecycle", "run", "--store", StorePath, "--webhook", receiver.Url.ToString(), "--webhook-secret-file", secretFile];
 
         using (var first = CliProcess.Start(run, Environment))
         {
@@ -62,7 +64,7 @@ public sealed class LifecycleCliTests : IAsyncLifetime
             await Waits.UntilAsync(() => WarningDelivered() || second.HasExited, () => "the restarted process to deliver the warning and record it: " + second.Output, TimeSpan.FromSeconds(90));
             second.KillHard();
             var delivered = receiver.Requests.First(r => r.AnsweredWith == 200 && r.EventType == ConnectionEventTypes.ExpiryWarning);
-            Assert.True(WebhookSignature.Verify(WebhookSecret, delivered.Body, delivered.Signature), second.Output);
+            Assert.True(delivered.SignedWith(WebhookSecret), second.Output);
             Assert.Contains("\"days_left\":\"1\"", delivered.Text, StringComparison.Ordinal);
             Assert.True(delivered.Attempt >= 2);
         }
@@ -220,6 +222,61 @@ public sealed class LifecycleCliTests : IAsyncLifetime
 
         Assert.Equal(2, exit);
         Assert.Contains("cannot be decrypted", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>A secret rotation as an operator does it: a second secret added to the file with the command (which shows only
+    /// fingerprints), and the next delivery signed with both, so a receiver with either verifies it (by its own check).</summary>
+    [Fact]
+    public async Task ASecretAddedToTheFile_SignsBesideTheOldOne_AndTheCommandNeverPrintsASecret()
+    {
+        await RegisterAsync("reports", ProviderProfiles.GoogleTesting, DateTimeOffset.UtcNow.AddDays(-6.5));
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var secretFile = Path.Combine(_directory, "hook-secrets");
+        var (firstExit, first) = await CliProcess.RunAsync(["lifecycle", "webhook-secret", "--add", secretFile], Environment);
+        var (secondExit, second) = await CliProcess.RunAsync(["lifecycle", "webhook-secret", "--add", secretFile], Environment);
+        var secrets = (await File.ReadAllLinesAsync(secretFile)).Where(l => l.Length > 0).ToArray();
+
+        var (runExit, run) = await CliProcess.RunAsync(["lifecycle", "run", "--once", "--store", StorePath, "--webhook", receiver.Url.ToString(), "--webhook-secret-file", secretFile], Environment);
+
+        Assert.Equal((0, 0), (firstExit, secondExit));
+        Assert.Equal(2, secrets.Length);
+        Assert.All(secrets, line => Assert.StartsWith("whsec_", line, StringComparison.Ordinal));
+        Assert.All(secrets, line => Assert.DoesNotContain(line["whsec_".Length..], first + second + run, StringComparison.Ordinal));
+        Assert.Contains("2 secret(s) now sign every delivery", second, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(secretFile));
+        }
+
+        Assert.Equal(0, runExit);
+        var warning = receiver.Requests.Single(r => r.EventType == ConnectionEventTypes.ExpiryWarning);
+        Assert.True(warning.SignedWith(secrets[0]), run);
+        Assert.True(warning.SignedWith(secrets[1]), run);
+        Assert.Contains("\"cause\":\"credential\"", warning.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASecretOnTheCommandLine_IsRefused_WithWhereToPutIt_AndNoSecretIsAnErrorThatSaysWhereToGetOne()
+    {
+        await RegisterAsync("reports", ProviderProfiles.GoogleTesting, DateTimeOffset.UtcNow.AddDays(-6.5));
+        const string Typed = "whsec_dGhpcy1pcy1hLXNlY3JldC1vbi1hLWNvbW1hbmQtbGluZQ==";
+
+        var (flagExit, flag) = await CliProcess.RunAsync(["lifecycle", "run", "--once", "--store", StorePath, "--webhook", "http://127.0.0.1:9/hook", "--webhook-secret", Typed], Environment);
+        var (noneExit, none) = await CliProcess.RunAsync(["lifecycle", "run", "--once", "--store", StorePath, "--webhook", "http://127.0.0.1:9/hook"], new Dictionary<string, string>(Environment) { ["TOKENKEEPER_WEBHOOK_SECRETS"] = "", ["TOKENKEEPER_WEBHOOK_SECRET"] = "old-plain-secret" });
+        var (badExit, bad) = await CliProcess.RunAsync(["lifecycle", "run", "--once", "--store", StorePath, "--webhook", "http://127.0.0.1:9/hook"], new Dictionary<string, string>(Environment) { ["TOKENKEEPER_WEBHOOK_SECRETS"] = "not-a-whsec-secret" });
+
+        Assert.Equal(2, flagExit);
+        Assert.Contains("--webhook-secret is no longer accepted", flag, StringComparison.Ordinal);
+        Assert.Contains("--webhook-secret-file", flag, StringComparison.Ordinal);
+        Assert.DoesNotContain(Typed[6..], flag, StringComparison.Ordinal);
+        Assert.Equal(2, noneExit);
+        Assert.Contains("TOKENKEEPER_WEBHOOK_SECRETS", none, StringComparison.Ordinal);
+        Assert.Contains("lifecycle webhook-secret --add", none, StringComparison.Ordinal);
+        Assert.Contains("TOKENKEEPER_WEBHOOK_SECRET is no longer read", none, StringComparison.Ordinal);
+        Assert.Equal(2, badExit);
+        Assert.Contains("does not start with 'whsec_'", bad, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-a-whsec-secret", bad, StringComparison.Ordinal);
+        Assert.DoesNotContain(Store.Outbox().SelectMany(e => e.Deliveries), d => d.Sink == "webhook"); // nothing was sent unsigned
     }
 
     private async Task<string> RegisterAsync(string id, ProviderProfile profile, DateTimeOffset authorizedAt) =>

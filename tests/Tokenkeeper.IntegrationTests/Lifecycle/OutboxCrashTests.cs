@@ -17,7 +17,7 @@ namespace Tokenkeeper.IntegrationTests.Lifecycle;
 /// </summary>
 public sealed class OutboxCrashTests : IAsyncLifetime
 {
-    private const string WebhookSecret = "ops-signing-key";
+    private static readonly string WebhookSecret = StandardWebhooksCheck.NewSecret();
     private const string ReconnectTemplate = "https://broker.example/connections/{connection}/reconnect";
     private static readonly TimeSpan ProcessPatience = TimeSpan.FromSeconds(90);
     private readonly string _directory = Directory.CreateTempSubdirectory("tk-outbox-crash-").FullName;
@@ -26,7 +26,7 @@ public sealed class OutboxCrashTests : IAsyncLifetime
 
     private string StorePath => Path.Combine(_directory, "tokenkeeper.db");
 
-    private Dictionary<string, string> Environment => new() { ["TOKENKEEPER_KEY"] = _key };
+    private Dictionary<string, string> Environment => new() { ["TOKENKEEPER_KEY"] = _key, ["TOKENKEEPER_WEBHOOK_SECRETS"] = WebhookSecret }; // secrets from the environment, never the command line
 
     public async Task InitializeAsync() => _simulator = await SimulatorServer.StartAsync(new SimulatorOptions());
 
@@ -56,7 +56,7 @@ public sealed class OutboxCrashTests : IAsyncLifetime
         Assert.DoesNotContain(written.Deliveries, d => d.Sink == "webhook");
         Assert.Empty(receiver.Requests);
 
-        string[] run = ["lifecycle", "run", "--store", StorePath, "--webhook", receiver.Url.ToString(), "--webhook-secret", WebhookSecret, "--reconnect-url", ReconnectTemplate];
+        string[] run = ["lifecycle", "run", "--store", StorePath, "--webhook", receiver.Url.ToString(), "--reconnect-url", ReconnectTemplate];
         using (var second = CliProcess.Start(run, Environment))
         {
             // Wait for the delivery to be recorded in the store, not just for the POST to arrive: the receiver answers before the
@@ -67,7 +67,7 @@ public sealed class OutboxCrashTests : IAsyncLifetime
 
         var delivered = Assert.Single(receiver.Requests, r => r.EventType == ConnectionEventTypes.ReconnectRequired);
         Assert.Equal((200, 1, written.Event.Id.ToString()), (delivered.AnsweredWith, delivered.Attempt, delivered.DeliveryId));
-        Assert.True(WebhookSignature.Verify(WebhookSecret, delivered.Body, delivered.Signature));
+        Assert.True(delivered.SignedWith(WebhookSecret));
         using var json = JsonDocument.Parse(delivered.Body);
         var root = json.RootElement;
         Assert.Equal(written.Event.Id.ToString(), root.GetProperty("id").GetString());
@@ -86,7 +86,7 @@ public sealed class OutboxCrashTests : IAsyncLifetime
         await RegisterAsync("reports", ProviderProfiles.GoogleTesting, DateTimeOffset.UtcNow.AddDays(-6.5));
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Hang = true;
-        string[] run = ["lifecycle", "run", "--store", StorePath, "--webhook", receiver.Url.ToString(), "--webhook-secret", WebhookSecret];
+        string[] run = ["lifecycle", "run", "--store", StorePath, "--webhook", receiver.Url.ToString(), ];
 
         // The first process claims the due events and is killed while the receiver holds its first POST (before the 10 s timeout).
         using (var first = CliProcess.Start(run, Environment))
@@ -124,7 +124,7 @@ public sealed class OutboxCrashTests : IAsyncLifetime
             var id = entry.Event.Id.ToString();
             var accepted = Assert.Single(requests, r => r.DeliveryId == id && r.AnsweredWith == 200);
             Assert.Equal(2, accepted.Attempt);
-            Assert.True(WebhookSignature.Verify(WebhookSecret, accepted.Body, accepted.Signature));
+            Assert.True(accepted.SignedWith(WebhookSecret));
             Assert.Equal(id == hung.DeliveryId ? 2 : 1, requests.Count(r => r.DeliveryId == id));
         }
 

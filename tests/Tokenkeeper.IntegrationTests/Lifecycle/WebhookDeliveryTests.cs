@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tokenkeeper.Connections;
@@ -11,10 +9,12 @@ using Tokenkeeper.Events;
 
 namespace Tokenkeeper.IntegrationTests.Lifecycle;
 
-/// <summary>Alerts delivered to a real HTTP receiver on loopback: signed, retried, dead-lettered, durable across a crash.</summary>
+/// <summary>Alerts delivered to a real HTTP receiver on loopback: signed per Standard Webhooks (checked by the receiver's own
+/// implementation), retried with the same id and fresh timestamps, dead-lettered, durable across a crash.</summary>
 public sealed class WebhookDeliveryTests : IAsyncLifetime
 {
-    private const string Secret = "webhook-signing-key";
+    private static readonly string Secret = StandardWebhooksCheck.NewSecret();
+    private static readonly string NextSecret = StandardWebhooksCheck.NewSecret();
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private readonly InMemoryTokenStore _store;
     private readonly HttpClient _http = new();
@@ -31,7 +31,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Delivered_AsJson_SignedWithHmacSha256OfTheBody()
+    public async Task Delivered_AsJson_SignedPerStandardWebhooks_OverIdTimestampAndBody()
     {
         var dispatcher = Dispatcher(out _);
         var e = ReconnectEvent();
@@ -40,19 +40,65 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         await dispatcher.DispatchAsync(CancellationToken.None);
 
         var received = Assert.Single(_receiver.Requests);
-        var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), received.Body));
-        Assert.Equal(expected, received.Signature);
-        Assert.True(WebhookSignature.Verify(Secret, received.Body, received.Signature));
-        Assert.False(WebhookSignature.Verify("another key", received.Body, received.Signature));
+        Assert.True(received.SignedWith(Secret), received.Signature);
+        Assert.False(received.SignedWith(StandardWebhooksCheck.NewSecret()));
+        Assert.StartsWith("v1,", received.Signature, StringComparison.Ordinal);
+        Assert.Equal(_clock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), received.Timestamp);
+        Assert.Equal("", received.LegacySignature); // X-Tokenkeeper-Signature is gone
         using var json = JsonDocument.Parse(received.Body);
         var root = json.RootElement;
         Assert.Equal(e.Id.ToString(), root.GetProperty("id").GetString());
         Assert.Equal("reconnect_required", root.GetProperty("type").GetString());
         Assert.Equal("crm", root.GetProperty("connection_id").GetString());
+        Assert.Equal("credential", root.GetProperty("cause").GetString());
         Assert.Equal(StateReasons.Revoked, root.GetProperty("reason").GetString());
         Assert.Equal("https://broker.example/connections/crm/reconnect", root.GetProperty("reconnect_url").GetString());
         Assert.Equal("reconnect_required", received.EventType);
         Assert.Equal(e.Id.ToString(), received.DeliveryId);
+    }
+
+    [Fact]
+    public async Task DuringARotation_EachDeliveryCarriesASignaturePerSecret_SoAReceiverWithEitherVerifiesIt()
+    {
+        var dispatcher = Dispatcher(out _, secrets: [Secret, NextSecret]);
+        await _store.EnqueueAsync([ReconnectEvent()]);
+
+        await dispatcher.DispatchAsync(CancellationToken.None);
+
+        var received = Assert.Single(_receiver.Requests);
+        Assert.Equal(2, received.Signature.Split(' ').Length);
+        Assert.True(received.SignedWith(Secret)); // a receiver not yet moved to the new secret
+        Assert.True(received.SignedWith(NextSecret)); // a receiver already moved
+        Assert.False(received.SignedWith(StandardWebhooksCheck.NewSecret()));
+    }
+
+    [Fact]
+    public async Task EachRetryOfOneEvent_CarriesTheSameWebhookId_AndAFreshTimestamp_SignedAfresh()
+    {
+        var dispatcher = Dispatcher(out var hook);
+        await _store.EnqueueAsync([ReconnectEvent()]);
+        _receiver.Status = 500;
+
+        await dispatcher.DispatchAsync(CancellationToken.None);
+        _clock.Advance(hook.BackoffBase);
+        await dispatcher.DispatchAsync(CancellationToken.None);
+        _clock.Advance(hook.BackoffBase * 2);
+        _receiver.Status = 200;
+        await dispatcher.DispatchAsync(CancellationToken.None);
+
+        var attempts = _receiver.Requests.ToList();
+        Assert.Equal(3, attempts.Count);
+        Assert.Single(attempts.Select(r => r.DeliveryId).Distinct());
+        Assert.Equal(3, attempts.Select(r => r.Timestamp).Distinct().Count());
+        Assert.All(attempts, r => Assert.True(r.SignedWith(Secret)));
+        Assert.Single(attempts.Select(r => r.Text).Distinct()); // the body is the event, unchanged
+
+        // A captured attempt replayed later fails a receiver's timestamp check; the library's verifier says so.
+        var verifier = new WebhookVerifier([WebhookSecret.Parse(Secret)], _clock);
+        var first = attempts[0];
+        _clock.Advance(TimeSpan.FromMinutes(10));
+        var replay = Assert.Throws<WebhookVerificationException>(() => verifier.Verify(first.DeliveryId, first.Timestamp, first.Signature, first.Body));
+        Assert.Equal(WebhookVerificationFailure.StaleTimestamp, replay.Failure);
     }
 
     [Fact]
@@ -114,9 +160,14 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         _receiver = await WebhookReceiver.StartAsync();
     }
 
-    private EventDispatcher Dispatcher(out WebhookOptions hook, int maxAttempts = LifecycleConstants.WebhookMaxAttempts)
+    private EventDispatcher Dispatcher(out WebhookOptions hook, int maxAttempts = LifecycleConstants.WebhookMaxAttempts, string[]? secrets = null)
     {
-        hook = new WebhookOptions { Name = "ops", Url = _receiver.Url, Secret = Secret, MaxAttempts = maxAttempts };
+        hook = new WebhookOptions { Name = "ops", Url = _receiver.Url, MaxAttempts = maxAttempts };
+        foreach (var secret in secrets ?? [Secret])
+        {
+            hook.Secrets.Add(WebhookSecret.Parse(secret));
+        }
+
         var options = new LifecycleOptions { ReconnectUrlTemplate = "https://broker.example/connections/{connection}/reconnect" };
         options.Webhooks.Add(hook);
         options.Validate();
@@ -129,6 +180,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Type = ConnectionEventTypes.ReconnectRequired,
         OccurredAt = _clock.GetUtcNow(),
         State = nameof(ConnectionState.ReconnectRequired),
+        Cause = FailureCause.Credential,
         Reason = StateReasons.Revoked,
         Detail = "the grant was revoked",
     };

@@ -49,13 +49,15 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             var status = hang ? 0 : receiver.Status;
             receiver.Requests.Enqueue(new Received(
                 body.ToArray(),
-                context.Request.Headers["X-Tokenkeeper-Signature"].ToString(),
+                context.Request.Headers["webhook-signature"].ToString(),
                 context.Request.Headers["X-Tokenkeeper-Event"].ToString(),
-                context.Request.Headers["X-Tokenkeeper-Delivery"].ToString(),
+                context.Request.Headers["webhook-id"].ToString(),
                 int.Parse(context.Request.Headers["X-Tokenkeeper-Attempt"].ToString(), System.Globalization.CultureInfo.InvariantCulture),
                 status)
             {
                 ReceivedAt = DateTimeOffset.UtcNow,
+                Timestamp = context.Request.Headers["webhook-timestamp"].ToString(),
+                LegacySignature = context.Request.Headers["X-Tokenkeeper-Signature"].ToString(),
             });
             if (hang)
             {
@@ -77,8 +79,24 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    /// <param name="Body">The exact body bytes.</param>
+    /// <param name="Signature">The <c>webhook-signature</c> header.</param>
+    /// <param name="EventType">The <c>X-Tokenkeeper-Event</c> header.</param>
+    /// <param name="DeliveryId">The <c>webhook-id</c> header.</param>
+    /// <param name="Attempt">The <c>X-Tokenkeeper-Attempt</c> header.</param>
+    /// <param name="AnsweredWith">The status this receiver answered.</param>
     public sealed record Received(byte[] Body, string Signature, string EventType, string DeliveryId, int Attempt, int AnsweredWith)
     {
+        /// <summary>The <c>webhook-timestamp</c> header.</summary>
+        public string Timestamp { get; init; } = "";
+
+        /// <summary>The header of versions before Standard Webhooks signing (it must be gone).</summary>
+        public string LegacySignature { get; init; } = "";
+
+        /// <summary>Whether one of the <c>v1</c> signatures verifies with <paramref name="secret"/>, by this test's own reading of the
+        /// Standard Webhooks scheme (not the library's verifier).</summary>
+        public bool SignedWith(string secret) => StandardWebhooksCheck.Verify(secret, DeliveryId, Timestamp, Signature, Body);
+
         /// <summary>When it arrived (wall clock: the senders are real processes).</summary>
         public DateTimeOffset ReceivedAt { get; init; }
 

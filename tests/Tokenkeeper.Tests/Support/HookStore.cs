@@ -11,14 +11,17 @@ internal sealed class HookStore(ITokenStore inner) : ITokenStore, IKeptTokenStor
 
     public Func<Task>? AfterGetOrCreate { get; set; }
 
+    /// <summary>While set, every read, write and lease call fails as a locked database does (a store outage).</summary>
+    public bool Down { get; set; }
+
     public Func<ConnectionCommit, CommitResult?>? BeforeCommit { get; set; }
 
     /// <summary>Replaces saving kept tokens (to make it fail, say).</summary>
     public Func<KeptTokens, ValueTask>? SaveKept { get; set; }
 
-    public ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken = default) => inner.GetAsync(connectionId, cancellationToken);
+    public ValueTask<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken = default) => Up() ? inner.GetAsync(connectionId, cancellationToken) : default;
 
-    public ValueTask<IReadOnlyList<ConnectionRecord>> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
+    public ValueTask<IReadOnlyList<ConnectionRecord>> ListAsync(CancellationToken cancellationToken = default) => Up() ? inner.ListAsync(cancellationToken) : default;
 
     public async ValueTask<(ConnectionRecord Record, bool Created)> GetOrCreateAsync(ConnectionRecord record, IReadOnlyList<ConnectionEvent>? events = null, CancellationToken cancellationToken = default)
     {
@@ -34,10 +37,10 @@ internal sealed class HookStore(ITokenStore inner) : ITokenStore, IKeptTokenStor
     public ValueTask<bool> DeleteAsync(string connectionId, long expectedVersion, CancellationToken cancellationToken = default) => inner.DeleteAsync(connectionId, expectedVersion, cancellationToken);
 
     public ValueTask<CommitResult> CommitAsync(ConnectionCommit commit, CancellationToken cancellationToken = default) =>
-        BeforeCommit?.Invoke(commit) is { } forced ? ValueTask.FromResult(forced) : inner.CommitAsync(commit, cancellationToken);
+        !Up() ? default : BeforeCommit?.Invoke(commit) is { } forced ? ValueTask.FromResult(forced) : inner.CommitAsync(commit, cancellationToken);
 
     public ValueTask<StoreLease?> TryAcquireLeaseAsync(string connectionId, string owner, TimeSpan duration, CancellationToken cancellationToken = default, string? takeOverFrom = null) =>
-        inner.TryAcquireLeaseAsync(connectionId, owner, duration, cancellationToken, takeOverFrom);
+        !Up() ? default : inner.TryAcquireLeaseAsync(connectionId, owner, duration, cancellationToken, takeOverFrom);
 
     public ValueTask<StoreLease?> GetLeaseAsync(string connectionId, CancellationToken cancellationToken = default) => inner.GetLeaseAsync(connectionId, cancellationToken);
 
@@ -62,4 +65,7 @@ internal sealed class HookStore(ITokenStore inner) : ITokenStore, IKeptTokenStor
 
     public ValueTask RemoveKeptAsync(string connectionId, int spentGeneration, CancellationToken cancellationToken = default) =>
         inner is IKeptTokenStore beside ? beside.RemoveKeptAsync(connectionId, spentGeneration, cancellationToken) : ValueTask.CompletedTask;
+
+    /// <summary>True, or throws what a locked database throws while <see cref="Down"/>.</summary>
+    private bool Up() => !Down ? true : throw new TokenStoreException("database is locked (the store is down for this test)", isTransient: true);
 }

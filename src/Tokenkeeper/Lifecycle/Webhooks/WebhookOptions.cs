@@ -1,6 +1,10 @@
 namespace Tokenkeeper.Lifecycle;
 
-/// <summary>A webhook that receives connection events as JSON POSTs signed with <c>X-Tokenkeeper-Signature: sha256=…</c>.</summary>
+/// <summary>
+/// A webhook that receives connection events as JSON POSTs signed per Standard Webhooks: <c>webhook-id</c> (the event's id, the
+/// same on every retry), <c>webhook-timestamp</c> (fresh on every attempt) and <c>webhook-signature</c> (one <c>v1</c> signature per
+/// secret in <see cref="Secrets"/>). Receivers verify with <see cref="WebhookVerifier"/> or by hand (docs/lifecycle.md).
+/// </summary>
 public sealed class WebhookOptions
 {
     /// <summary>A name, unique among webhooks: delivery state is kept per name. Default <c>webhook</c>.</summary>
@@ -9,8 +13,10 @@ public sealed class WebhookOptions
     /// <summary>Where to POST. Plain http is allowed only on loopback.</summary>
     public required Uri Url { get; set; }
 
-    /// <summary>The HMAC-SHA256 key for the signature. Required: an unsigned alert cannot be trusted by its receiver.</summary>
-    public required string Secret { get; set; }
+    /// <summary>The secrets that sign each delivery, in order; each active one adds a signature, so a receiver can move from one to
+    /// the next without a window of failed deliveries (add the new one, update the receiver, drop the old one). At least one is
+    /// required: an unsigned alert cannot be trusted by its receiver.</summary>
+    public IList<WebhookSecret> Secrets { get; } = [];
 
     /// <summary>Attempts before an event is dead-lettered. Default <see cref="LifecycleConstants.WebhookMaxAttempts"/>.</summary>
     public int MaxAttempts { get; set; } = LifecycleConstants.WebhookMaxAttempts;

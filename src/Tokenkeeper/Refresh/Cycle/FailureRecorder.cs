@@ -44,8 +44,8 @@ internal sealed class FailureRecorder(RefreshContext context, VersionedCommitter
         }).ConfigureAwait(false);
 
         var final = committed ?? next;
-        context.Metrics.RecordRefresh(id, TagValue.Of(flight.Trigger), TagValue.Of(failure.Kind));
-        Log.RefreshFailed(context.Logger, id, failure.ToString(), final.ConsecutiveFailures, final.NextAttemptAt ?? now);
+        context.Metrics.RecordRefresh(id, TagValue.Of(flight.Trigger), TagValue.Of(failure.Kind), FailureCauses.Of(failure));
+        Log.RefreshFailed(context.Logger, id, failure.ToString(), final.ConsecutiveFailures, final.NextAttemptAt ?? now, FailureCauses.Name(FailureCauses.Of(failure)));
         return new TokenEndpointUnavailableException(id, $"Connection '{id}': refresh failed: {failure.Message}", failure, final.NextAttemptAt);
     }
 
@@ -94,11 +94,11 @@ internal sealed class FailureRecorder(RefreshContext context, VersionedCommitter
             RefreshGuards.ThrowIfNotUsable(latest);
             return adopter.TryAdopt(source, latest, flight, out var adopted)
                 ? adopted
-                : throw new TokenEndpointUnavailableException(id, $"Connection '{id}' changed during the refresh; ask again.", null);
+                : throw new TokenEndpointUnavailableException(id, $"Connection '{id}' changed during the refresh; ask again.", null, cause: FailureCause.Infrastructure);
         }
 
         source.Invalidate();
-        context.Metrics.RecordRefresh(id, TagValue.Of(flight.Trigger), reason);
+        context.Metrics.RecordRefresh(id, TagValue.Of(flight.Trigger), reason, FailureCauses.OfStateReason(reason) ?? FailureCause.Credential);
         Log.ReconnectRequired(context.Logger, id, reason, detail);
         RefreshGuards.ThrowIfNotUsable(committed);
         throw new ReconnectRequiredException(id, reason, detail);
@@ -157,10 +157,10 @@ internal sealed class FailureRecorder(RefreshContext context, VersionedCommitter
             RefreshGuards.ThrowIfNotUsable(latest);
             return adopter.TryAdopt(source, latest, flight, out var adopted)
                 ? adopted
-                : throw new TokenEndpointUnavailableException(id, $"Connection '{id}' changed during the refresh; ask again.", null);
+                : throw new TokenEndpointUnavailableException(id, $"Connection '{id}' changed during the refresh; ask again.", null, cause: FailureCause.Infrastructure);
         }
 
-        context.Metrics.RecordRefresh(id, TagValue.Of(flight.Trigger), reason);
+        context.Metrics.RecordRefresh(id, TagValue.Of(flight.Trigger), reason, FailureCause.ClientConfiguration);
         Log.ClientMisconfigured(context.Logger, id, record.Registration.ClientId, reason, detail);
         RefreshGuards.ThrowIfNotUsable(committed);
         throw new ConnectionMisconfiguredException(id, record.Registration.ClientId, reason, detail, until);

@@ -98,7 +98,7 @@ internal sealed class GrantRefresher(RefreshContext context, InDoubtResolver dou
                 throw AcquisitionErrors.Stopping(id);
             case SendEnd.LeaseLost:
                 // Another instance took over; it re-reads the record before it sends anything. Do not commit a failure over its work.
-                throw new TokenEndpointUnavailableException(id, $"Connection '{id}': the refresh lease was lost mid-refresh; another instance continues.", null);
+                throw new TokenEndpointUnavailableException(id, $"Connection '{id}': the refresh lease was lost mid-refresh; another instance continues.", null, cause: FailureCause.Infrastructure);
         }
 
         return await AnsweredAsync(source, flight, send, sent.Answer!, spent, profile, clientKey).ConfigureAwait(false);

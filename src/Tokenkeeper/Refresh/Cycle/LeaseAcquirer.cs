@@ -35,7 +35,7 @@ internal sealed class LeaseAcquirer(RefreshContext context, TokenAdopter adopter
             context.Metrics.RecordLeaseWait(id);
             if (context.Now >= deadline)
             {
-                throw new TokenEndpointUnavailableException(id, $"Connection '{id}': another instance has held the refresh for over {patience.TotalSeconds:0} s.", null, context.Now + delay);
+                throw new TokenEndpointUnavailableException(id, $"Connection '{id}': another instance has held the refresh for over {patience.TotalSeconds:0} s.", null, context.Now + delay, cause: FailureCause.Infrastructure);
             }
 
             await Task.Delay(timings.Jittered(delay), context.Time, cancellationToken).ConfigureAwait(false);
@@ -83,7 +83,7 @@ internal sealed class LeaseAcquirer(RefreshContext context, TokenAdopter adopter
             }
 
             // Kept tokens that replace the record's refresh token are the outcome of any intent on it: store them at once.
-            if (!IsYoungForeignIntent(record) || (kept is not null && RecordTransitions.StillHolds(record, kept.Generation, kept.Spent)))
+            if (!IsForeignIntentToWaitFor(source, record) || (kept is not null && RecordTransitions.StillHolds(record, kept.Generation, kept.Spent)))
             {
                 if (kept is null)
                 {
@@ -103,9 +103,23 @@ internal sealed class LeaseAcquirer(RefreshContext context, TokenAdopter adopter
         }
     }
 
-    private bool IsYoungForeignIntent(ConnectionRecord record) =>
-        record.PendingRefresh is { ResponseLost: false } intent
-        && intent.Owner != context.InstanceId
-        && context.Now < context.Timings.InFlightUntil(intent)
-        && !LeaseOwners.IsDeadLocalProcess(intent.Owner);
+    /// <summary>
+    /// Whether another instance's refresh intent is still its own to settle: its request may still be at the provider; or, once it
+    /// cannot be, its owner is a live process of this machine, for <see cref="RefreshConstants.LiveOwnerPatience"/> from when this
+    /// instance first saw the intent. That owner holds the answer in memory if the store would not take it (a store outage, a lease
+    /// that lapsed because the store was busy) and stores it within seconds of the store coming back; settling its intent as a lost
+    /// answer meanwhile would mark a live grant <c>ReconnectRequired</c> for an infrastructure fault. An owner that recorded its
+    /// answer as lost, a dead one, or one on another machine is settled under the usual rules.
+    /// </summary>
+    private bool IsForeignIntentToWaitFor(ConnectionTokenSource source, ConnectionRecord record)
+    {
+        if (record.PendingRefresh is not { ResponseLost: false } intent || intent.Owner == context.InstanceId || LeaseOwners.IsDeadLocalProcess(intent.Owner))
+        {
+            return false;
+        }
+
+        var now = context.Now;
+        return now < context.Timings.InFlightUntil(intent)
+            || (LeaseOwners.IsLiveLocalProcess(intent.Owner) && now < source.FirstSeen(intent, now) + RefreshConstants.LiveOwnerPatience);
+    }
 }

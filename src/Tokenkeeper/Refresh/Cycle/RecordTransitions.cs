@@ -31,6 +31,7 @@ internal static class RecordTransitions
             LastRefreshAt = now,
             ConsecutiveFailures = 0,
             LastError = null,
+            LastFailureCause = null,
             NextAttemptAt = null,
             RefreshTokenGeneration = rotated ? spentGeneration + 1 : spentGeneration,
         };
@@ -60,6 +61,7 @@ internal static class RecordTransitions
             LastAttemptAt = now,
             ConsecutiveFailures = failures,
             LastError = failure.Message,
+            LastFailureCause = FailureCauses.Of(failure),
             NextAttemptAt = now + wait,
             PendingRefresh = doubt is null ? null : doubt with { ResponseLost = true },
         };
@@ -79,6 +81,7 @@ internal static class RecordTransitions
             PendingRefresh = keepIntent ? record.PendingRefresh : null,
             LastAttemptAt = now,
             LastError = detail,
+            LastFailureCause = FailureCause.ClientConfiguration,
             ConsecutiveFailures = record.ConsecutiveFailures + 1,
             NextAttemptAt = until,
         };
@@ -105,6 +108,7 @@ internal static class RecordTransitions
             PendingRefresh = null,
             LastAttemptAt = now,
             LastError = detail,
+            LastFailureCause = FailureCauses.OfStateReason(reason) ?? FailureCause.Credential,
             ConsecutiveFailures = record.ConsecutiveFailures + 1,
         };
         return record.Status.State == ConnectionState.Disabled

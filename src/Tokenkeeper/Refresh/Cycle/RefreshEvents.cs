@@ -49,6 +49,7 @@ internal static class RefreshEvents
                 Type = ConnectionEventTypes.RefreshFailed,
                 OccurredAt = now,
                 State = after.Status.State.ToString(),
+                Cause = FailureCauses.Of(failure),
                 Reason = TagValue.Of(failure.Kind),
                 Detail = failure.Message,
                 Data = new Dictionary<string, string>
@@ -93,6 +94,7 @@ internal static class RefreshEvents
             Type = ConnectionEventTypes.RefreshFailed,
             OccurredAt = now,
             State = after.Status.State.ToString(),
+            Cause = FailureCause.ClientConfiguration,
             Reason = reason,
             Detail = detail,
             Data = new Dictionary<string, string>
@@ -108,11 +110,11 @@ internal static class RefreshEvents
         return events;
     }
 
-    /// <summary>Events re-derived for a change merged onto a newer record: the state change (and threshold alert) are the newer
+    /// <summary>Events re-derived for a change merged onto a newer record: the state change, recovery (and threshold alert) are the newer
     /// record's, the rest as first built.</summary>
     public static List<ConnectionEvent> Merged(IReadOnlyList<ConnectionEvent> events, ConnectionRecord latest, ConnectionRecord merged, DateTimeOffset now, TokenEndpointFailure? failure = null)
     {
-        var result = events.Where(e => e.Type is not (ConnectionEventTypes.StateChanged or ConnectionEventTypes.RepeatedFailures)).ToList();
+        var result = events.Where(e => e.Type is not (ConnectionEventTypes.StateChanged or ConnectionEventTypes.Recovered or ConnectionEventTypes.RepeatedFailures)).ToList();
         AddStateChange(result, latest, merged, now);
         if (failure is not null)
         {
@@ -124,10 +126,7 @@ internal static class RefreshEvents
 
     private static void AddStateChange(List<ConnectionEvent> events, ConnectionRecord before, ConnectionRecord after, DateTimeOffset now)
     {
-        if (ConnectionEvents.StateChanged(before, after, now) is { } changed)
-        {
-            events.Add(changed);
-        }
+        events.AddRange(ConnectionEvents.Transition(before, after, now));
     }
 
     private static void AddRepeatedFailureAlert(List<ConnectionEvent> events, ConnectionRecord next, TokenEndpointFailure failure, DateTimeOffset now)
@@ -140,6 +139,7 @@ internal static class RefreshEvents
                 Type = ConnectionEventTypes.RepeatedFailures,
                 OccurredAt = now,
                 State = next.Status.State.ToString(),
+                Cause = FailureCauses.Of(failure),
                 Reason = TagValue.Of(failure.Kind),
                 Detail = $"{next.ConsecutiveFailures} refresh attempts in a row failed; the last: {failure.Message}",
                 Data = new Dictionary<string, string> { ["consecutive_failures"] = next.ConsecutiveFailures.ToString(CultureInfo.InvariantCulture) },

@@ -47,7 +47,8 @@ internal static class RefreshGuards
                 id,
                 $"Connection '{id}' is cooling down after {record.ConsecutiveFailures} failed refresh(es) until {notBefore:O}: {record.LastError}",
                 null,
-                notBefore);
+                notBefore,
+                cause: record.LastFailureCause ?? FailureCauses.OfStateReason(record.Status.Reason) ?? FailureCause.Provider);
         }
     }
 

@@ -131,7 +131,7 @@ internal sealed class RequestSender(RefreshContext context, InDoubtResolver doub
                 var inFlightUntil = stampedAt + context.Timings.RequestWindow;
                 var intent = new RefreshIntent(working.RefreshTokenGeneration, refreshToken?.Fingerprint ?? TokenFingerprint.None, send.FirstSent, context.InstanceId, ResponseLost: send.InDoubt, inFlightUntil);
                 send.Working = await committer.CommitAsync(working, working with { LastAttemptAt = stampedAt, PendingRefresh = intent }, send.Lease.Lease, null, CommitKind.Intent, CancellationToken.None).ConfigureAwait(false)
-                    ?? throw new TokenEndpointUnavailableException(working.ConnectionId, $"Connection '{working.ConnectionId}': the store refused the refresh intent (concurrent change); try again.", null);
+                    ?? throw new TokenEndpointUnavailableException(working.ConnectionId, $"Connection '{working.ConnectionId}': the store refused the refresh intent (concurrent change); try again.", null, cause: FailureCause.Infrastructure);
                 send.InFlightUntil = inFlightUntil;
             }
 

@@ -57,7 +57,7 @@ internal sealed class SuccessCommitter(RefreshContext context, IssuedTokenCommit
                 RefreshGuards.ThrowIfNotUsable(outcome.Record!);
                 return adopter.TryAdopt(source, outcome.Record!, flight, out var adopted)
                     ? adopted
-                    : throw new TokenEndpointUnavailableException(id, $"Connection '{id}': the refreshed tokens could not be committed because another writer changed the connection.", null);
+                    : throw new TokenEndpointUnavailableException(id, $"Connection '{id}': the refreshed tokens could not be committed because another writer changed the connection.", null, cause: FailureCause.Infrastructure);
         }
 
         var trigger = TagValue.Of(flight.Trigger);

@@ -68,11 +68,11 @@ internal sealed class TokenAdopter(RefreshContext context)
         var handle = context.HandleOf(committed);
         return source.Publish(handle, flight.Epoch)
             ? handle
-            : throw new TokenEndpointUnavailableException(committed.ConnectionId, $"Connection '{committed.ConnectionId}' was re-authorised or reconfigured during the refresh; ask again.", null);
+            : throw new TokenEndpointUnavailableException(committed.ConnectionId, $"Connection '{committed.ConnectionId}' was re-authorised or reconfigured during the refresh; ask again.", null, cause: FailureCause.Infrastructure);
     }
 
     /// <summary>What a background flight that stored kept tokens answers: the cached token (a caller that joined it and finds it not
     /// usable starts a flight of its own), or, with none cached, a failure that may be retried at once.</summary>
     public ManagedAccessToken KeptStored(ConnectionTokenSource source) =>
-        source.Current ?? throw new TokenEndpointUnavailableException(source.ConnectionId, $"Connection '{source.ConnectionId}': kept tokens were stored; ask again for a token.", null, context.Now);
+        source.Current ?? throw new TokenEndpointUnavailableException(source.ConnectionId, $"Connection '{source.ConnectionId}': kept tokens were stored; ask again for a token.", null, context.Now, cause: FailureCause.Infrastructure);
 }

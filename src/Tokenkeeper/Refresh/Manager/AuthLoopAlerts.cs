@@ -30,6 +30,7 @@ internal sealed class AuthLoopAlerts(ITokenStore store, TimeProvider time)
                     ConnectionId = connectionId,
                     Type = ConnectionEventTypes.AuthLoop,
                     OccurredAt = now,
+                    Cause = FailureCause.ClientConfiguration, // the API refuses what the provider just issued: scopes, audience, permissions
                     Detail = $"{method} {path} was rejected again after a replay with a freshly obtained token",
                     Data = new Dictionary<string, string> { ["access_token"] = rejected.Fingerprint },
                 },

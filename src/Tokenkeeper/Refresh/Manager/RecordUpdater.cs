@@ -33,7 +33,8 @@ internal sealed class RecordUpdater(ITokenStore store, TimeProvider time, Tokenk
         }
     }
 
-    /// <summary>The <c>state_changed</c> event of a change, when it changed the state.</summary>
+    /// <summary>The <c>state_changed</c> event of a change, when it changed the state, and <c>recovered</c> when it made an
+    /// unhealthy connection <c>Active</c> again (<see cref="ConnectionEvents.Transition"/>).</summary>
     public static IReadOnlyList<ConnectionEvent> StateEvents(ConnectionRecord before, ConnectionRecord after, DateTimeOffset now) =>
-        ConnectionEvents.StateChanged(before, after, now) is { } changed ? [changed] : [];
+        ConnectionEvents.Transition(before, after, now);
 }

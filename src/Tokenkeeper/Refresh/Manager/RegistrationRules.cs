@@ -97,6 +97,7 @@ internal static class RegistrationRules
             LastRefreshAt = tokens.AccessToken.IsEmpty ? record.LastRefreshAt : now,
             ConsecutiveFailures = 0,
             LastError = null,
+            LastFailureCause = null,
             NextAttemptAt = null,
             PendingRefresh = null,
             RefreshTokenGeneration = record.RefreshTokenGeneration + 1,
