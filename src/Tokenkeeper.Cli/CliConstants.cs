@@ -10,6 +10,15 @@ internal static class CliConstants
     /// than a revocation request takes.</summary>
     public static readonly TimeSpan RemoveLeaseDuration = TimeSpan.FromMinutes(2);
 
+    /// <summary>How often <c>lifecycle run</c> and <c>sync</c> export metrics over OTLP when <c>OTEL_METRIC_EXPORT_INTERVAL</c>
+    /// does not say: 15 seconds (the SDK's own default, 60 s, is long for a service watched on a dashboard). The last
+    /// measurements are exported at exit whatever the interval.</summary>
+    public static readonly TimeSpan OtlpMetricExportInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>The most a command waits at exit for its last spans and metrics to reach the OTLP collector: 3 seconds. A
+    /// collector that is down or slow costs the exit no more than this; what it did not take is dropped.</summary>
+    public static readonly TimeSpan OtlpShutdownTimeout = TimeSpan.FromSeconds(3);
+
     /// <summary>How long the loopback redirect listener waits for a connection's request before dropping it (a silent local
     /// socket, a browser's idle preconnect): 5 seconds.</summary>
     public static readonly TimeSpan RedirectReadTimeout = TimeSpan.FromSeconds(5);

@@ -13,6 +13,9 @@ namespace Tokenkeeper.Cli.Commands;
 /// <summary><c>tokenkeeper lifecycle run|plan</c>: keep refresh tokens alive, warn before they die, deliver alerts.</summary>
 internal static class LifecycleCommand
 {
+    /// <summary><c>lifecycle run</c>, as its exported telemetry names the command.</summary>
+    public const string RunCommandName = "lifecycle run";
+
     public static Command Create()
     {
         var command = new Command("lifecycle", "Keep connections alive: keep-alive refreshes, expiry warnings, alerts.");
@@ -35,15 +38,18 @@ internal static class LifecycleCommand
         var json = new Option<bool>("--json") { Description = "Print each pass as one JSON object per line (with --once: the one pass); logs go to stderr." };
         var warningDays = WarningDaysOption();
         var concurrency = new Option<int>("--concurrency") { Description = $"Connections processed at once (default {LifecycleConstants.MaxConcurrency}).", DefaultValueFactory = _ => LifecycleConstants.MaxConcurrency };
+        var otlp = TelemetryExport.CreateOption();
         var command = new Command("run", "Run the lifecycle service in the foreground until Ctrl+C (or one pass with --once).");
         store.AddTo(command);
-        foreach (var option in new Option[] { webhooks, secretFile, plainSecret, reconnect, noKeepAlive, window, warningDays, concurrency, once, json })
+        foreach (var option in new Option[] { webhooks, secretFile, plainSecret, reconnect, noKeepAlive, window, warningDays, concurrency, once, json, otlp })
         {
             command.Options.Add(option);
         }
 
         command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
+            // Disposed last, after the manager: the final spans and metrics are sent before the process exits.
+            using var telemetry = TelemetryExport.Start(parse.GetValue(otlp), RunCommandName);
             var options = new LifecycleOptions
             {
                 KeepAlive = !parse.GetValue(noKeepAlive),

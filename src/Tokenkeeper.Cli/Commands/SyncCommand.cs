@@ -21,13 +21,14 @@ internal static class SyncCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object at the end (and nothing else on stdout)." };
         var logLevel = new Option<string>("--log-level") { Description = "Log to stderr at this level.", DefaultValueFactory = _ => "none", HelpName = "level" };
         logLevel.AcceptOnlyFromAmong(CliLogging.Levels);
+        var otlp = TelemetryExport.CreateOption();
         var command = new Command(Name, "Run a resumable batch sync from a job file: read pages, write batches with idempotency keys, checkpoint after each.")
         {
-            config, restart, json, logLevel,
+            config, restart, json, logLevel, otlp,
         };
         command.SetAction((result, cancellationToken) => RunAsync(
             result.GetValue(config)!,
-            new SyncRunSettings { Restart = result.GetValue(restart), Json = result.GetValue(json), StopNow = stopNow },
+            new SyncRunSettings { Restart = result.GetValue(restart), Json = result.GetValue(json), StopNow = stopNow, OtlpEndpoint = result.GetValue(otlp) },
             result.GetValue(logLevel)!,
             CliOutput.FromProcess(),
             cancellationToken));
@@ -42,6 +43,8 @@ internal static class SyncCommand
         using var loggers = CliLogging.Create(logLevel);
         try
         {
+            // Disposed after the run and its report: a short sync still sends its spans and metrics before the process exits.
+            using var telemetry = TelemetryExport.Start(settings.OtlpEndpoint, Name);
             var file = JobFileReader.Load(path, settings.Environment);
             var outcome = await new SyncJobRunner(output).RunAsync(file, settings with { LoggerFactory = settings.LoggerFactory ?? loggers }, cancellationToken).ConfigureAwait(false);
             SyncReportPrinter.Print(output, outcome, file, settings.Json, $"tokenkeeper sync --config {path}");

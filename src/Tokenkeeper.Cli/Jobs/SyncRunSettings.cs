@@ -36,6 +36,10 @@ internal sealed record SyncRunSettings
     /// given asks it to stop after that batch instead. A token request already sent is finished either way.</summary>
     public CancellationToken StopNow { get; init; }
 
+    /// <summary>The OTLP/HTTP collector's base URL (<c>--otlp-endpoint</c>); null: the <c>OTEL_EXPORTER_OTLP_*</c> variables
+    /// decide whether the run's telemetry is exported.</summary>
+    public string? OtlpEndpoint { get; init; }
+
     /// <summary>Replaces the progress display chosen from the output (live bar, plain lines, or none with <c>--json</c>).</summary>
     public IProgressView? ProgressView { get; init; }
 }
