@@ -43,6 +43,15 @@ public sealed class WrongClientSecretTests : IAsyncLifetime
         Assert.Equal(issued, _harness.Simulator.GetStats().TokensIssuedTotal);
         var (state, reason) = await StateAsync(SyncHarness.SourceConnection);
         Assert.Equal(("Degraded", "invalid_client"), (state, reason));
+        Assert.Equal("client_configuration", (string?)(await RowAsync(SyncHarness.SourceConnection))["last_failure_cause"]);
+        var (showExit, show) = await Support.CliProcess.RunAsync(
+            ["connections", "show", SyncHarness.SourceConnection, "--store", _harness.StorePath, "--json"],
+            new Dictionary<string, string> { ["TOKENKEEPER_KEY_FILE"] = _harness.KeyFile });
+        Assert.True(showExit == 0, show);
+        var shown = JsonNode.Parse(show)!;
+        Assert.Equal("client_configuration", (string?)shown["connection"]!["last_failure_cause"]);
+        Assert.Contains(shown["recent_events"]!.AsArray(), e => (string?)e!["type"] == "refresh_failed" && (string?)e["cause"] == "client_configuration");
+        Assert.DoesNotContain(shown["recent_events"]!.AsArray(), e => (string?)e!["cause"] == "credential");
 
         var (planExit, plan) = await Support.CliProcess.RunAsync(
             ["lifecycle", "plan", "--store", _harness.StorePath],
@@ -65,16 +74,22 @@ public sealed class WrongClientSecretTests : IAsyncLifetime
         Assert.Equal(bootstrap, _harness.Environment[SyncHarness.VariableOf(SyncHarness.SourceConnection)]);
         Assert.DoesNotContain("re-authorised", corrected.Stdout + corrected.Stderr, StringComparison.Ordinal);
         Assert.Equal(("Active", "reconfigured"), await StateAsync(SyncHarness.SourceConnection));
+        Assert.Null((string?)(await RowAsync(SyncHarness.SourceConnection))["last_failure_cause"]); // refreshed since: no failure to show, as for last_error
         Assert.Equal(Contacts, _harness.Simulator.GetStats().ContactsStoredDistinct);
     }
 
     private async Task<(string State, string Reason)> StateAsync(string connection)
     {
+        var row = await RowAsync(connection);
+        return ((string)row["state"]!, (string)row["reason"]!);
+    }
+
+    private async Task<JsonNode> RowAsync(string connection)
+    {
         var (exit, output) = await Support.CliProcess.RunAsync(
             ["connections", "list", "--store", _harness.StorePath, "--json"],
             new Dictionary<string, string> { ["TOKENKEEPER_KEY_FILE"] = _harness.KeyFile });
         Assert.True(exit == 0, output);
-        var row = JsonNode.Parse(output)!["connections"]!.AsArray().Single(c => (string?)c!["id"] == connection)!;
-        return ((string)row["state"]!, (string)row["reason"]!);
+        return JsonNode.Parse(output)!["connections"]!.AsArray().Single(c => (string?)c!["id"] == connection)!;
     }
 }
