@@ -80,10 +80,10 @@ internal sealed record ConnectionDetail(
 internal sealed record KeptView(DateTimeOffset KeptAt, string KeptBy, string RefreshToken, int ReplacesGeneration);
 
 /// <summary>An outbox event as the CLI shows it.</summary>
-internal sealed record EventView(long Sequence, DateTimeOffset OccurredAt, string Type, string? State, FailureCause? Cause, string? Reason, string? Detail, IReadOnlyList<DeliveryState> Deliveries)
+internal sealed record EventView(long Sequence, DateTimeOffset OccurredAt, string Type, string? State, FailureCause? Cause, string? Reason, string? Detail, IReadOnlyDictionary<string, string> Data, IReadOnlyList<DeliveryState> Deliveries)
 {
     public static EventView From(OutboxEntry entry) =>
-        new(entry.Sequence, entry.Event.OccurredAt, entry.Event.Type, entry.Event.State, entry.Event.Cause, entry.Event.Reason, entry.Event.Detail, entry.Deliveries);
+        new(entry.Sequence, entry.Event.OccurredAt, entry.Event.Type, entry.Event.State, entry.Event.Cause, entry.Event.Reason, entry.Event.Detail, entry.Event.Data ?? new Dictionary<string, string>(), entry.Deliveries);
 }
 
 /// <summary>The cause of a record's last failure: as recorded, else (records written before causes were) what its state's reason

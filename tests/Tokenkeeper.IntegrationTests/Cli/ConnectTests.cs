@@ -358,6 +358,13 @@ public sealed class ConnectTests : IAsyncLifetime
         var (_, show) = await CliProcess.RunAsync(["connections", "show", "crm", "--store", StorePath, "--json"], Environment);
         var history = JsonNode.Parse(show)!["history"]!.AsArray().Select(h => (string?)h!["to"]).ToList();
         Assert.Equal(["Active", "ReconnectRequired", "Active"], history); // registered PendingAuthorization, then each change
+        var events = JsonNode.Parse(show)!["recent_events"]!.AsArray();
+        var alert = Assert.Single(events, e => (string?)e!["type"] == "reconnect_required")!;
+        Assert.Equal("credential", (string?)alert["cause"]);
+        var recovered = Assert.Single(events, e => (string?)e!["type"] == "recovered")!; // the alert that paged someone can close itself
+        Assert.Equal(("credential", "authorized", "ReconnectRequired"), ((string?)recovered["cause"], (string?)recovered["reason"], (string?)recovered["data"]!["from"]));
+        Assert.True(long.Parse((string)recovered["data"]!["unhealthy_for_seconds"]!, System.Globalization.CultureInfo.InvariantCulture) >= 0);
+        Assert.True(DateTimeOffset.Parse((string)recovered["occurred_at"]!, System.Globalization.CultureInfo.InvariantCulture) >= DateTimeOffset.Parse((string)alert["occurred_at"]!, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
