@@ -153,16 +153,19 @@ public sealed class TelemetryTests
             Assert.False(string.IsNullOrWhiteSpace(instrument.Description), $"{name} has no description");
         }
 
-        // Tag keys: exactly the documented ones on every measurement, never a token among the values.
+        // Tag keys: exactly the documented ones on every measurement (a failed refresh cycle adds its cause), never a token
+        // among the values.
         var all = measured.ToArray();
         foreach (var m in all)
         {
-            Assert.Equal(Documented[m.Name].Tags.Order(StringComparer.Ordinal), m.Tags.Keys.Order(StringComparer.Ordinal));
+            var failedCycle = m.Name == "tokenkeeper.refreshes" && m.Tags["outcome"] is not ("success" or "adopted");
+            Assert.Equal(Documented[m.Name].Tags.Concat(failedCycle ? ["cause"] : []).Order(StringComparer.Ordinal), m.Tags.Keys.Order(StringComparer.Ordinal));
             Assert.All(m.Tags.Values, value => Assert.False(h.SeenSecrets.ContainsKey(value as string ?? ""), $"{m.Name} carries a token in a tag"));
         }
 
         var refreshes = Of(all, "tokenkeeper.refreshes");
         Assert.All(refreshes, m => Assert.Equal(Id, m.Tags["connection"]));
+        Assert.Equal("provider", Assert.Single(refreshes, m => (string?)m.Tags["outcome"] == "transient").Tags["cause"]);
         Assert.Equal(
             new[] { "no_token/success", "forced/success", "forced/adopted", "rejected/success", "forced/success", "forced/transient" }.Order(StringComparer.Ordinal),
             refreshes.Select(m => $"{m.Tags["trigger"]}/{m.Tags["outcome"]}").Order(StringComparer.Ordinal));
