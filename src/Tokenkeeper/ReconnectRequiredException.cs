@@ -8,7 +8,7 @@ public sealed class ReconnectRequiredException : TokenAcquisitionException
 {
     /// <summary>Creates the exception.</summary>
     public ReconnectRequiredException(string connectionId, string reason, string? detail)
-        : base(connectionId, $"Connection '{connectionId}' needs to be re-authorised ({reason}){(detail is null ? "" : ": " + detail)}.", cause: FailureCauses.OfStateReason(reason) ?? FailureCause.Credential)
+        : base(connectionId, $"Connection '{connectionId}' needs to be re-authorised ({reason}){(detail is null ? "" : ": " + detail)}.", cause: reason == Connections.StateReasons.NotAuthorized ? null : FailureCauses.OfStateReason(reason) ?? FailureCause.Credential)
     {
         Reason = reason;
         Detail = detail;

@@ -63,6 +63,7 @@ public sealed partial class TokenManager : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(client);
         _options = options ?? new TokenManagerOptions();
         _options.Validate();
+        LeaseOwners.Started(_options.InstanceId);
         TimeProvider = timeProvider ?? TimeProvider.System;
         _ownsMetrics = metrics is null;
         Metrics = metrics ?? new TokenkeeperMetrics();
@@ -175,6 +176,9 @@ public sealed partial class TokenManager : IAsyncDisposable
 
         // All at once, so stopping waits for the store once, not once per connection.
         await Task.WhenAll(sources.Select(s => _engine.KeptTokens.StoreAtStopAsync(s, _options.StoreWaitAtStop))).ConfigureAwait(false);
+
+        // From here this instance settles nothing: a peer of this process may settle its intents (docs/engine.md, "The intent").
+        LeaseOwners.Stopped(_options.InstanceId);
     }
 
     private async Task WarnIfHostGivesUpAsync(Task stopped, CancellationToken cancellationToken)

@@ -26,9 +26,17 @@ internal sealed class LeaseAcquirer(RefreshContext context, TokenAdopter adopter
         {
             if (await TryTakeAsync(id, cancellationToken).ConfigureAwait(false) is { } held)
             {
-                if (await UnderLeaseAsync(source, flight, held, cancellationToken).ConfigureAwait(false) is { } acquired)
+                var (acquired, ownerWaitEnds) = await UnderLeaseAsync(source, flight, held, cancellationToken).ConfigureAwait(false);
+                if (acquired is { } done)
                 {
-                    return acquired;
+                    return done;
+                }
+
+                if (ownerWaitEnds is { } ends && ends > deadline)
+                {
+                    // A live owner's refresh is left to it for a bounded time; this caller waits that out rather than fail
+                    // every time it asks (a peer that asks once per process would otherwise never settle it).
+                    deadline = ends;
                 }
             }
 
@@ -68,9 +76,10 @@ internal sealed class LeaseAcquirer(RefreshContext context, TokenAdopter adopter
         return lease is null ? null : new HeldLease(context, lease);
     }
 
-    /// <summary>Under the lease: adopt a peer's tokens, or keep the lease unless another live instance's request may be in flight
-    /// (then give it back and null: wait on). The lease is released on every path that does not return it.</summary>
-    private async Task<LeaseAcquisition?> UnderLeaseAsync(ConnectionTokenSource source, Flight flight, HeldLease held, CancellationToken cancellationToken)
+    /// <summary>Under the lease: adopt a peer's tokens, or keep the lease unless another instance's request may be in flight or is
+    /// left to its live owner (then give it back and wait: with when a live owner's wait ends, if that is why). The lease is
+    /// released on every path that does not return it.</summary>
+    private async Task<(LeaseAcquisition? Acquired, DateTimeOffset? OwnerWaitEnds)> UnderLeaseAsync(ConnectionTokenSource source, Flight flight, HeldLease held, CancellationToken cancellationToken)
     {
         try
         {
@@ -79,22 +88,23 @@ internal sealed class LeaseAcquirer(RefreshContext context, TokenAdopter adopter
             if (kept is null && adopter.TryAdopt(source, record, flight, out var adopted))
             {
                 await held.DisposeAsync().ConfigureAwait(false);
-                return new LeaseAcquisition(null, null, adopted);
+                return (new LeaseAcquisition(null, null, adopted), null);
             }
 
             // Kept tokens that replace the record's refresh token are the outcome of any intent on it: store them at once.
-            if (!IsForeignIntentToWaitFor(source, record) || (kept is not null && RecordTransitions.StillHolds(record, kept.Generation, kept.Spent)))
+            var waitFor = ForeignIntentWait(source, record);
+            if (waitFor is null || (kept is not null && RecordTransitions.StillHolds(record, kept.Generation, kept.Spent)))
             {
                 if (kept is null)
                 {
                     RefreshGuards.EnsureRefreshable(record, context.Now);
                 }
 
-                return new LeaseAcquisition(held, record, null);
+                return (new LeaseAcquisition(held, record, null), null);
             }
 
             await held.DisposeAsync().ConfigureAwait(false);
-            return null;
+            return (null, waitFor.Value.OwnerWaitEnds);
         }
         catch
         {
@@ -104,22 +114,34 @@ internal sealed class LeaseAcquirer(RefreshContext context, TokenAdopter adopter
     }
 
     /// <summary>
-    /// Whether another instance's refresh intent is still its own to settle: its request may still be at the provider; or, once it
-    /// cannot be, its owner is a live process of this machine, for <see cref="RefreshConstants.LiveOwnerPatience"/> from when this
-    /// instance first saw the intent. That owner holds the answer in memory if the store would not take it (a store outage, a lease
-    /// that lapsed because the store was busy) and stores it within seconds of the store coming back; settling its intent as a lost
-    /// answer meanwhile would mark a live grant <c>ReconnectRequired</c> for an infrastructure fault. An owner that recorded its
-    /// answer as lost, a dead one, or one on another machine is settled under the usual rules.
+    /// Whether another instance's refresh intent is still its own to settle, and if so until when at most: its request may still be
+    /// at the provider (until its in-flight time); or, once it cannot be, its owner is a live process of this machine, for
+    /// <see cref="RefreshConstants.LiveOwnerPatience"/> from when this instance first saw the intent (<c>OwnerWaitEnds</c>). That
+    /// owner holds the answer in memory if the store would not take it (a store outage, a lease that lapsed because the store was
+    /// busy) and stores it within seconds of the store coming back; settling its intent as a lost answer meanwhile would mark a
+    /// live grant <c>ReconnectRequired</c> for an infrastructure fault. An owner that recorded its answer as lost, a dead one, one
+    /// on another machine, or one whose patience is spent is settled under the usual rules. Null: nothing to wait for.
     /// </summary>
-    private bool IsForeignIntentToWaitFor(ConnectionTokenSource source, ConnectionRecord record)
+    private (DateTimeOffset Until, DateTimeOffset? OwnerWaitEnds)? ForeignIntentWait(ConnectionTokenSource source, ConnectionRecord record)
     {
         if (record.PendingRefresh is not { ResponseLost: false } intent || intent.Owner == context.InstanceId || LeaseOwners.IsDeadLocalProcess(intent.Owner))
         {
-            return false;
+            return null;
         }
 
         var now = context.Now;
-        return now < context.Timings.InFlightUntil(intent)
-            || (LeaseOwners.IsLiveLocalProcess(intent.Owner) && now < source.FirstSeen(intent, now) + RefreshConstants.LiveOwnerPatience);
+        var inFlightUntil = context.Timings.InFlightUntil(intent);
+        if (now < inFlightUntil)
+        {
+            return (inFlightUntil, null);
+        }
+
+        if (!LeaseOwners.IsLiveLocalProcess(intent.Owner))
+        {
+            return null;
+        }
+
+        var ends = source.FirstSeen(intent, now) + RefreshConstants.LiveOwnerPatience;
+        return now < ends ? (ends, ends) : null;
     }
 }

@@ -24,12 +24,28 @@ internal sealed class RefreshCoordinator(RefreshContext context, TokenAdopter ad
         {
             return await RunStepsAsync(source, flight, activity, stopping).ConfigureAwait(false);
         }
-        catch (Exception ex) when (activity is not null)
+        catch (Exception ex)
         {
-            activity.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            if (InfrastructureOutcome(ex) is { } outcome)
+            {
+                // The failure recorder counts what the provider answered; a cycle our side ended is counted here.
+                context.Metrics.RecordRefresh(source.ConnectionId, TagValue.Of(flight.Trigger), outcome, FailureCause.Infrastructure);
+            }
+
             throw;
         }
     }
+
+    /// <summary>The <c>tokenkeeper.refreshes</c> outcome of a cycle our side ended (a store fault: <c>store_unavailable</c>; a lease
+    /// that timed out or was lost, a concurrent change: <c>busy</c>), or null for one the provider's answer ended (counted where
+    /// it is recorded) or that is no failure of ours.</summary>
+    private static string? InfrastructureOutcome(Exception ex) => ex switch
+    {
+        TokenStoreUnavailableException or Storage.TokenStoreException or System.Data.Common.DbException or IOException => "store_unavailable",
+        TokenEndpointUnavailableException { Failure: null, Cause: FailureCause.Infrastructure } => "busy",
+        _ => null,
+    };
 
     private async Task<ManagedAccessToken> RunStepsAsync(ConnectionTokenSource source, Flight flight, Activity? activity, CancellationToken stopping)
     {
