@@ -66,7 +66,7 @@ internal static class LifecycleCommand
             }
 
             var urls = parse.GetValue(webhooks) ?? [];
-            var secrets = urls.Length == 0 ? [] : WebhookSecretSource.Resolve(parse.GetValue(secretFile), Environment.GetEnvironmentVariable);
+            var secrets = urls.Length == 0 ? [] : WebhookSecretSource.Resolve(parse.GetValue(secretFile), Environment.GetEnvironmentVariable, Console.Error);
             for (var i = 0; i < urls.Length; i++)
             {
                 if (!Uri.TryCreate(urls[i], UriKind.Absolute, out var url))

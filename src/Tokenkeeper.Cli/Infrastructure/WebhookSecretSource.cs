@@ -20,11 +20,17 @@ internal static class WebhookSecretSource
     /// <param name="environment">Reads an environment variable.</param>
     /// <exception cref="TokenkeeperConfigurationException">None is given, or one is not a <c>whsec_</c> secret: the message says where
     /// to put one and never repeats a secret.</exception>
-    public static IReadOnlyList<WebhookSecret> Resolve(string? file, Func<string, string?> environment)
+    /// <param name="warn">Where a warning goes (a secret file other users can read).</param>
+    public static IReadOnlyList<WebhookSecret> Resolve(string? file, Func<string, string?> environment, TextWriter? warn = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         if (file is not null)
         {
+            if (ReadableByOthers(file) is { } mode)
+            {
+                warn?.WriteLine($"tokenkeeper: warning: {file} can be read by other users of this machine (mode {mode}); its webhook secrets sign alerts your receivers trust: chmod 600 {file}");
+            }
+
             string text;
             try
             {
@@ -40,7 +46,7 @@ internal static class WebhookSecretSource
 
         if (environment(EnvironmentVariable) is { Length: > 0 } listed)
         {
-            return WebhookSecret.ParseList(listed, EnvironmentVariable, ',');
+            return WebhookSecret.ParseList(listed, EnvironmentVariable, ',', '\n'); // a file's contents pasted in work too
         }
 
         var former = environment(FormerEnvironmentVariable) is { Length: > 0 }
@@ -65,7 +71,11 @@ internal static class WebhookSecretSource
         var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            options.UnixCreateMode = OwnerOnly;
+            if (existing is not null)
+            {
+                File.SetUnixFileMode(file, OwnerOnly); // an existing file others could read is tightened before a secret goes in
+            }
         }
 
         using (var stream = new FileStream(file, options))
@@ -80,5 +90,27 @@ internal static class WebhookSecretSource
         }
 
         return secret;
+    }
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>The octal mode of <paramref name="file"/> when users other than its owner can read it; null otherwise (and on
+    /// Windows, or when it cannot be told).</summary>
+    private static string? ReadableByOthers(string file)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        try
+        {
+            var mode = File.GetUnixFileMode(file);
+            return (mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0 ? Convert.ToString((int)mode & 0x1FF, 8) : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 }

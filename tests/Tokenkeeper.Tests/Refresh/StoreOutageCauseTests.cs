@@ -52,6 +52,7 @@ public sealed class StoreOutageCauseTests : IDisposable
 
         Assert.Equal(FailureCause.Infrastructure, error.Cause);
         Assert.Equal(FailureCause.Infrastructure, refresh.Cause);
+        Assert.Equal(2, f.Manager.Metrics.RefreshFailures); // counted as failed cycles (tokenkeeper.refreshes, cause infrastructure)
         var record = (await sqlite.GetAsync(Id))!;
         Assert.Equal(ConnectionState.Active, record.Status.State);
         Assert.DoesNotContain(await EventsAsync(sqlite), e => e.Cause == FailureCause.Credential || e.Type == ConnectionEventTypes.ReconnectRequired);
