@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using Tokenkeeper.Connections;
 using Tokenkeeper.Events;
-using Tokenkeeper.Sqlite;
 using Tokenkeeper.Storage;
 using Tokenkeeper.Tests.Support;
 using Tokenkeeper.Tokens;
@@ -21,22 +19,10 @@ public sealed class RecoveredEventTests : IDisposable
     private const string Id = ManagerFixture.ConnectionId;
     private static readonly DateTimeOffset Start = new(2026, 3, 14, 8, 0, 0, TimeSpan.Zero);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("tk-recovered-").FullName;
-    private readonly AesGcmSecretProtector _protector = new(RandomNumberGenerator.GetBytes(32));
+    private readonly TempSqlite _sqlite = new();
     private readonly ManualTimeProvider _clock = new(Start);
-    private readonly List<SqliteTokenStore> _stores = [];
 
-    public void Dispose()
-    {
-        foreach (var store in _stores)
-        {
-            store.Dispose();
-        }
-
-        _protector.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public void Dispose() => _sqlite.Dispose();
 
     [Fact]
     public async Task ActiveDegradedActive_EmitsOneRecovered_WithTheTimeSinceItDegraded_AndTheProviderCause()
@@ -151,12 +137,7 @@ public sealed class RecoveredEventTests : IDisposable
         Assert.Empty(await EventsAsync(f, ConnectionEventTypes.Recovered));
     }
 
-    private ManagerFixture Fixture()
-    {
-        var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = Path.Combine(_directory, "tokenkeeper.db"), Protector = _protector }, _clock);
-        _stores.Add(store);
-        return new ManagerFixture(o => o.MaxAttempts = 1, store: store, clock: _clock);
-    }
+    private ManagerFixture Fixture() => new(o => o.MaxAttempts = 1, store: _sqlite.Open(_clock), clock: _clock);
 
     /// <summary>One failed refresh cycle (the endpoint answers 503) for a caller whose token has expired: Degraded.</summary>
     private static async Task<DateTimeOffset> DegradeAsync(ManagerFixture f)

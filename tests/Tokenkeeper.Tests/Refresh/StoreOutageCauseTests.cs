@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Tokenkeeper.Connections;
 using Tokenkeeper.Events;
 using Tokenkeeper.Sqlite;
@@ -17,23 +16,11 @@ public sealed class StoreOutageCauseTests : IDisposable
 {
     private const string Id = ManagerFixture.ConnectionId;
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
-    private readonly string _directory = Directory.CreateTempSubdirectory("tk-outage-").FullName;
-    private readonly AesGcmSecretProtector _protector = new(RandomNumberGenerator.GetBytes(32));
+    private readonly TempSqlite _sqlite = new();
     private readonly ManualTimeProvider _clock = new();
-    private readonly List<SqliteTokenStore> _stores = [];
     private bool _down;
 
-    public void Dispose()
-    {
-        foreach (var store in _stores)
-        {
-            store.Dispose();
-        }
-
-        _protector.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public void Dispose() => _sqlite.Dispose();
 
     [Fact]
     public async Task AStoreThatFailsEveryRead_IsAnInfrastructureFailure_AndLeavesTheConnectionAlone()
@@ -151,12 +138,7 @@ public sealed class StoreOutageCauseTests : IDisposable
         }
     }
 
-    private SqliteTokenStore OpenSqlite()
-    {
-        var store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = Path.Combine(_directory, "store.db"), Protector = _protector }, _clock);
-        _stores.Add(store);
-        return store;
-    }
+    private SqliteTokenStore OpenSqlite() => _sqlite.Open(_clock);
 
     private static async Task<IReadOnlyList<ConnectionEvent>> EventsAsync(IEventOutbox outbox) => [.. (await outbox.ReadAsync()).Select(e => e.Event)];
 }
