@@ -46,6 +46,16 @@ internal static class SqliteSchema
                 PRIMARY KEY (seq, sink)
             );
             """),
+        (4, "token service keys (hashes only)", """
+            CREATE TABLE api_keys (
+                name TEXT PRIMARY KEY,
+                hash TEXT NOT NULL UNIQUE,
+                role TEXT NOT NULL,
+                connections TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                revoked_at TEXT NULL
+            );
+            """),
     ];
 
     public const string Bootstrap = """

@@ -12,6 +12,8 @@ internal static class CliCommands
         yield return ConnectionsCommand.Create();
         yield return ConnectCommand.Create();
         yield return LifecycleCommand.Create();
+        yield return ServeCommand.Create();
+        yield return KeysCommand.Create();
         yield return SimulateCommand.Create();
         yield return SyncCommand.Create(stopNow);
         yield return DemoCommand.Create(stopNow);

@@ -7,7 +7,7 @@ namespace Tokenkeeper.Storage;
 /// Same semantics as the persistent stores: versioned compare-and-swap, fenced leases, an outbox.
 /// Nothing survives the process, so nothing is encrypted.
 /// </summary>
-public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore, IEventOutbox
+public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore, IEventOutbox, IApiKeyStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ConnectionRecord> _records = new(StringComparer.Ordinal);
@@ -16,6 +16,7 @@ public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore, IEventOu
     private readonly List<ConnectionEvent> _outbox = [];
     private readonly Dictionary<(long Sequence, string Sink), Delivery> _deliveries = [];
     private readonly Dictionary<string, StoredCheckpoint> _checkpoints = new(StringComparer.Ordinal);
+    private readonly List<ApiKeyRecord> _keys = [];
     private readonly TimeProvider _time;
 
     /// <summary>Creates an empty store whose leases lapse on <paramref name="timeProvider"/>'s clock.</summary>
@@ -276,6 +277,56 @@ public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore, IEventOu
 
             _checkpoints[jobId] = new StoredCheckpoint(jobId, current + 1, payload, _time.GetUtcNow());
             return ValueTask.FromResult<long?>(current + 1);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> AddKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (_gate)
+        {
+            if (_keys.Any(k => k.Name == key.Name || k.Hash == key.Hash))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            _keys.Add(key with { RevokedAt = null });
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ApiKeyRecord?> FindKeyAsync(string hash, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_keys.FirstOrDefault(k => k.Hash == hash));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<ApiKeyRecord>> ListKeysAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult<IReadOnlyList<ApiKeyRecord>>([.. _keys]);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> RevokeKeyAsync(string name, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var index = _keys.FindIndex(k => k.Name == name && k.RevokedAt is null);
+            if (index < 0)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            _keys[index] = _keys[index] with { RevokedAt = at };
+            return ValueTask.FromResult(true);
         }
     }
 

@@ -13,6 +13,7 @@ public sealed class NamespaceCycleTests
     [InlineData("Tokenkeeper.Sqlite")]
     [InlineData("Tokenkeeper.Sync")]
     [InlineData("Tokenkeeper.Cli")]
+    [InlineData("Tokenkeeper.Broker")]
     public void A_shipped_assembly_has_no_namespace_cycle(string assembly)
     {
         var path = Path.Combine(Path.GetDirectoryName(typeof(TokenManager).Assembly.Location)!, assembly + ".dll");

@@ -21,6 +21,31 @@ public abstract class TokenStoreContractTests : IDisposable
     protected abstract IReadOnlyList<ConnectionEvent> CommittedEvents();
 
     [Fact]
+    public async Task ServiceKeys_AreFoundByHash_NamedOnce_AndRevokedOnce()
+    {
+        var keys = (IApiKeyStore)Store;
+        var key = new ApiKeyRecord("job-a", new string('a', 64), "reader", ["crm-*", "zendesk"], StoreSamples.Now);
+
+        var added = await keys.AddKeyAsync(key);
+        var sameName = await keys.AddKeyAsync(key with { Hash = new string('b', 64) });
+        var found = await keys.FindKeyAsync(key.Hash);
+        var revoked = await keys.RevokeKeyAsync("job-a", StoreSamples.Now.AddMinutes(1));
+        var revokedAgain = await keys.RevokeKeyAsync("job-a", StoreSamples.Now.AddMinutes(2));
+        var unknown = await keys.RevokeKeyAsync("nobody", StoreSamples.Now);
+
+        Assert.True(added);
+        Assert.False(sameName);
+        Assert.Equal(("job-a", "reader"), (found!.Name, found.Role));
+        Assert.Equal(["crm-*", "zendesk"], found.Connections);
+        Assert.Null(await keys.FindKeyAsync(new string('b', 64)));
+        Assert.True(revoked);
+        Assert.False(revokedAgain);
+        Assert.False(unknown);
+        Assert.Equal(StoreSamples.Now.AddMinutes(1), Assert.Single(await keys.ListKeysAsync()).RevokedAt);
+        Assert.Equal(StoreSamples.Now.AddMinutes(1), (await keys.FindKeyAsync(key.Hash))!.RevokedAt);
+    }
+
+    [Fact]
     public async Task GetOrCreate_Twice_CreatesOnceAndReturnsTheStoredRecord()
     {
         var (first, created) = await Store.GetOrCreateAsync(StoreSamples.Record("a"));

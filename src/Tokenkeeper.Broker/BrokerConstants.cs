@@ -1,0 +1,20 @@
+namespace Tokenkeeper.Broker;
+
+/// <summary>Every default number and fixed name of the token service, in one place.</summary>
+internal static class BrokerConstants
+{
+    /// <summary>Where <c>tokenkeeper serve</c> listens unless told otherwise: loopback only.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:8080";
+
+    /// <summary>The most <c>min_validity</c> a caller may ask for: one day (a token is never asked to outlive that).</summary>
+    public static readonly TimeSpan MaxMinValidity = TimeSpan.FromDays(1);
+
+    /// <summary>The <c>Retry-After</c> given with a 503 when the failure names no time: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long <c>/readyz</c> waits for the store before it answers 503: 2 seconds.</summary>
+    public static readonly TimeSpan ReadinessTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>The media type of every error (RFC 9457).</summary>
+    public const string ProblemContentType = "application/problem+json";
+}

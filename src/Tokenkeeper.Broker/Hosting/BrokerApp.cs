@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tokenkeeper.Broker.Health;
+using Tokenkeeper.Broker.Keys;
+using Tokenkeeper.Broker.Tokens;
+using Tokenkeeper.Refresh;
+using Tokenkeeper.Storage;
+
+namespace Tokenkeeper.Broker.Hosting;
+
+/// <summary>Builds the token service over a manager and its store: the token API and health endpoints (docs/service.md).</summary>
+internal static class BrokerApp
+{
+    /// <summary>The service, not yet started, listening on <paramref name="urls"/> (semicolon-separated; port 0 picks a free one).</summary>
+    /// <param name="manager">The token manager over the store (single-flight, lease, compare-and-swap: the same engine as jobs).</param>
+    /// <param name="store">The store (its keys, and <c>/readyz</c>).</param>
+    /// <param name="urls">Where to listen.</param>
+    /// <param name="configureLogging">How the host logs (the CLI's console settings).</param>
+    public static WebApplication Build(TokenManager manager, ITokenStore store, string urls, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        var keys = store as IApiKeyStore ?? throw new TokenkeeperConfigurationException("This store keeps no token service keys; use the SQLite store.");
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        builder.Logging.ClearProviders();
+        configureLogging?.Invoke(builder.Logging);
+        builder.WebHost.UseUrls(urls);
+        var app = builder.Build();
+        var time = manager.TimeProvider;
+        TokenEndpoints.Map(app, manager, new KeyAuthenticator(keys), time);
+        HealthEndpoints.Map(app, store);
+        return app;
+    }
+}

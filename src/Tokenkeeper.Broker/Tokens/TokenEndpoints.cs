@@ -1,0 +1,129 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Tokenkeeper.Broker.Keys;
+using Tokenkeeper.Broker.Problems;
+using Tokenkeeper.Refresh;
+
+namespace Tokenkeeper.Broker.Tokens;
+
+/// <summary>
+/// The token API: <c>GET /v1/connections/{id}/token?min_validity=60</c> (a valid access token) and
+/// <c>POST /v1/connections/{id}/token/invalid</c> (compare-and-refresh: refresh only if the token a resource server refused is
+/// still the current one). A connection the key may not see answers exactly as one that does not exist (404).
+/// </summary>
+internal static class TokenEndpoints
+{
+    /// <summary>Maps the endpoints.</summary>
+    public static void Map(IEndpointRouteBuilder routes, TokenManager manager, KeyAuthenticator keys, TimeProvider time)
+    {
+        routes.MapGet("/v1/connections/{id}/token", async (string id, HttpRequest request, CancellationToken cancellationToken) =>
+        {
+            if (await AuthorizeAsync(request, keys, id, manager, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
+            if (MinValidity(request.Query["min_validity"]) is not { } minValidity)
+            {
+                return Problem.Of(StatusCodes.Status400BadRequest, "invalid_request", "A parameter is not valid.", $"min_validity must be a whole number of seconds from 0 to {(long)BrokerConstants.MaxMinValidity.TotalSeconds}.");
+            }
+
+            try
+            {
+                return Results.Json(TokenResponse.Of(await manager.GetAccessTokenAsync(id, minValidity, cancellationToken)), BrokerJson.Options);
+            }
+            catch (TokenAcquisitionException ex)
+            {
+                return TokenFailures.ToProblem(ex, time.GetUtcNow());
+            }
+        });
+
+        routes.MapPost("/v1/connections/{id}/token/invalid", async (string id, HttpRequest request, CancellationToken cancellationToken) =>
+        {
+            if (await AuthorizeAsync(request, keys, id, manager, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
+            InvalidTokenRequest? body;
+            try
+            {
+                body = await request.ReadFromJsonAsync<InvalidTokenRequest>(BrokerJson.Options, cancellationToken);
+            }
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or BadHttpRequestException)
+            {
+                body = null;
+            }
+
+            if (string.IsNullOrEmpty(body?.AccessToken))
+            {
+                return Problem.Of(StatusCodes.Status400BadRequest, "invalid_request", "A parameter is not valid.", "The body must be JSON with access_token: the token the resource server refused.");
+            }
+
+            try
+            {
+                var source = manager.GetSource(id);
+                var current = await source.GetTokenAsync(cancellationToken: cancellationToken);
+                var token = current.Token.Value == body.AccessToken
+                    ? await source.GetTokenAfterRejectionAsync(current, cancellationToken)
+                    : current; // refreshed since: the current one is the answer, nothing is spent
+                return Results.Json(TokenResponse.Of(token), BrokerJson.Options);
+            }
+            catch (TokenAcquisitionException ex)
+            {
+                return TokenFailures.ToProblem(ex, time.GetUtcNow());
+            }
+        });
+    }
+
+    /// <summary>401 without a valid key; 404 for a connection the key may not see or the store does not hold (alike, so
+    /// existence does not leak); null when the request may go on.</summary>
+    private static async Task<IResult?> AuthorizeAsync(HttpRequest request, KeyAuthenticator keys, string id, TokenManager manager, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AuthorizeOrThrowAsync(request, keys, id, manager, cancellationToken);
+        }
+        catch (Exception ex) when (ex is Storage.TokenStoreException or System.Data.Common.DbException or IOException)
+        {
+            // The key or the connection could not be looked up: our store, not the caller's credentials.
+            return Problem.Of(
+                StatusCodes.Status503ServiceUnavailable,
+                "temporarily_unavailable",
+                "No valid token can be had right now.",
+                $"The token store failed ({ex.Message}); ask again shortly.",
+                new Dictionary<string, object?> { ["cause"] = FailureCauses.Infrastructure, ["reason"] = null },
+                BrokerConstants.DefaultRetryAfter);
+        }
+    }
+
+    private static async Task<IResult?> AuthorizeOrThrowAsync(HttpRequest request, KeyAuthenticator keys, string id, TokenManager manager, CancellationToken cancellationToken)
+    {
+        var caller = await keys.AuthenticateAsync(request, cancellationToken);
+        if (caller is null)
+        {
+            request.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problem.Of(StatusCodes.Status401Unauthorized, "unauthorized", "A valid key is required.", "Send Authorization: Bearer tk_… with a key made by tokenkeeper keys create.");
+        }
+
+        request.HttpContext.Items[typeof(CallerKey)] = caller;
+        return caller.MaySee(id) && await manager.FindConnectionAsync(id, cancellationToken) is not null
+            ? null
+            : Problem.Of(StatusCodes.Status404NotFound, "connection_not_found", "No such connection.", $"There is no connection '{id}' this key may use.");
+    }
+
+    /// <summary>The <c>min_validity</c> asked for (seconds), zero when absent, null when not a whole number in range.</summary>
+    private static TimeSpan? MinValidity(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return TimeSpan.Zero;
+        }
+
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= BrokerConstants.MaxMinValidity.TotalSeconds
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Tokenkeeper.Broker;
+using Tokenkeeper.Broker.Hosting;
+using Tokenkeeper.Cli.Infrastructure;
+using Tokenkeeper.Protocol;
+using Tokenkeeper.Refresh;
+
+namespace Tokenkeeper.Cli.Commands;
+
+/// <summary><c>tokenkeeper serve --store S [--urls URL]</c>: the token service in the foreground until Ctrl+C or SIGTERM.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var store = new StoreOptions();
+        var urls = new Option<string>("--urls") { Description = $"Where to listen (default {BrokerConstants.DefaultUrls}; semicolon-separated).", DefaultValueFactory = _ => BrokerConstants.DefaultUrls };
+        var command = new Command("serve", "Run the token service: jobs in any language get a valid token with one HTTP call (docs/service.md).") { urls };
+        store.AddTo(command);
+        command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
+        {
+            using var loggers = LoggerFactory.Create(b => b
+                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                .SetMinimumLevel(LogLevel.Information));
+            using var opened = store.OpenExisting(parse);
+            using var http = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
+            await using var manager = new TokenManager(opened, new TokenEndpointClient(http), loggerFactory: loggers);
+            await using var app = BrokerApp.Build(manager, opened, parse.GetValue(urls)!, logging => logging
+                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
+            await app.StartAsync(cancellationToken);
+            foreach (var address in app.Urls)
+            {
+                Console.Out.WriteLine($"tokenkeeper serve: listening on {address}");
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C or SIGTERM: stop taking requests, then the manager finishes what it sent (rotation safety) and stops.
+            }
+
+            await app.StopAsync(CancellationToken.None);
+            await manager.StopAsync(CancellationToken.None);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

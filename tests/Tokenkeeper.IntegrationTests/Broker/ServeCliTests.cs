@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Tokenkeeper.Connections;
+using Tokenkeeper.IntegrationTests.Support;
+using Tokenkeeper.Simulator;
+using Tokenkeeper.Storage;
+
+namespace Tokenkeeper.IntegrationTests.Broker;
+
+/// <summary><c>tokenkeeper keys</c> and <c>tokenkeeper serve</c> as real processes over a real store: a key is printed once and
+/// stored as a hash; the service answers a job's token request with it, refuses it once revoked, and stops on SIGTERM.</summary>
+public sealed partial class ServeCliTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tk-serve-").FullName;
+    private readonly string _key = EncryptionKeys.NewKey();
+    private SimulatorServer _simulator = null!;
+
+    private string StorePath => Path.Combine(_directory, "tokenkeeper.db");
+
+    private Dictionary<string, string> Environment => new() { ["TOKENKEEPER_KEY"] = _key };
+
+    public async Task InitializeAsync()
+    {
+        _simulator = await SimulatorServer.StartAsync(new SimulatorOptions());
+        await new CliStore(StorePath, _key).RegisterAsync(_simulator, "crm", ProviderProfiles.Generic, DateTimeOffset.UtcNow);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _simulator.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task AKeyMadeByTheCli_GetsATokenFromServe_UntilItIsRevoked_AndTheStoreNeverHoldsTheKey()
+    {
+        var (createExit, created) = await CliProcess.RunAsync(["keys", "create", "--store", StorePath, "--name", "job-a", "--connections", "crm*", "--json"], Environment);
+        Assert.True(createExit == 0, created);
+        var apiKey = (string)JsonNode.Parse(created)!["key"]!;
+        Assert.StartsWith("tk_", apiKey, StringComparison.Ordinal);
+        var (listExit, listed) = await CliProcess.RunAsync(["keys", "list", "--store", StorePath, "--json"], Environment);
+        Assert.True(listExit == 0, listed);
+        Assert.DoesNotContain(apiKey, listed, StringComparison.Ordinal);
+        Assert.Equal("job-a", (string?)JsonNode.Parse(listed)!["keys"]![0]!["name"]);
+        Assert.DoesNotContain(apiKey, await File.ReadAllTextAsync(StorePath + (File.Exists(StorePath + "-wal") ? "-wal" : "")), StringComparison.Ordinal);
+        var (againExit, again) = await CliProcess.RunAsync(["keys", "create", "--store", StorePath, "--name", "job-a"], Environment);
+        Assert.Equal(2, againExit);
+        Assert.Contains("already has a key named 'job-a'", again, StringComparison.Ordinal);
+
+        using var serve = CliProcess.Start(["serve", "--store", StorePath, "--urls", "http://127.0.0.1:0"], Environment);
+        await Waits.UntilAsync(() => Listening().IsMatch(serve.Output) || serve.HasExited, () => "serve to listen: " + serve.Output, TimeSpan.FromSeconds(60));
+        var url = new Uri(Listening().Match(serve.Output).Groups[1].Value);
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url, "/v1/connections/crm/token"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        using var answer = await http.SendAsync(request);
+        var token = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!;
+
+        var (revokeExit, revoked) = await CliProcess.RunAsync(["keys", "revoke", "job-a", "--store", StorePath], Environment);
+        using var afterRevoke = new HttpRequestMessage(HttpMethod.Get, new Uri(url, "/v1/connections/crm/token"));
+        afterRevoke.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        using var refused = await http.SendAsync(afterRevoke);
+        serve.Terminate();
+        await serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("crm", (string?)token["connection_id"]);
+        Assert.True(revokeExit == 0, revoked);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.True(serve.HasExited, serve.Output);
+        Assert.DoesNotContain(apiKey, serve.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain((string)token["access_token"]!, serve.Output, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"listening on (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex Listening();
+}

@@ -1,0 +1,251 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Tokenkeeper.Broker;
+using Tokenkeeper.Broker.Hosting;
+using Tokenkeeper.Broker.Keys;
+using Tokenkeeper.Connections;
+using Tokenkeeper.IntegrationTests.Support;
+using Tokenkeeper.Protocol;
+using Tokenkeeper.Refresh;
+using Tokenkeeper.Simulator;
+using Tokenkeeper.Sqlite;
+using Tokenkeeper.Storage;
+
+namespace Tokenkeeper.IntegrationTests.Broker;
+
+/// <summary>
+/// The token service's token API over real HTTP on loopback, a real SQLite store and the simulator: the access matrix (no key,
+/// wrong key, revoked key, a reader on a foreign connection, an admin) with exact statuses and <c>error</c> members, every
+/// outcome a job meets (409, 422, 503), compare-and-refresh, and no refresh token or secret in any answer.
+/// </summary>
+public sealed class TokenApiTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tk-broker-").FullName;
+    private readonly string _key = EncryptionKeys.NewKey();
+    private readonly HttpClient _http = new();
+    private SimulatorServer _simulator = null!;
+    private AesGcmSecretProtector _protector = null!;
+    private SqliteTokenStore _store = null!;
+    private HttpClient _tokenHttp = null!;
+    private TokenManager _manager = null!;
+    private WebApplication _app = null!;
+    private Uri _base = null!;
+    private readonly Dictionary<string, string> _grants = [];
+
+    private string StorePath => Path.Combine(_directory, "tokenkeeper.db");
+
+    public async Task InitializeAsync()
+    {
+        _simulator = await SimulatorServer.StartAsync(new SimulatorOptions { AccessTtl = TimeSpan.FromMinutes(10) });
+        var cli = new CliStore(StorePath, _key);
+        foreach (var id in new[] { "crm-eu", "crm-us", "zendesk" })
+        {
+            _grants[id] = (await cli.RegisterAsync(_simulator, id, ProviderProfiles.Generic, DateTimeOffset.UtcNow)).RefreshToken!;
+        }
+
+        _protector = new AesGcmSecretProtector(Convert.FromBase64String(_key));
+        _store = new SqliteTokenStore(new SqliteTokenStoreOptions { Path = StorePath, Protector = _protector, RetryWindow = TimeSpan.FromSeconds(1) });
+        _tokenHttp = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
+        _manager = new TokenManager(_store, new TokenEndpointClient(_tokenHttp));
+        _app = BrokerApp.Build(_manager, _store, "http://127.0.0.1:0");
+        await _app.StartAsync();
+        _base = new Uri(_app.Urls.First());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _manager.DisposeAsync();
+        _tokenHttp.Dispose();
+        _store.Dispose();
+        _protector.Dispose();
+        _http.Dispose();
+        await _simulator.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task TheAccessMatrix_HasExactStatusesAndErrorMembers()
+    {
+        var reader = await KeyAsync("job-a", ApiKeyRoles.Reader, "crm-*");
+        var admin = await KeyAsync("ops", ApiKeyRoles.Admin, "*");
+        var revoked = await KeyAsync("old-job", ApiKeyRoles.Reader, "*");
+        await _store.RevokeKeyAsync("old-job", DateTimeOffset.UtcNow);
+
+        var noKey = await GetAsync("crm-eu", null);
+        var wrongKey = await GetAsync("crm-eu", ApiKeys.Generate());
+        var notAKey = await GetAsync("crm-eu", "hunter2");
+        var revokedKey = await GetAsync("crm-eu", revoked);
+        var foreign = await GetAsync("zendesk", reader);
+        var unknown = await GetAsync("no-such-connection", reader);
+        var own = await GetAsync("crm-eu", reader);
+        var adminAny = await GetAsync("zendesk", admin);
+
+        foreach (var refused in new[] { noKey, wrongKey, notAKey, revokedKey })
+        {
+            await AssertProblemAsync(refused, HttpStatusCode.Unauthorized, "unauthorized");
+            Assert.Equal("Bearer", refused.Headers.WwwAuthenticate.ToString());
+        }
+
+        // A connection the key may not see answers exactly as one that does not exist.
+        var (foreignBody, unknownBody) = (await AssertProblemAsync(foreign, HttpStatusCode.NotFound, "connection_not_found"), await AssertProblemAsync(unknown, HttpStatusCode.NotFound, "connection_not_found"));
+        Assert.Equal(foreignBody["title"]!.ToString(), unknownBody["title"]!.ToString());
+
+        foreach (var (response, id) in new[] { (own, "crm-eu"), (adminAny, "zendesk") })
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var token = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            Assert.Equal(id, (string?)token["connection_id"]);
+            Assert.Equal("Bearer", (string?)token["token_type"]);
+            Assert.False(string.IsNullOrEmpty((string?)token["access_token"]));
+            Assert.Equal(8, ((string?)token["fingerprint"])!.Length);
+            Assert.EndsWith("Z", (string?)token["expires_at"], StringComparison.Ordinal); // RFC 3339 UTC
+            Assert.Equal(["access_token", "connection_id", "expires_at", "fingerprint", "token_type"], token.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task WhatAJobMeets_IsAnswered_WithTheRightProblem()
+    {
+        var admin = await KeyAsync("ops", ApiKeyRoles.Admin, "*");
+
+        var tooLong = await GetAsync("crm-eu", admin, "?min_validity=3600");
+        var garbage = await GetAsync("crm-eu", admin, "?min_validity=soon");
+        await _manager.DisableAsync("crm-us", "maintenance");
+        var disabled = await GetAsync("crm-us", admin);
+        _simulator.RevokeGrantsOf(_simulator.Options.TestUser);
+        var revoked = await GetAsync("zendesk", admin);
+
+        var tooLongBody = await AssertProblemAsync(tooLong, HttpStatusCode.UnprocessableEntity, "min_validity_unattainable");
+        Assert.Equal(600, (long)tooLongBody["token_lifetime_seconds"]!);
+        await AssertProblemAsync(garbage, HttpStatusCode.BadRequest, "invalid_request");
+        await AssertProblemAsync(disabled, HttpStatusCode.Conflict, "disabled");
+        var reconnect = await AssertProblemAsync(revoked, HttpStatusCode.Conflict, "reconnect_required");
+        Assert.Equal(("revoked", "credential"), ((string?)reconnect["reason"], (string?)reconnect["cause"]));
+        Assert.True(reconnect.AsObject().ContainsKey("reconnect_url"));
+        Assert.Null(reconnect["reconnect_url"]);
+    }
+
+    [Fact]
+    public async Task AStoreThatFails_Is503TemporarilyUnavailable_WithRetryAfter_AndCauseInfrastructure_NeverACredentialError()
+    {
+        var admin = await KeyAsync("ops", ApiKeyRoles.Admin, "*");
+        await GetAsync("crm-eu", admin); // the key is known; now the store file goes away under the service
+        _store.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Move(StorePath, StorePath + ".moved");
+        Directory.CreateDirectory(StorePath); // a directory where the file was: every open fails
+
+        var ready = await _http.GetAsync(new Uri(_base, "/readyz"));
+        var health = await _http.GetAsync(new Uri(_base, "/healthz"));
+        var token = await GetAsync("crm-eu", admin);
+
+        await AssertProblemAsync(ready, HttpStatusCode.ServiceUnavailable, "store_unavailable");
+        var unavailable = await AssertProblemAsync(token, HttpStatusCode.ServiceUnavailable, "temporarily_unavailable");
+        Assert.Equal("infrastructure", (string?)unavailable["cause"]);
+        Assert.NotNull(token.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.NotNull(ready.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task CompareAndRefresh_RefreshesOnlyTheCurrentToken_AndAnswersAnOlderOneWithTheCurrent()
+    {
+        var reader = await KeyAsync("job-a", ApiKeyRoles.Reader, "crm-eu");
+        var first = await TokenAsync(await GetAsync("crm-eu", reader));
+        var issued = _simulator.GetStats().TokensIssuedTotal;
+
+        var replaced = await TokenAsync(await PostInvalidAsync("crm-eu", reader, first));
+        var afterRefresh = _simulator.GetStats().TokensIssuedTotal;
+        var stale = await TokenAsync(await PostInvalidAsync("crm-eu", reader, first)); // a second worker reports the same old token
+        var bad = await PostAsync("crm-eu", reader, "{}");
+
+        Assert.NotEqual(first, replaced);
+        Assert.Equal(issued + 1, afterRefresh);
+        Assert.Equal(replaced, stale);
+        Assert.Equal(afterRefresh, _simulator.GetStats().TokensIssuedTotal); // nothing spent for the stale report
+        await AssertProblemAsync(bad, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
+    public async Task NoAnswer_EverCarriesARefreshTokenOrASecret()
+    {
+        var admin = await KeyAsync("ops", ApiKeyRoles.Admin, "*");
+        var bodies = new List<string>();
+        foreach (var id in _grants.Keys)
+        {
+            bodies.Add(await (await GetAsync(id, admin)).Content.ReadAsStringAsync());
+        }
+
+        _simulator.RevokeGrantsOf(_simulator.Options.TestUser);
+        await _manager.RefreshAsync("crm-eu").ContinueWith(_ => { }, TaskScheduler.Default);
+        bodies.Add(await (await GetAsync("crm-eu", admin)).Content.ReadAsStringAsync());
+        var record = (await _store.GetAsync("zendesk"))!;
+
+        foreach (var body in bodies)
+        {
+            foreach (var grant in _grants.Values)
+            {
+                Assert.DoesNotContain(grant, body, StringComparison.Ordinal);
+            }
+
+            Assert.DoesNotContain(record.Tokens!.RefreshToken!.Value.Value, body, StringComparison.Ordinal);
+            Assert.DoesNotContain("demo-secret", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("refresh_token\"", body, StringComparison.Ordinal);
+        }
+    }
+
+    private async Task<string> KeyAsync(string name, string role, string connections)
+    {
+        var key = ApiKeys.Generate();
+        Assert.True(await _store.AddKeyAsync(new ApiKeyRecord(name, ApiKeys.Hash(key), role, ConnectionPatterns.Parse(connections), DateTimeOffset.UtcNow)));
+        return key;
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(string id, string? key, string query = "")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, $"/v1/connections/{id}/token{query}"));
+        if (key is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return await _http.SendAsync(request);
+    }
+
+    private Task<HttpResponseMessage> PostInvalidAsync(string id, string key, string accessToken) =>
+        PostAsync(id, key, new JsonObject { ["access_token"] = accessToken }.ToJsonString());
+
+    private async Task<HttpResponseMessage> PostAsync(string id, string key, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_base, $"/v1/connections/{id}/token/invalid"))
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return await _http.SendAsync(request);
+    }
+
+    private static async Task<string> TokenAsync(HttpResponseMessage response)
+    {
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["access_token"]!;
+    }
+
+    private static async Task<JsonNode> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string error)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = JsonNode.Parse(text)!;
+        Assert.Equal(error, (string?)body["error"]);
+        Assert.Equal((int)status, (int)body["status"]!);
+        Assert.False(string.IsNullOrEmpty((string?)body["title"]));
+        return body;
+    }
+}
