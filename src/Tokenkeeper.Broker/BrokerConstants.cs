@@ -15,6 +15,15 @@ internal static class BrokerConstants
     /// <summary>How long <c>/readyz</c> waits for the store before it answers 503: 2 seconds.</summary>
     public static readonly TimeSpan ReadinessTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>The audit is appended to the store at least this often: 1 second (the most a crash can lose).</summary>
+    public static readonly TimeSpan AuditFlushInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Audit entries kept in memory while the store refuses them: 100,000 (then the oldest are dropped).</summary>
+    public const int AuditBacklogLimit = 100_000;
+
+    /// <summary>The most audit entries one <c>GET /v1/audit</c> returns: 1,000 (the newest).</summary>
+    public const int AuditPageLimit = 1000;
+
     /// <summary>The media type of every error (RFC 9457).</summary>
     public const string ProblemContentType = "application/problem+json";
 }

@@ -56,6 +56,19 @@ internal static class SqliteSchema
                 revoked_at TEXT NULL
             );
             """),
+        (5, "token service audit", """
+            CREATE TABLE audit (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL,
+                key_name TEXT NOT NULL,
+                connection_id TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                fingerprint TEXT NULL,
+                client_address TEXT NULL
+            );
+            CREATE INDEX audit_at ON audit (at);
+            CREATE INDEX audit_connection ON audit (connection_id, at);
+            """),
     ];
 
     public const string Bootstrap = """

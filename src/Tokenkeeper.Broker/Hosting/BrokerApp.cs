@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Tokenkeeper.Broker.Audit;
 using Tokenkeeper.Broker.Health;
 using Tokenkeeper.Broker.Keys;
 using Tokenkeeper.Broker.Tokens;
@@ -10,7 +12,7 @@ using Tokenkeeper.Storage;
 
 namespace Tokenkeeper.Broker.Hosting;
 
-/// <summary>Builds the token service over a manager and its store: the token API and health endpoints (docs/service.md).</summary>
+/// <summary>Builds the token service over a manager and its store: the token API, the audit, and health endpoints (docs/service.md).</summary>
 internal static class BrokerApp
 {
     /// <summary>The service, not yet started, listening on <paramref name="urls"/> (semicolon-separated; port 0 picks a free one).</summary>
@@ -22,13 +24,21 @@ internal static class BrokerApp
     {
         ArgumentNullException.ThrowIfNull(manager);
         var keys = store as IApiKeyStore ?? throw new TokenkeeperConfigurationException("This store keeps no token service keys; use the SQLite store.");
+        var audit = store as IAuditStore ?? throw new TokenkeeperConfigurationException("This store keeps no audit; use the SQLite store.");
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.Logging.ClearProviders();
         configureLogging?.Invoke(builder.Logging);
         builder.WebHost.UseUrls(urls);
-        var app = builder.Build();
         var time = manager.TimeProvider;
-        TokenEndpoints.Map(app, manager, new KeyAuthenticator(keys), time);
+        builder.Services.AddSingleton(audit);
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton<AuditWriter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AuditWriter>());
+        var app = builder.Build();
+        var writer = app.Services.GetRequiredService<AuditWriter>();
+        var authenticator = new KeyAuthenticator(keys);
+        TokenEndpoints.Map(app, manager, authenticator, writer, time);
+        AuditEndpoints.Map(app, audit, authenticator, writer);
         HealthEndpoints.Map(app, store);
         return app;
     }

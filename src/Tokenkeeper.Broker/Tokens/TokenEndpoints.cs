@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Tokenkeeper.Broker.Audit;
 using Tokenkeeper.Broker.Keys;
 using Tokenkeeper.Broker.Problems;
 using Tokenkeeper.Refresh;
@@ -16,11 +17,14 @@ namespace Tokenkeeper.Broker.Tokens;
 internal static class TokenEndpoints
 {
     /// <summary>Maps the endpoints.</summary>
-    public static void Map(IEndpointRouteBuilder routes, TokenManager manager, KeyAuthenticator keys, TimeProvider time)
+    public static void Map(IEndpointRouteBuilder routes, TokenManager manager, KeyAuthenticator keys, AuditWriter audit, TimeProvider time)
     {
+        void Record(HttpRequest request, string id, string outcome, string? fingerprint) =>
+            audit.Record(new Storage.AuditEntry(time.GetUtcNow(), ((CallerKey)request.HttpContext.Items[typeof(CallerKey)]!).Name, id, outcome, fingerprint, request.HttpContext.Connection.RemoteIpAddress?.ToString()));
+
         routes.MapGet("/v1/connections/{id}/token", async (string id, HttpRequest request, CancellationToken cancellationToken) =>
         {
-            if (await AuthorizeAsync(request, keys, id, manager, cancellationToken) is { } refused)
+            if (await AuthorizeAsync(request, keys, id, manager, Record, cancellationToken) is { } refused)
             {
                 return refused;
             }
@@ -32,17 +36,20 @@ internal static class TokenEndpoints
 
             try
             {
-                return Results.Json(TokenResponse.Of(await manager.GetAccessTokenAsync(id, minValidity, cancellationToken)), BrokerJson.Options);
+                var token = await manager.GetAccessTokenAsync(id, minValidity, cancellationToken);
+                Record(request, id, "issued", token.Fingerprint);
+                return Results.Json(TokenResponse.Of(token), BrokerJson.Options);
             }
             catch (TokenAcquisitionException ex)
             {
+                Record(request, id, TokenFailures.ErrorOf(ex), null);
                 return TokenFailures.ToProblem(ex, time.GetUtcNow());
             }
         });
 
         routes.MapPost("/v1/connections/{id}/token/invalid", async (string id, HttpRequest request, CancellationToken cancellationToken) =>
         {
-            if (await AuthorizeAsync(request, keys, id, manager, cancellationToken) is { } refused)
+            if (await AuthorizeAsync(request, keys, id, manager, Record, cancellationToken) is { } refused)
             {
                 return refused;
             }
@@ -69,10 +76,12 @@ internal static class TokenEndpoints
                 var token = current.Token.Value == body.AccessToken
                     ? await source.GetTokenAfterRejectionAsync(current, cancellationToken)
                     : current; // refreshed since: the current one is the answer, nothing is spent
+                Record(request, id, "issued_after_rejection", token.Fingerprint);
                 return Results.Json(TokenResponse.Of(token), BrokerJson.Options);
             }
             catch (TokenAcquisitionException ex)
             {
+                Record(request, id, TokenFailures.ErrorOf(ex), null);
                 return TokenFailures.ToProblem(ex, time.GetUtcNow());
             }
         });
@@ -80,11 +89,11 @@ internal static class TokenEndpoints
 
     /// <summary>401 without a valid key; 404 for a connection the key may not see or the store does not hold (alike, so
     /// existence does not leak); null when the request may go on.</summary>
-    private static async Task<IResult?> AuthorizeAsync(HttpRequest request, KeyAuthenticator keys, string id, TokenManager manager, CancellationToken cancellationToken)
+    private static async Task<IResult?> AuthorizeAsync(HttpRequest request, KeyAuthenticator keys, string id, TokenManager manager, Action<HttpRequest, string, string, string?> record, CancellationToken cancellationToken)
     {
         try
         {
-            return await AuthorizeOrThrowAsync(request, keys, id, manager, cancellationToken);
+            return await AuthorizeOrThrowAsync(request, keys, id, manager, record, cancellationToken);
         }
         catch (Exception ex) when (ex is Storage.TokenStoreException or System.Data.Common.DbException or IOException)
         {
@@ -99,7 +108,7 @@ internal static class TokenEndpoints
         }
     }
 
-    private static async Task<IResult?> AuthorizeOrThrowAsync(HttpRequest request, KeyAuthenticator keys, string id, TokenManager manager, CancellationToken cancellationToken)
+    private static async Task<IResult?> AuthorizeOrThrowAsync(HttpRequest request, KeyAuthenticator keys, string id, TokenManager manager, Action<HttpRequest, string, string, string?> record, CancellationToken cancellationToken)
     {
         var caller = await keys.AuthenticateAsync(request, cancellationToken);
         if (caller is null)
@@ -109,9 +118,13 @@ internal static class TokenEndpoints
         }
 
         request.HttpContext.Items[typeof(CallerKey)] = caller;
-        return caller.MaySee(id) && await manager.FindConnectionAsync(id, cancellationToken) is not null
-            ? null
-            : Problem.Of(StatusCodes.Status404NotFound, "connection_not_found", "No such connection.", $"There is no connection '{id}' this key may use.");
+        if (caller.MaySee(id) && await manager.FindConnectionAsync(id, cancellationToken) is not null)
+        {
+            return null;
+        }
+
+        record(request, id, "connection_not_found", null); // a key asking for what it may not see is worth knowing about
+        return Problem.Of(StatusCodes.Status404NotFound, "connection_not_found", "No such connection.", $"There is no connection '{id}' this key may use.");
     }
 
     /// <summary>The <c>min_validity</c> asked for (seconds), zero when absent, null when not a whole number in range.</summary>

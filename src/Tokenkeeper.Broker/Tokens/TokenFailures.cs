@@ -12,6 +12,16 @@ namespace Tokenkeeper.Broker.Tokens;
 /// </summary>
 internal static class TokenFailures
 {
+    /// <summary>The <c>error</c> member the caller gets for <paramref name="failure"/> (also the audit's outcome).</summary>
+    public static string ErrorOf(TokenAcquisitionException failure) => failure switch
+    {
+        ReconnectRequiredException { Reason: StateReasons.NotAuthorized } => "pending_authorization",
+        ReconnectRequiredException => "reconnect_required",
+        ConnectionDisabledException => "disabled",
+        MinValidityUnattainableException => "min_validity_unattainable",
+        _ => "temporarily_unavailable",
+    };
+
     /// <summary>The problem for <paramref name="failure"/>.</summary>
     public static IResult ToProblem(TokenAcquisitionException failure, DateTimeOffset now)
     {

@@ -14,6 +14,7 @@ internal static class CliCommands
         yield return LifecycleCommand.Create();
         yield return ServeCommand.Create();
         yield return KeysCommand.Create();
+        yield return AuditCommand.Create();
         yield return SimulateCommand.Create();
         yield return SyncCommand.Create(stopNow);
         yield return DemoCommand.Create(stopNow);

@@ -7,7 +7,7 @@ namespace Tokenkeeper.Storage;
 /// Same semantics as the persistent stores: versioned compare-and-swap, fenced leases, an outbox.
 /// Nothing survives the process, so nothing is encrypted.
 /// </summary>
-public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore, IEventOutbox, IApiKeyStore
+public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore, IEventOutbox, IApiKeyStore, IAuditStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ConnectionRecord> _records = new(StringComparer.Ordinal);
@@ -17,6 +17,7 @@ public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore, IEventOu
     private readonly Dictionary<(long Sequence, string Sink), Delivery> _deliveries = [];
     private readonly Dictionary<string, StoredCheckpoint> _checkpoints = new(StringComparer.Ordinal);
     private readonly List<ApiKeyRecord> _keys = [];
+    private readonly List<AuditEntry> _audit = [];
     private readonly TimeProvider _time;
 
     /// <summary>Creates an empty store whose leases lapse on <paramref name="timeProvider"/>'s clock.</summary>
@@ -327,6 +328,38 @@ public sealed class InMemoryTokenStore : ITokenStore, ICheckpointStore, IEventOu
 
             _keys[index] = _keys[index] with { RevokedAt = at };
             return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        lock (_gate)
+        {
+            _audit.AddRange(entries);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (_gate)
+        {
+            var matching = _audit.Where(e => (query.ConnectionId is null || e.ConnectionId == query.ConnectionId) && (query.KeyName is null || e.KeyName == query.KeyName) && (query.Since is null || e.At >= query.Since)).ToList();
+            return ValueTask.FromResult<IReadOnlyList<AuditEntry>>([.. matching.Skip(Math.Max(0, matching.Count - query.Max))]);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> PruneAuditAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_audit.RemoveAll(e => e.At < before));
         }
     }
 

@@ -65,11 +65,15 @@ public sealed partial class ServeCliTests : IAsyncLifetime
         using var refused = await http.SendAsync(afterRevoke);
         serve.Terminate();
         await serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var (auditExit, audit) = await CliProcess.RunAsync(["audit", "--store", StorePath, "--key", "job-a", "--json"], Environment);
 
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         Assert.Equal("crm", (string?)token["connection_id"]);
         Assert.True(revokeExit == 0, revoked);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.True(auditExit == 0, audit);
+        var entry = Assert.Single(JsonNode.Parse(audit)!["entries"]!.AsArray())!; // the read, written by the time serve exited
+        Assert.Equal(("crm", "issued", (string?)token["fingerprint"]), ((string?)entry["connection_id"], (string?)entry["outcome"], (string?)entry["fingerprint"]));
         Assert.True(serve.HasExited, serve.Output);
         Assert.DoesNotContain(apiKey, serve.Output, StringComparison.Ordinal);
         Assert.DoesNotContain((string)token["access_token"]!, serve.Output, StringComparison.Ordinal);

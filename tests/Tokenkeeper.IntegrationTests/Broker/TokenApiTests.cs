@@ -200,6 +200,54 @@ public sealed class TokenApiTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task EveryTokenRead_IsInTheAudit_ForAdminsOnly_AndWrittenByShutdown()
+    {
+        var reader = await KeyAsync("job-a", ApiKeyRoles.Reader, "crm-*");
+        var admin = await KeyAsync("ops", ApiKeyRoles.Admin, "*");
+        var issued = await TokenAsync(await GetAsync("crm-eu", reader));
+        await GetAsync("zendesk", reader); // not this key's: on record as refused
+        await _manager.DisableAsync("crm-us", "maintenance");
+        await GetAsync("crm-us", reader);
+
+        var all = await AuditAsync(admin, "");
+        var onlyEu = await AuditAsync(admin, "?connection=crm-eu");
+        var byReader = await GetAuditAsync(reader, "");
+        var badSince = await GetAuditAsync(admin, "?since=yesterday");
+        await TokenAsync(await GetAsync("crm-eu", admin)); // read just before the service stops
+        await _app.StopAsync();
+        var stored = await _store.ReadAuditAsync(new AuditQuery(KeyName: "ops"));
+
+        Assert.Equal(
+            [("job-a", "crm-eu", "issued"), ("job-a", "zendesk", "connection_not_found"), ("job-a", "crm-us", "disabled")],
+            all.Select(e => ((string)e!["key"]!, (string)e["connection_id"]!, (string)e["outcome"]!)));
+        Assert.Equal(Fingerprint(issued), (string?)all[0]!["fingerprint"]);
+        Assert.Null(all[1]!["fingerprint"]);
+        Assert.All(all, e => Assert.Equal("127.0.0.1", (string?)e!["client_address"]));
+        Assert.Single(onlyEu);
+        await AssertProblemAsync(byReader, HttpStatusCode.Forbidden, "forbidden");
+        await AssertProblemAsync(badSince, HttpStatusCode.BadRequest, "invalid_request");
+        Assert.Equal("issued", Assert.Single(stored).Outcome); // flushed at shutdown, not lost
+        Assert.DoesNotContain(all, e => e!.ToJsonString().Contains(issued, StringComparison.Ordinal));
+    }
+
+    private async Task<HttpResponseMessage> GetAuditAsync(string key, string query)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "/v1/audit" + query));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return await _http.SendAsync(request);
+    }
+
+    private async Task<JsonArray> AuditAsync(string key, string query)
+    {
+        var response = await GetAuditAsync(key, query);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonNode.Parse(text)!["entries"]!.AsArray();
+    }
+
+    private static string Fingerprint(string token) => Tokenkeeper.Diagnostics.TokenFingerprint.Of(token);
+
     private async Task<string> KeyAsync(string name, string role, string connections)
     {
         var key = ApiKeys.Generate();

@@ -26,7 +26,7 @@ public sealed class SqliteMigratorTests : IDisposable
         Assert.Equal("wal", Scalar("PRAGMA journal_mode"));
         Assert.Equal(SqliteSchema.Migrations.Select(m => (long)m.Version), Column<long>("SELECT version FROM schema_migrations ORDER BY version"));
         Assert.Equal([Stamp], Column<string>("SELECT DISTINCT applied_at FROM schema_migrations"));
-        Assert.Equal(["api_keys", "checkpoints", "connections", "outbox", "outbox_deliveries", "schema_migrations"], Column<string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"));
+        Assert.Equal(["api_keys", "audit", "checkpoints", "connections", "outbox", "outbox_deliveries", "schema_migrations"], Column<string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"));
     }
 
     [Fact]

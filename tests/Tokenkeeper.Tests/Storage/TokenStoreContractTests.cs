@@ -46,6 +46,29 @@ public abstract class TokenStoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task TheAudit_IsReadBackInOrder_Filtered_Capped_AndPruned()
+    {
+        var audit = (IAuditStore)Store;
+        var t = StoreSamples.Now;
+        await audit.AppendAuditAsync([new AuditEntry(t, "job-a", "crm", "issued", "3f9a0c12", "10.0.0.7"), new AuditEntry(t.AddMinutes(1), "job-b", "crm", "disabled", null, null)]);
+        await audit.AppendAuditAsync([new AuditEntry(t.AddMinutes(2), "job-a", "zendesk", "issued", "77b2e001", "10.0.0.7")]);
+
+        var all = await audit.ReadAuditAsync(new AuditQuery());
+        var jobA = await audit.ReadAuditAsync(new AuditQuery(KeyName: "job-a"));
+        var crmSince = await audit.ReadAuditAsync(new AuditQuery(ConnectionId: "crm", Since: t.AddSeconds(30)));
+        var newest = await audit.ReadAuditAsync(new AuditQuery(Max: 1));
+        var pruned = await audit.PruneAuditAsync(t.AddMinutes(1));
+
+        Assert.Equal(["issued", "disabled", "issued"], all.Select(e => e.Outcome));
+        Assert.Equal(new AuditEntry(t, "job-a", "crm", "issued", "3f9a0c12", "10.0.0.7"), all[0]);
+        Assert.Equal(["crm", "zendesk"], jobA.Select(e => e.ConnectionId));
+        Assert.Equal("job-b", Assert.Single(crmSince).KeyName);
+        Assert.Equal("zendesk", Assert.Single(newest).ConnectionId);
+        Assert.Equal(1, pruned);
+        Assert.Equal(2, (await audit.ReadAuditAsync(new AuditQuery())).Count);
+    }
+
+    [Fact]
     public async Task GetOrCreate_Twice_CreatesOnceAndReturnsTheStoredRecord()
     {
         var (first, created) = await Store.GetOrCreateAsync(StoreSamples.Record("a"));

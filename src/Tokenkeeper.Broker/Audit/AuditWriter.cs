@@ -1,0 +1,72 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tokenkeeper.Storage;
+
+namespace Tokenkeeper.Broker.Audit;
+
+/// <summary>
+/// Records token reads off the token path: <see cref="Record"/> only queues; a background loop appends what is queued to the
+/// store in one batch at least every <see cref="BrokerConstants.AuditFlushInterval"/>, and once more at shutdown. A crash loses at
+/// most that interval of audit (docs/service.md says so). While the store refuses, entries wait in memory (up to
+/// <see cref="BrokerConstants.AuditBacklogLimit"/>; beyond it the oldest are dropped, and the log says how many).
+/// </summary>
+internal sealed class AuditWriter(IAuditStore store, TimeProvider time, ILogger<AuditWriter> logger) : BackgroundService
+{
+    private readonly Channel<AuditEntry> _queue = Channel.CreateUnbounded<AuditEntry>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly List<AuditEntry> _pending = [];
+
+    /// <summary>Queues an entry (never blocks, never fails the request).</summary>
+    public void Record(AuditEntry entry) => _queue.Writer.TryWrite(entry);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(BrokerConstants.AuditFlushInterval, time, stoppingToken).ConfigureAwait(false);
+                await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: StopAsync flushes what is left.
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        _queue.Writer.TryComplete();
+        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends everything queued so far in one batch; on a store failure keeps it for the next flush.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        while (_queue.Reader.TryRead(out var entry))
+        {
+            _pending.Add(entry);
+        }
+
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await store.AppendAuditAsync([.. _pending], cancellationToken).ConfigureAwait(false);
+            _pending.Clear();
+        }
+        catch (Exception ex) when (ex is TokenStoreException or System.Data.Common.DbException or IOException)
+        {
+            var dropped = Math.Max(0, _pending.Count - BrokerConstants.AuditBacklogLimit);
+            _pending.RemoveRange(0, dropped);
+            logger.LogWarning("The audit could not be written ({Problem}); {Pending} entries wait for the store{Dropped}", ex.Message, _pending.Count, dropped > 0 ? $", {dropped} oldest dropped" : "");
+        }
+    }
+}
