@@ -16,16 +16,9 @@ internal static class AuditEndpoints
     {
         routes.MapGet("/v1/audit", async (HttpRequest request, CancellationToken cancellationToken) =>
         {
-            var caller = await keys.AuthenticateAsync(request, cancellationToken);
-            if (caller is null)
+            if ((await Gate.RequireAdminAsync(request, keys, cancellationToken)).Refused is { } refused)
             {
-                request.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-                return Problem.Of(StatusCodes.Status401Unauthorized, "unauthorized", "A valid key is required.", "Send Authorization: Bearer tk_… with a key made by tokenkeeper keys create.");
-            }
-
-            if (!caller.IsAdmin)
-            {
-                return Problem.Of(StatusCodes.Status403Forbidden, "forbidden", "This needs an admin key.", $"Key '{caller.Name}' is a reader: it reads tokens of its connections and nothing else.");
+                return refused;
             }
 
             DateTimeOffset? since = null;

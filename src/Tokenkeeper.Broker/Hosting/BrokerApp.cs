@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Tokenkeeper.Broker.Audit;
 using Tokenkeeper.Broker.Health;
 using Tokenkeeper.Broker.Keys;
+using Tokenkeeper.Broker.Management;
 using Tokenkeeper.Broker.Tokens;
 using Tokenkeeper.Refresh;
 using Tokenkeeper.Storage;
@@ -39,6 +40,7 @@ internal static class BrokerApp
         var authenticator = new KeyAuthenticator(keys);
         TokenEndpoints.Map(app, manager, authenticator, writer, time);
         AuditEndpoints.Map(app, audit, authenticator, writer);
+        ManagementEndpoints.Map(app, manager, store, authenticator, time);
         HealthEndpoints.Map(app, store);
         return app;
     }

@@ -113,8 +113,7 @@ internal static class TokenEndpoints
         var caller = await keys.AuthenticateAsync(request, cancellationToken);
         if (caller is null)
         {
-            request.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problem.Of(StatusCodes.Status401Unauthorized, "unauthorized", "A valid key is required.", "Send Authorization: Bearer tk_… with a key made by tokenkeeper keys create.");
+            return Gate.Unauthorized(request);
         }
 
         request.HttpContext.Items[typeof(CallerKey)] = caller;

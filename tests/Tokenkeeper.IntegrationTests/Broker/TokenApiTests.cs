@@ -231,6 +231,70 @@ public sealed class TokenApiTests : IAsyncLifetime
         Assert.DoesNotContain(all, e => e!.ToJsonString().Contains(issued, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task TheManagementApi_IsForAdmins_AndShowsAndChangesConnections()
+    {
+        var reader = await KeyAsync("job-a", ApiKeyRoles.Reader, "*");
+        var admin = await KeyAsync("ops", ApiKeyRoles.Admin, "*");
+        string[] reads = ["/v1/connections", "/v1/connections/crm-eu"];
+        string[] actions = ["/v1/connections/crm-eu/refresh", "/v1/connections/crm-eu/disable", "/v1/connections/crm-eu/enable"];
+
+        foreach (var path in reads)
+        {
+            await AssertProblemAsync(await SendAsync(HttpMethod.Get, path, null), HttpStatusCode.Unauthorized, "unauthorized");
+            await AssertProblemAsync(await SendAsync(HttpMethod.Get, path, reader), HttpStatusCode.Forbidden, "forbidden");
+        }
+
+        foreach (var path in actions)
+        {
+            await AssertProblemAsync(await SendAsync(HttpMethod.Post, path, null), HttpStatusCode.Unauthorized, "unauthorized");
+            await AssertProblemAsync(await SendAsync(HttpMethod.Post, path, reader), HttpStatusCode.Forbidden, "forbidden");
+        }
+
+        var issued = _simulator.GetStats().TokensIssuedTotal;
+        var refreshed = await JsonAsync(await SendAsync(HttpMethod.Post, "/v1/connections/crm-eu/refresh", admin));
+        var disabled = await JsonAsync(await SendAsync(HttpMethod.Post, "/v1/connections/crm-eu/disable?reason=OPS-42", admin));
+        var whileDisabled = await GetAsync("crm-eu", reader);
+        var enabled = await JsonAsync(await SendAsync(HttpMethod.Post, "/v1/connections/crm-eu/enable", admin));
+        var list = await JsonAsync(await SendAsync(HttpMethod.Get, "/v1/connections", admin));
+        var detail = await JsonAsync(await SendAsync(HttpMethod.Get, "/v1/connections/crm-eu", admin));
+        var unknown = await SendAsync(HttpMethod.Post, "/v1/connections/nope/refresh", admin);
+
+        Assert.True((bool)refreshed["refreshed"]!);
+        Assert.Equal(issued + 1, _simulator.GetStats().TokensIssuedTotal);
+        Assert.Equal(("Disabled", "disabled_by_operator"), ((string?)disabled["state"], (string?)disabled["reason"]));
+        await AssertProblemAsync(whileDisabled, HttpStatusCode.Conflict, "disabled");
+        Assert.Equal("Active", (string?)enabled["state"]);
+        Assert.Equal(["crm-eu", "crm-us", "zendesk"], list["connections"]!.AsArray().Select(c => (string)c!["id"]!));
+        Assert.NotNull(detail["connection"]!["idle_deadline"] ?? detail["connection"]!["access_token_expires_at"]);
+        Assert.Contains(detail["history"]!.AsArray(), h => (string?)h!["detail"] == "OPS-42");
+        Assert.Contains(detail["recent_events"]!.AsArray(), e => (string?)e!["type"] == "refreshed");
+        await AssertProblemAsync(unknown, HttpStatusCode.NotFound, "connection_not_found");
+        foreach (var body in new[] { refreshed, disabled, enabled, list, detail })
+        {
+            Assert.DoesNotContain(_grants["crm-eu"], body.ToJsonString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("demo-secret", body.ToJsonString(), StringComparison.Ordinal);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? key)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(_base, path));
+        if (key is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return await _http.SendAsync(request);
+    }
+
+    private static async Task<JsonNode> JsonAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
     private async Task<HttpResponseMessage> GetAuditAsync(string key, string query)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "/v1/audit" + query));
