@@ -24,6 +24,12 @@ internal static class BrokerConstants
     /// <summary>The most audit entries one <c>GET /v1/audit</c> returns: 1,000 (the newest).</summary>
     public const int AuditPageLimit = 1000;
 
+    /// <summary>Where Prometheus scrapes: <c>/metrics</c> (no key: bind the service to a private address).</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>The meters <c>/metrics</c> exports: Tokenkeeper's, ASP.NET Core's (requests, Kestrel connections) and the runtime's.</summary>
+    public static readonly string[] ExportedMeters = [Diagnostics.TokenkeeperTelemetry.Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime"];
+
     /// <summary>The media type of every error (RFC 9457).</summary>
     public const string ProblemContentType = "application/problem+json";
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Tokenkeeper.Broker.Audit;
 using Tokenkeeper.Broker.Health;
@@ -35,7 +36,11 @@ internal static class BrokerApp
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton<AuditWriter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AuditWriter>());
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(BrokerConstants.ExportedMeters)
+            .AddPrometheusExporter());
         var app = builder.Build();
+        app.MapPrometheusScrapingEndpoint(BrokerConstants.MetricsPath);
         var writer = app.Services.GetRequiredService<AuditWriter>();
         var authenticator = new KeyAuthenticator(keys);
         TokenEndpoints.Map(app, manager, authenticator, writer, time);

@@ -277,6 +277,24 @@ public sealed class TokenApiTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Metrics_AreServedInPrometheusTextFormat_WithTheTokenkeeperMeterAndAspNetCoresRequests()
+    {
+        var reader = await KeyAsync("job-a", ApiKeyRoles.Reader, "crm-*");
+        var token = await TokenAsync(await GetAsync("crm-eu", reader));
+
+        var text = "";
+        await Waits.UntilAsync(() =>
+        {
+            text = _http.GetStringAsync(new Uri(_base, "/metrics")).GetAwaiter().GetResult();
+            return text.Contains("tokenkeeper_refreshes", StringComparison.Ordinal) && text.Contains("http_server_request_duration", StringComparison.Ordinal);
+        }, () => "the scrape to show the refresh and the request: " + text[..Math.Min(2000, text.Length)]);
+
+        Assert.Contains("connection=\"crm-eu\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(reader, text, StringComparison.Ordinal);
+    }
+
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? key)
     {
         using var request = new HttpRequestMessage(method, new Uri(_base, path));
