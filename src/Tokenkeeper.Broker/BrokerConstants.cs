@@ -24,6 +24,19 @@ internal static class BrokerConstants
     /// <summary>The most audit entries one <c>GET /v1/audit</c> returns: 1,000 (the newest).</summary>
     public const int AuditPageLimit = 1000;
 
+    /// <summary>Requests without a valid key one client address may make per <see cref="FailedAttemptWindow"/> before it is
+    /// answered 429: 10.</summary>
+    public const int FailedAttemptLimit = 10;
+
+    /// <summary>The window failed attempts are counted in, from an address's first failure: 1 minute.</summary>
+    public static readonly TimeSpan FailedAttemptWindow = TimeSpan.FromMinutes(1);
+
+    /// <summary>Addresses tracked before windows that ended are swept: 10,000.</summary>
+    public const int FailedAttemptAddresses = 10_000;
+
+    /// <summary>The largest body <c>POST …/token/invalid</c> reads: 64 KiB (an access token and nothing else).</summary>
+    public const long MaxInvalidTokenBody = 64 * 1024;
+
     /// <summary>Where Prometheus scrapes: <c>/metrics</c> (no key: bind the service to a private address).</summary>
     public const string MetricsPath = "/metrics";
 

@@ -12,11 +12,11 @@ namespace Tokenkeeper.Broker.Audit;
 internal static class AuditEndpoints
 {
     /// <summary>Maps the endpoint.</summary>
-    public static void Map(IEndpointRouteBuilder routes, IAuditStore store, KeyAuthenticator keys, AuditWriter writer)
+    public static void Map(IEndpointRouteBuilder routes, IAuditStore store, KeyAuthenticator keys, AuditWriter writer, TimeProvider time)
     {
         routes.MapGet("/v1/audit", async (HttpRequest request, CancellationToken cancellationToken) =>
         {
-            if ((await Gate.RequireAdminAsync(request, keys, cancellationToken)).Refused is { } refused)
+            if ((await Gate.RequireAdminAsync(request, keys, time, cancellationToken)).Refused is { } refused)
             {
                 return refused;
             }

@@ -15,6 +15,7 @@ internal sealed class AuditWriter(IAuditStore store, TimeProvider time, ILogger<
 {
     private readonly Channel<AuditEntry> _queue = Channel.CreateUnbounded<AuditEntry>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<AuditEntry> _pending = [];
+    private readonly SemaphoreSlim _flushing = new(1, 1);
 
     /// <summary>Queues an entry (never blocks, never fails the request).</summary>
     public void Record(AuditEntry entry) => _queue.Writer.TryWrite(entry);
@@ -27,7 +28,15 @@ internal sealed class AuditWriter(IAuditStore store, TimeProvider time, ILogger<
             while (!stoppingToken.IsCancellationRequested)
             {
                 await Task.Delay(BrokerConstants.AuditFlushInterval, time, stoppingToken).ConfigureAwait(false);
-                await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Never let the loop die: the entries stay pending for the next flush.
+                    logger.LogError(ex, "The audit flush failed; its entries are kept for the next one");
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -44,29 +53,46 @@ internal sealed class AuditWriter(IAuditStore store, TimeProvider time, ILogger<
         await FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>Appends everything queued so far in one batch; on a store failure keeps it for the next flush.</summary>
+    /// <summary>Appends everything queued so far in one batch; on a store failure keeps it for the next flush. Flushes run one
+    /// at a time (the loop, <c>GET /v1/audit</c> and the stop all flush), so nothing is written twice or dropped by another's
+    /// success.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        while (_queue.Reader.TryRead(out var entry))
-        {
-            _pending.Add(entry);
-        }
-
-        if (_pending.Count == 0)
-        {
-            return;
-        }
-
+        await _flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await store.AppendAuditAsync([.. _pending], cancellationToken).ConfigureAwait(false);
-            _pending.Clear();
+            while (_queue.Reader.TryRead(out var entry))
+            {
+                _pending.Add(entry);
+            }
+
+            if (_pending.Count == 0)
+            {
+                return;
+            }
+
+            try
+            {
+                await store.AppendAuditAsync([.. _pending], cancellationToken).ConfigureAwait(false);
+                _pending.Clear();
+            }
+            catch (Exception ex) when (ex is TokenStoreException or System.Data.Common.DbException or IOException)
+            {
+                var dropped = Math.Max(0, _pending.Count - BrokerConstants.AuditBacklogLimit);
+                _pending.RemoveRange(0, dropped);
+                logger.LogWarning("The audit could not be written ({Problem}); {Pending} entries wait for the store{Dropped}", ex.Message, _pending.Count, dropped > 0 ? $", {dropped} oldest dropped" : "");
+            }
         }
-        catch (Exception ex) when (ex is TokenStoreException or System.Data.Common.DbException or IOException)
+        finally
         {
-            var dropped = Math.Max(0, _pending.Count - BrokerConstants.AuditBacklogLimit);
-            _pending.RemoveRange(0, dropped);
-            logger.LogWarning("The audit could not be written ({Problem}); {Pending} entries wait for the store{Dropped}", ex.Message, _pending.Count, dropped > 0 ? $", {dropped} oldest dropped" : "");
+            _flushing.Release();
         }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _flushing.Dispose();
+        base.Dispose();
     }
 }

@@ -22,7 +22,9 @@ internal static class BrokerApp
     /// <param name="store">The store (its keys, and <c>/readyz</c>).</param>
     /// <param name="urls">Where to listen.</param>
     /// <param name="configureLogging">How the host logs (the CLI's console settings).</param>
-    public static WebApplication Build(TokenManager manager, ITokenStore store, string urls, Action<ILoggingBuilder>? configureLogging = null)
+    /// <param name="trustedProxies">Reverse proxies whose <c>X-Forwarded-For</c> names the client (for the audit and the
+    /// failed-attempt limit); from any other address the header is ignored. None: it is always ignored.</param>
+    public static WebApplication Build(TokenManager manager, ITokenStore store, string urls, Action<ILoggingBuilder>? configureLogging = null, IReadOnlyList<System.Net.IPAddress>? trustedProxies = null)
     {
         ArgumentNullException.ThrowIfNull(manager);
         var keys = store as IApiKeyStore ?? throw new TokenkeeperConfigurationException("This store keeps no token service keys; use the SQLite store.");
@@ -40,11 +42,25 @@ internal static class BrokerApp
             .AddMeter(BrokerConstants.ExportedMeters)
             .AddPrometheusExporter());
         var app = builder.Build();
+        app.UseMiddleware<Problems.ProblemMiddleware>();
+        if (trustedProxies is { Count: > 0 })
+        {
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor };
+            forwarded.KnownIPNetworks.Clear(); // only the configured proxies: not even loopback by default
+            forwarded.KnownProxies.Clear();
+            foreach (var proxy in trustedProxies)
+            {
+                forwarded.KnownProxies.Add(proxy);
+            }
+
+            app.UseForwardedHeaders(forwarded);
+        }
+
         app.MapPrometheusScrapingEndpoint(BrokerConstants.MetricsPath);
         var writer = app.Services.GetRequiredService<AuditWriter>();
-        var authenticator = new KeyAuthenticator(keys);
+        var authenticator = new KeyAuthenticator(keys, new FailedAttemptLimiter(time));
         TokenEndpoints.Map(app, manager, authenticator, writer, time);
-        AuditEndpoints.Map(app, audit, authenticator, writer);
+        AuditEndpoints.Map(app, audit, authenticator, writer, time);
         ManagementEndpoints.Map(app, manager, store, authenticator, time);
         HealthEndpoints.Map(app, store);
         return app;

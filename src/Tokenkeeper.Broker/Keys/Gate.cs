@@ -14,13 +14,31 @@ internal static class Gate
         return Problem.Of(StatusCodes.Status401Unauthorized, "unauthorized", "A valid key is required.", "Send Authorization: Bearer tk_… with a key made by tokenkeeper keys create.");
     }
 
-    /// <summary>The caller's admin key, or the answer to give (401, or 403 <c>forbidden</c> for a reader).</summary>
-    public static async Task<(CallerKey? Admin, IResult? Refused)> RequireAdminAsync(HttpRequest request, KeyAuthenticator keys, CancellationToken cancellationToken)
+    /// <summary>429 <c>too_many_failed_attempts</c> for an address that made too many requests without a valid key, or null.</summary>
+    public static IResult? Throttled(HttpRequest request, KeyAuthenticator keys, TimeProvider time) =>
+        keys.BlockedUntil(request) is { } until
+            ? Problem.Of(StatusCodes.Status429TooManyRequests, "too_many_failed_attempts", "Too many requests without a valid key.", $"This address made {BrokerConstants.FailedAttemptLimit} or more requests without a valid key within {BrokerConstants.FailedAttemptWindow.TotalSeconds:0} s; try again after {until.UtcDateTime:O}.", null, until - time.GetUtcNow())
+            : null;
+
+    /// <summary>The caller's key, or the answer to give (429 for a throttled address, 401).</summary>
+    public static async Task<(CallerKey? Caller, IResult? Refused)> RequireKeyAsync(HttpRequest request, KeyAuthenticator keys, TimeProvider time, CancellationToken cancellationToken)
     {
+        if (Throttled(request, keys, time) is { } throttled)
+        {
+            return (null, throttled);
+        }
+
         var caller = await keys.AuthenticateAsync(request, cancellationToken);
+        return caller is null ? (null, Unauthorized(request)) : (caller, null);
+    }
+
+    /// <summary>The caller's admin key, or the answer to give (429, 401, or 403 <c>forbidden</c> for a reader).</summary>
+    public static async Task<(CallerKey? Admin, IResult? Refused)> RequireAdminAsync(HttpRequest request, KeyAuthenticator keys, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (caller, refused) = await RequireKeyAsync(request, keys, time, cancellationToken);
         return caller switch
         {
-            null => (null, Unauthorized(request)),
+            null => (null, refused),
             { IsAdmin: false } => (null, Problem.Of(StatusCodes.Status403Forbidden, "forbidden", "This needs an admin key.", $"Key '{caller.Name}' is a reader: it reads tokens of its connections and nothing else.")),
             _ => (caller, null),
         };

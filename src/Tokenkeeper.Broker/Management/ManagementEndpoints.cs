@@ -28,7 +28,7 @@ internal static class ManagementEndpoints
 
         routes.MapGet("/v1/connections", async (HttpRequest request, CancellationToken cancellationToken) =>
         {
-            if ((await Gate.RequireAdminAsync(request, keys, cancellationToken)).Refused is { } refused)
+            if ((await Gate.RequireAdminAsync(request, keys, time, cancellationToken)).Refused is { } refused)
             {
                 return refused;
             }
@@ -39,7 +39,7 @@ internal static class ManagementEndpoints
 
         routes.MapGet("/v1/connections/{id}", async (string id, HttpRequest request, CancellationToken cancellationToken) =>
         {
-            if ((await Gate.RequireAdminAsync(request, keys, cancellationToken)).Refused is { } refused)
+            if ((await Gate.RequireAdminAsync(request, keys, time, cancellationToken)).Refused is { } refused)
             {
                 return refused;
             }
@@ -72,19 +72,19 @@ internal static class ManagementEndpoints
             {
                 var reason = request.Query["reason"].ToString();
                 await manager.DisableAsync(id, reason.Length == 0 ? null : reason, cancellationToken);
-                return Results.Json(View((await store.GetAsync(id, cancellationToken))!), BrokerJson.Options);
+                return await store.GetAsync(id, cancellationToken) is { } record ? Results.Json(View(record), BrokerJson.Options) : NotFound(id);
             }, cancellationToken));
 
         routes.MapPost("/v1/connections/{id}/enable", (string id, HttpRequest request, CancellationToken cancellationToken) =>
             ActAsync(request, id, async () =>
             {
                 await manager.EnableAsync(id, cancellationToken);
-                return Results.Json(View((await store.GetAsync(id, cancellationToken))!), BrokerJson.Options);
+                return await store.GetAsync(id, cancellationToken) is { } record ? Results.Json(View(record), BrokerJson.Options) : NotFound(id);
             }, cancellationToken));
 
         async Task<IResult> ActAsync(HttpRequest request, string id, Func<Task<IResult>> act, CancellationToken cancellationToken)
         {
-            if ((await Gate.RequireAdminAsync(request, keys, cancellationToken)).Refused is { } refused)
+            if ((await Gate.RequireAdminAsync(request, keys, time, cancellationToken)).Refused is { } refused)
             {
                 return refused;
             }

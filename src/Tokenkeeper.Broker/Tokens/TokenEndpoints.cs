@@ -54,6 +54,11 @@ internal static class TokenEndpoints
                 return refused;
             }
 
+            if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = BrokerConstants.MaxInvalidTokenBody; // a token, not a payload
+            }
+
             InvalidTokenRequest? body;
             try
             {
@@ -95,25 +100,20 @@ internal static class TokenEndpoints
         {
             return await AuthorizeOrThrowAsync(request, keys, id, manager, record, cancellationToken);
         }
-        catch (Exception ex) when (ex is Storage.TokenStoreException or System.Data.Common.DbException or IOException)
+        catch (Exception ex) when (ProblemMiddleware.IsStoreFault(ex))
         {
-            // The key or the connection could not be looked up: our store, not the caller's credentials.
-            return Problem.Of(
-                StatusCodes.Status503ServiceUnavailable,
-                "temporarily_unavailable",
-                "No valid token can be had right now.",
-                $"The token store failed ({ex.Message}); ask again shortly.",
-                new Dictionary<string, object?> { ["cause"] = FailureCauses.Infrastructure, ["reason"] = null },
-                BrokerConstants.DefaultRetryAfter);
+            // The key or the connection could not be looked up: our store, not the caller's credentials (the message, which can
+            // name the store's path, stays in the log).
+            return ProblemMiddleware.StoreUnavailable();
         }
     }
 
     private static async Task<IResult?> AuthorizeOrThrowAsync(HttpRequest request, KeyAuthenticator keys, string id, TokenManager manager, Action<HttpRequest, string, string, string?> record, CancellationToken cancellationToken)
     {
-        var caller = await keys.AuthenticateAsync(request, cancellationToken);
+        var (caller, refused) = await Gate.RequireKeyAsync(request, keys, manager.TimeProvider, cancellationToken);
         if (caller is null)
         {
-            return Gate.Unauthorized(request);
+            return refused;
         }
 
         request.HttpContext.Items[typeof(CallerKey)] = caller;

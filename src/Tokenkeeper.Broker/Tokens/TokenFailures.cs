@@ -55,7 +55,7 @@ internal static class TokenFailures
                     StatusCodes.Status503ServiceUnavailable,
                     "temporarily_unavailable",
                     "No valid token can be had right now.",
-                    failure.Message,
+                    failure.Cause == FailureCause.Infrastructure ? "Tokenkeeper's store or lease is unavailable; ask again shortly (the service log says more)." : failure.Message,
                     new Dictionary<string, object?>
                     {
                         ["cause"] = cause,

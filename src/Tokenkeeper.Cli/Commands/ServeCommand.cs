@@ -15,7 +15,8 @@ internal static class ServeCommand
     {
         var store = new StoreOptions();
         var urls = new Option<string>("--urls") { Description = $"Where to listen (default {BrokerConstants.DefaultUrls}; semicolon-separated).", DefaultValueFactory = _ => BrokerConstants.DefaultUrls };
-        var command = new Command("serve", "Run the token service: jobs in any language get a valid token with one HTTP call (docs/service.md).") { urls };
+        var proxies = new Option<string[]>("--trusted-proxy") { Description = "A reverse proxy's address whose X-Forwarded-For names the client (repeatable); from any other address the header is ignored.", Arity = ArgumentArity.ZeroOrMore, HelpName = "IP" };
+        var command = new Command("serve", "Run the token service: jobs in any language get a valid token with one HTTP call (docs/service.md).") { urls, proxies };
         store.AddTo(command);
         command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
@@ -26,7 +27,10 @@ internal static class ServeCommand
             using var opened = store.OpenExisting(parse);
             using var http = new HttpClient(TokenEndpointClient.CreateDefaultHandler());
             await using var manager = new TokenManager(opened, new TokenEndpointClient(http), loggerFactory: loggers);
-            await using var app = BrokerApp.Build(manager, opened, parse.GetValue(urls)!, logging => logging
+            var trusted = (parse.GetValue(proxies) ?? []).Select(text => System.Net.IPAddress.TryParse(text, out var address)
+                ? address
+                : throw new TokenkeeperConfigurationException($"--trusted-proxy '{text}' is not an IP address.")).ToList();
+            await using var app = BrokerApp.Build(manager, opened, parse.GetValue(urls)!, trustedProxies: trusted, configureLogging: logging => logging
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
@@ -38,11 +42,13 @@ internal static class ServeCommand
 
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                // Until Ctrl+C or SIGTERM, or the host stops by itself (a background service that failed).
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
+                await Task.Delay(Timeout.Infinite, either.Token);
             }
             catch (OperationCanceledException)
             {
-                // Ctrl+C or SIGTERM: stop taking requests, then the manager finishes what it sent (rotation safety) and stops.
+                // Stop taking requests, then the manager finishes what it sent (rotation safety) and stops.
             }
 
             await app.StopAsync(CancellationToken.None);

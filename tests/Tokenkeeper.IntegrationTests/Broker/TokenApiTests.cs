@@ -145,10 +145,20 @@ public sealed class TokenApiTests : IAsyncLifetime
         var health = await _http.GetAsync(new Uri(_base, "/healthz"));
         var token = await GetAsync("crm-eu", admin);
 
+        var management = await SendAsync(HttpMethod.Get, "/v1/connections", admin);
+        var audit = await GetAuditAsync(admin, "");
+        var anonymous = await GetAsync("crm-eu", ApiKeys.Generate());
+
         await AssertProblemAsync(ready, HttpStatusCode.ServiceUnavailable, "store_unavailable");
-        var unavailable = await AssertProblemAsync(token, HttpStatusCode.ServiceUnavailable, "temporarily_unavailable");
-        Assert.Equal("infrastructure", (string?)unavailable["cause"]);
-        Assert.NotNull(token.Headers.RetryAfter);
+        foreach (var answer in new[] { token, management, audit, anonymous })
+        {
+            var unavailable = await AssertProblemAsync(answer, HttpStatusCode.ServiceUnavailable, "temporarily_unavailable");
+            Assert.Equal("infrastructure", (string?)unavailable["cause"]);
+            Assert.NotNull(answer.Headers.RetryAfter);
+            Assert.DoesNotContain(_directory, unavailable.ToJsonString(), StringComparison.Ordinal); // the store's path stays in the log
+        }
+
+        Assert.DoesNotContain(_directory, await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.NotNull(ready.Headers.RetryAfter);
     }
@@ -293,6 +303,43 @@ public sealed class TokenApiTests : IAsyncLifetime
         Assert.Contains("connection=\"crm-eu\"", text, StringComparison.Ordinal);
         Assert.DoesNotContain(token, text, StringComparison.Ordinal);
         Assert.DoesNotContain(reader, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnAddressThatKeepsSendingBadKeys_IsAnswered429_EvenWithAGoodKey_UntilItsWindowEnds()
+    {
+        var reader = await KeyAsync("job-a", ApiKeyRoles.Reader, "crm-*");
+        for (var i = 0; i < BrokerConstants.FailedAttemptLimit; i++)
+        {
+            await AssertProblemAsync(await GetAsync("crm-eu", ApiKeys.Generate()), HttpStatusCode.Unauthorized, "unauthorized");
+        }
+
+        var blocked = await GetAsync("crm-eu", reader);
+
+        await AssertProblemAsync(blocked, HttpStatusCode.TooManyRequests, "too_many_failed_attempts");
+        Assert.InRange(blocked.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), BrokerConstants.FailedAttemptWindow);
+    }
+
+    [Fact]
+    public async Task XForwardedFor_NamesTheClient_OnlyWhenItComesFromATrustedProxy()
+    {
+        var admin = await KeyAsync("ops", ApiKeyRoles.Admin, "*");
+        await using var behindProxy = BrokerApp.Build(_manager, _store, "http://127.0.0.1:0", trustedProxies: [IPAddress.Loopback]);
+        await behindProxy.StartAsync();
+        var proxied = new Uri(behindProxy.Urls.First());
+
+        foreach (var node in new[] { _base, proxied })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node, "/v1/connections/crm-eu/token"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+            request.Headers.Add("X-Forwarded-For", "203.0.113.9");
+            Assert.Equal(HttpStatusCode.OK, (await _http.SendAsync(request)).StatusCode);
+        }
+
+        await behindProxy.StopAsync(); // its audit is flushed at stop; the main node's is flushed by the audit read
+        var entries = await AuditAsync(admin, "");
+
+        Assert.Equal(["127.0.0.1", "203.0.113.9"], entries.Select(e => (string?)e!["client_address"]).Order(StringComparer.Ordinal)); // the direct node ignored the header
     }
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? key)
