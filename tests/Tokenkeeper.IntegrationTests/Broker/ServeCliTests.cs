@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Tokenkeeper.Connections;
 using Tokenkeeper.IntegrationTests.Support;
 using Tokenkeeper.Simulator;
 using Tokenkeeper.Storage;
@@ -11,28 +9,17 @@ namespace Tokenkeeper.IntegrationTests.Broker;
 
 /// <summary><c>tokenkeeper keys</c> and <c>tokenkeeper serve</c> as real processes over a real store: a key is printed once and
 /// stored as a hash; the service answers a job's token request with it, refuses it once revoked, and stops on SIGTERM.</summary>
-public sealed partial class ServeCliTests : IAsyncLifetime
+public sealed class ServeCliTests : IAsyncLifetime
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("tk-serve-").FullName;
-    private readonly string _key = EncryptionKeys.NewKey();
-    private SimulatorServer _simulator = null!;
+    private ServeHarness _harness = null!;
 
-    private string StorePath => Path.Combine(_directory, "tokenkeeper.db");
+    private string StorePath => _harness.StorePath;
 
-    private Dictionary<string, string> Environment => new() { ["TOKENKEEPER_KEY"] = _key };
+    private Dictionary<string, string> Environment => _harness.Environment;
 
-    public async Task InitializeAsync()
-    {
-        _simulator = await SimulatorServer.StartAsync(new SimulatorOptions());
-        await new CliStore(StorePath, _key).RegisterAsync(_simulator, "crm", ProviderProfiles.Generic, DateTimeOffset.UtcNow);
-    }
+    public async Task InitializeAsync() => _harness = await ServeHarness.StartAsync(new SimulatorOptions(), withApiKey: false);
 
-    public async Task DisposeAsync()
-    {
-        await _simulator.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
 
     [Fact]
     public async Task AKeyMadeByTheCli_GetsATokenFromServe_UntilItIsRevoked_AndTheStoreNeverHoldsTheKey()
@@ -50,9 +37,8 @@ public sealed partial class ServeCliTests : IAsyncLifetime
         Assert.Equal(2, againExit);
         Assert.Contains("already has a key named 'job-a'", again, StringComparison.Ordinal);
 
-        using var serve = CliProcess.Start(["serve", "--store", StorePath, "--urls", "http://127.0.0.1:0"], Environment);
-        await Waits.UntilAsync(() => Listening().IsMatch(serve.Output) || serve.HasExited, () => "serve to listen: " + serve.Output, TimeSpan.FromSeconds(60));
-        var url = new Uri(Listening().Match(serve.Output).Groups[1].Value);
+        var (started, url) = await _harness.ServeAsync();
+        using var serve = started;
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url, "/v1/connections/crm/token"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
@@ -78,7 +64,4 @@ public sealed partial class ServeCliTests : IAsyncLifetime
         Assert.DoesNotContain(apiKey, serve.Output, StringComparison.Ordinal);
         Assert.DoesNotContain((string)token["access_token"]!, serve.Output, StringComparison.Ordinal);
     }
-
-    [GeneratedRegex(@"listening on (http://127\.0\.0\.1:\d+)")]
-    private static partial Regex Listening();
 }
