@@ -10,6 +10,7 @@ namespace Tokenkeeper.IntegrationTests.Reliability;
 /// job completes before the provider answers. Exiting must wait for that answer and commit it; the next run (and a crowd of
 /// concurrent ones) must find the live refresh token, no lease, no intent.
 /// </summary>
+[Collection(Support.TimingSensitive.Name)]
 public sealed class CleanExitTests
 {
     /// <summary>The provider holds every token answer this long after rotating: far longer than the rest of a run.</summary>
