@@ -21,6 +21,12 @@ internal static class BrokerConstants
     /// <summary>Audit entries kept in memory while the store refuses them: 100,000 (then the oldest are dropped).</summary>
     public const int AuditBacklogLimit = 100_000;
 
+    /// <summary>How long audit entries are kept unless <c>serve --audit-retention</c> says otherwise: 90 days.</summary>
+    public static readonly TimeSpan DefaultAuditRetention = TimeSpan.FromDays(90);
+
+    /// <summary>How often entries past the retention are deleted (and once at start): every hour.</summary>
+    public static readonly TimeSpan AuditPruneInterval = TimeSpan.FromHours(1);
+
     /// <summary>The most audit entries one <c>GET /v1/audit</c> returns: 1,000 (the newest).</summary>
     public const int AuditPageLimit = 1000;
 

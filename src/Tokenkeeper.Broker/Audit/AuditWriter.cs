@@ -11,8 +11,10 @@ namespace Tokenkeeper.Broker.Audit;
 /// most that interval of audit (docs/service.md says so). While the store refuses, entries wait in memory (up to
 /// <see cref="BrokerConstants.AuditBacklogLimit"/>; beyond it the oldest are dropped, and the log says how many).
 /// </summary>
-internal sealed class AuditWriter(IAuditStore store, TimeProvider time, ILogger<AuditWriter> logger) : BackgroundService
+internal sealed class AuditWriter(IAuditStore store, TimeProvider time, ILogger<AuditWriter> logger, AuditRetention retention) : BackgroundService
 {
+    private DateTimeOffset? _lastPrune;
+
     private readonly Channel<AuditEntry> _queue = Channel.CreateUnbounded<AuditEntry>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<AuditEntry> _pending = [];
     private readonly SemaphoreSlim _flushing = new(1, 1);
@@ -31,6 +33,7 @@ internal sealed class AuditWriter(IAuditStore store, TimeProvider time, ILogger<
                 try
                 {
                     await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    await PruneIfDueAsync(CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -89,6 +92,28 @@ internal sealed class AuditWriter(IAuditStore store, TimeProvider time, ILogger<
         }
     }
 
+    /// <summary>Deletes entries older than the retention, at most once per <see cref="BrokerConstants.AuditPruneInterval"/> (the
+    /// first call always). Returns how many were deleted.</summary>
+    public async Task<int> PruneIfDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_lastPrune is { } last && now - last < BrokerConstants.AuditPruneInterval)
+        {
+            return 0;
+        }
+
+        _lastPrune = now;
+        try
+        {
+            return await store.PruneAuditAsync(now - retention.Keep, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TokenStoreException or System.Data.Common.DbException or IOException)
+        {
+            logger.LogWarning("Old audit entries could not be deleted ({Problem}); the next hour tries again", ex.Message);
+            return 0;
+        }
+    }
+
     /// <inheritdoc />
     public override void Dispose()
     {
@@ -96,3 +121,7 @@ internal sealed class AuditWriter(IAuditStore store, TimeProvider time, ILogger<
         base.Dispose();
     }
 }
+
+/// <summary>How long the audit keeps entries.</summary>
+/// <param name="Keep">Entries older than this are deleted (hourly).</param>
+internal sealed record AuditRetention(TimeSpan Keep);

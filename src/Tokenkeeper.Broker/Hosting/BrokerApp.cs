@@ -24,7 +24,8 @@ internal static class BrokerApp
     /// <param name="configureLogging">How the host logs (the CLI's console settings).</param>
     /// <param name="trustedProxies">Reverse proxies whose <c>X-Forwarded-For</c> names the client (for the audit and the
     /// failed-attempt limit); from any other address the header is ignored. None: it is always ignored.</param>
-    public static WebApplication Build(TokenManager manager, ITokenStore store, string urls, Action<ILoggingBuilder>? configureLogging = null, IReadOnlyList<System.Net.IPAddress>? trustedProxies = null)
+    /// <param name="auditRetention">How long audit entries are kept (default <see cref="BrokerConstants.DefaultAuditRetention"/>).</param>
+    public static WebApplication Build(TokenManager manager, ITokenStore store, string urls, Action<ILoggingBuilder>? configureLogging = null, IReadOnlyList<System.Net.IPAddress>? trustedProxies = null, TimeSpan? auditRetention = null)
     {
         ArgumentNullException.ThrowIfNull(manager);
         var keys = store as IApiKeyStore ?? throw new TokenkeeperConfigurationException("This store keeps no token service keys; use the SQLite store.");
@@ -36,6 +37,7 @@ internal static class BrokerApp
         var time = manager.TimeProvider;
         builder.Services.AddSingleton(audit);
         builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(new AuditRetention(auditRetention ?? BrokerConstants.DefaultAuditRetention));
         builder.Services.AddSingleton<AuditWriter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AuditWriter>());
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics

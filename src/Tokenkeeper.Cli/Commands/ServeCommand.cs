@@ -16,7 +16,8 @@ internal static class ServeCommand
         var store = new StoreOptions();
         var urls = new Option<string>("--urls") { Description = $"Where to listen (default {BrokerConstants.DefaultUrls}; semicolon-separated).", DefaultValueFactory = _ => BrokerConstants.DefaultUrls };
         var proxies = new Option<string[]>("--trusted-proxy") { Description = "A reverse proxy's address whose X-Forwarded-For names the client (repeatable); from any other address the header is ignored.", Arity = ArgumentArity.ZeroOrMore, HelpName = "IP" };
-        var command = new Command("serve", "Run the token service: jobs in any language get a valid token with one HTTP call (docs/service.md).") { urls, proxies };
+        var retention = new Option<string?>("--audit-retention") { Description = $"How long the audit keeps entries (default {BrokerConstants.DefaultAuditRetention.TotalDays:0}d), e.g. 30d.", HelpName = "DURATION" };
+        var command = new Command("serve", "Run the token service: jobs in any language get a valid token with one HTTP call (docs/service.md).") { urls, proxies, retention };
         store.AddTo(command);
         command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
@@ -30,7 +31,15 @@ internal static class ServeCommand
             var trusted = (parse.GetValue(proxies) ?? []).Select(text => System.Net.IPAddress.TryParse(text, out var address)
                 ? address
                 : throw new TokenkeeperConfigurationException($"--trusted-proxy '{text}' is not an IP address.")).ToList();
-            await using var app = BrokerApp.Build(manager, opened, parse.GetValue(urls)!, trustedProxies: trusted, configureLogging: logging => logging
+            TimeSpan? keep = null;
+            if (parse.GetValue(retention) is { } text)
+            {
+                keep = DurationArgument.TryParse(text, out var parsed) && parsed > TimeSpan.Zero
+                    ? parsed
+                    : throw new TokenkeeperConfigurationException($"--audit-retention '{text}' is not a duration like 30d or 12h.");
+            }
+
+            await using var app = BrokerApp.Build(manager, opened, parse.GetValue(urls)!, trustedProxies: trusted, auditRetention: keep, configureLogging: logging => logging
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));

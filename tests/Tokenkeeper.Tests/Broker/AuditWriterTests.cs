@@ -15,7 +15,7 @@ public sealed class AuditWriterTests
     public async Task OverlappingFlushes_WriteEachEntryOnce()
     {
         var store = new InMemoryTokenStore(_clock);
-        using var writer = new AuditWriter(store, _clock, NullLogger<AuditWriter>.Instance);
+        using var writer = new AuditWriter(store, _clock, NullLogger<AuditWriter>.Instance, new AuditRetention(TimeSpan.FromDays(30)));
         for (var i = 0; i < 500; i++)
         {
             writer.Record(Entry(i));
@@ -33,7 +33,7 @@ public sealed class AuditWriterTests
     {
         var inner = new InMemoryTokenStore(_clock);
         var store = new RefusingAudit(inner) { Refuse = true };
-        using var writer = new AuditWriter(store, _clock, NullLogger<AuditWriter>.Instance);
+        using var writer = new AuditWriter(store, _clock, NullLogger<AuditWriter>.Instance, new AuditRetention(TimeSpan.FromDays(30)));
         writer.Record(Entry(1));
 
         await writer.FlushAsync(CancellationToken.None);
@@ -42,6 +42,28 @@ public sealed class AuditWriterTests
         await writer.FlushAsync(CancellationToken.None);
 
         Assert.Equal(["c1", "c2"], (await inner.ReadAuditAsync(new AuditQuery())).Select(e => e.ConnectionId));
+    }
+
+    [Fact]
+    public async Task EntriesPastTheRetention_AreDeleted_AtMostHourly()
+    {
+        var store = new InMemoryTokenStore(_clock);
+        using var writer = new AuditWriter(store, _clock, NullLogger<AuditWriter>.Instance, new AuditRetention(TimeSpan.FromDays(30)));
+        writer.Record(Entry(1));
+        await writer.FlushAsync(CancellationToken.None);
+        _clock.Advance(TimeSpan.FromDays(29));
+        writer.Record(Entry(2));
+        await writer.FlushAsync(CancellationToken.None);
+
+        var first = await writer.PruneIfDueAsync(CancellationToken.None); // nothing is 30 days old yet
+        _clock.Advance(TimeSpan.FromDays(2));
+        var due = await writer.PruneIfDueAsync(CancellationToken.None); // two days after the last prune: the first entry is 31 days old
+        var again = await writer.PruneIfDueAsync(CancellationToken.None); // within the hour: skipped
+
+        Assert.Equal(0, first);
+        Assert.Equal(1, due);
+        Assert.Equal(0, again);
+        Assert.Equal(["c2"], (await store.ReadAuditAsync(new AuditQuery())).Select(e => e.ConnectionId));
     }
 
     private AuditEntry Entry(int i) => new(_clock.GetUtcNow(), "job", $"c{i}", "issued", "3f9a0c12", "127.0.0.1");
