@@ -79,7 +79,7 @@ internal sealed class AuditWriter(IAuditStore store, TimeProvider time, ILogger<
                 await store.AppendAuditAsync([.. _pending], cancellationToken).ConfigureAwait(false);
                 _pending.Clear();
             }
-            catch (Exception ex) when (ex is TokenStoreException or System.Data.Common.DbException or IOException)
+            catch (Exception ex) when (StoreFaults.Is(ex))
             {
                 var dropped = Math.Max(0, _pending.Count - BrokerConstants.AuditBacklogLimit);
                 _pending.RemoveRange(0, dropped);
@@ -107,7 +107,7 @@ internal sealed class AuditWriter(IAuditStore store, TimeProvider time, ILogger<
         {
             return await store.PruneAuditAsync(now - retention.Keep, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TokenStoreException or System.Data.Common.DbException or IOException)
+        catch (Exception ex) when (StoreFaults.Is(ex))
         {
             logger.LogWarning("Old audit entries could not be deleted ({Problem}); the next hour tries again", ex.Message);
             return 0;

@@ -25,7 +25,7 @@ internal static class HealthEndpoints
                 await store.GetAsync(ReadinessProbeId, limit.Token); // one indexed read of an id no connection has: cheap at any size
                 return Results.Json(new { status = "ready" }, BrokerJson.Options);
             }
-            catch (Exception ex) when (ex is TokenStoreException or System.Data.Common.DbException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (StoreFaults.Is(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 var detail = ex is OperationCanceledException ? $"The store did not answer within {BrokerConstants.ReadinessTimeout.TotalSeconds:0} s." : "The store failed (the service log says how).";
                 return Problem.Of(StatusCodes.Status503ServiceUnavailable, "store_unavailable", "The token store cannot be reached.", detail, new Dictionary<string, object?> { ["cause"] = FailureCauses.Infrastructure }, BrokerConstants.DefaultRetryAfter);

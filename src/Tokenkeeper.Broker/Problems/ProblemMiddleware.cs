@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Tokenkeeper.Storage;
 
 namespace Tokenkeeper.Broker.Problems;
 
@@ -11,9 +10,6 @@ namespace Tokenkeeper.Broker.Problems;
 /// </summary>
 internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> logger)
 {
-    /// <summary>The store faults answered 503.</summary>
-    public static bool IsStoreFault(Exception ex) => ex is TokenStoreException or System.Data.Common.DbException or IOException or TokenStoreUnavailableException;
-
     /// <summary>Runs the request.</summary>
     public async Task InvokeAsync(HttpContext context)
     {
@@ -25,7 +21,7 @@ internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMid
         {
             logger.LogError(ex, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
             context.Response.Clear();
-            var result = IsStoreFault(ex) ? StoreUnavailable() : Problem.Of(StatusCodes.Status500InternalServerError, "internal_error", "Something went wrong in the service.", "The service log says what; nothing was changed by this request unless it says so.");
+            var result = StoreFaults.Is(ex) ? StoreUnavailable() : Problem.Of(StatusCodes.Status500InternalServerError, "internal_error", "Something went wrong in the service.", "The service log says what; nothing was changed by this request unless it says so.");
             await result.ExecuteAsync(context).ConfigureAwait(false);
         }
     }

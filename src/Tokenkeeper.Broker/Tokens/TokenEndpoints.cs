@@ -100,7 +100,7 @@ internal static class TokenEndpoints
         {
             return await AuthorizeOrThrowAsync(request, keys, id, manager, record, cancellationToken);
         }
-        catch (Exception ex) when (ProblemMiddleware.IsStoreFault(ex))
+        catch (Exception ex) when (StoreFaults.Is(ex))
         {
             // The key or the connection could not be looked up: our store, not the caller's credentials (the message, which can
             // name the store's path, stays in the log).
